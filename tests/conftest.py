@@ -1,0 +1,25 @@
+"""Shared fixtures: tiny models and checkpoints built in a few milliseconds, never downloaded."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from playground.model import ModelConfig, Seq2Seq
+from playground.vocab import Vocab
+
+CHARS = Vocab(symbols=("<pad>", "<s>", "</s>", "'", *"abcdefghijklmnopqrstuvwxyz"), kind="chars")
+PHONES = Vocab(symbols=("<pad>", "<s>", "</s>", "AA", "AE", "AH", "B", "K", "T", "S"), kind="words",
+               lowercase=False)
+
+
+def tiny_model(attention: str = "bahdanau", rnn: str = "gru", layers: int = 1, seed: int = 0) -> Seq2Seq:
+    torch.manual_seed(seed)
+    config = ModelConfig(src_vocab_size=len(CHARS), tgt_vocab_size=len(PHONES), embed_dim=8, hidden_dim=12,
+                         encoder_layers=layers, decoder_layers=layers, rnn=rnn, attention=attention, dropout=0.0)
+    return Seq2Seq(config, CHARS, PHONES).eval()
+
+
+@pytest.fixture
+def model() -> Seq2Seq:
+    return tiny_model()
