@@ -1,6 +1,12 @@
-"""Decoding Playground: a trained attention seq2seq model and a decoding engine that records every step."""
+"""Decoding Playground: a trained attention seq2seq model and a decoding engine that records every step.
+
+    from playground import load_model, decode, DecodeConfig
+    model = load_model("checkpoints/g2p-bahdanau")
+    result = decode(model, "colonel", DecodeConfig(strategy="beam", beam_width=5))
+"""
 
 from playground.checkpoint import CheckpointError, load_model
+from playground.decoding import DecodeConfig, decode, score
 from playground.vocab import InputError
 
-__all__ = ["CheckpointError", "InputError", "load_model"]
+__all__ = ["CheckpointError", "DecodeConfig", "InputError", "decode", "load_model", "score"]

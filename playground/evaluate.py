@@ -80,7 +80,8 @@ def main(argv=None) -> dict:
 
 def write_metrics(directory: Path, split: str, metrics: dict, model) -> None:
     config = json.loads((directory / CONFIG_NAME).read_text())
-    config.setdefault("metrics", {})[split] = {**config["metrics"].get(split, {}), **metrics}
+    split_metrics = config.setdefault("metrics", {}).setdefault(split, {})
+    split_metrics.update(metrics)
     (directory / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
     (directory / CARD_NAME).write_text(model_card(config, model.arch, model.num_parameters()))
 

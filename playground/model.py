@@ -12,7 +12,7 @@ attention with input feeding; the score function is selectable):
 Score functions (see attention.py): Bahdanau additive (Bahdanau, Cho & Bengio 2015), Luong
 "dot" and "general" (Luong et al. 2015).
 
-Teacher-forced ``forward`` runs the very same ``step`` the decoding engine calls, so what the
+Teacher-forced ``forward`` runs the very same step function the decoding engine calls, so what the
 playground shows is exactly what was trained.
 """
 
@@ -101,9 +101,15 @@ class Seq2Seq(nn.Module):
         self.drop = nn.Dropout(c.dropout)
 
     # --- the step protocol (playground/decoding/protocol.py) ------------------------------------
+    @property
+    def device(self) -> torch.device:
+        return self.out.weight.device
+
     def encode(self, src_ids: torch.Tensor) -> DecoderState:
-        """src_ids: (B, S) padded with 0 on the right."""
+        """src_ids: (B, S) padded with 0 on the right. The state stays on the model's device (CUDA when the
+        app found one); the engine's own tensors live on the CPU, see ``step``."""
         c = self.arch
+        src_ids = src_ids.to(self.device)
         src_mask = src_ids != 0  # (B, S)
         lengths = src_mask.sum(1).cpu()
         x = self.drop(self.src_embed(src_ids))  # (B, S, E)
@@ -126,6 +132,11 @@ class Seq2Seq(nn.Module):
 
     def step(self, prev_tokens: torch.Tensor, state: DecoderState):
         """prev_tokens: (B,) -> logits (B, V), new state, attention (B, S)."""
+        logits, new_state, attention = self._step(prev_tokens.to(self.device), state)
+        # the decoding engine works on CPU tensors: hand back the two small per-step outputs there
+        return logits.float().cpu(), new_state, attention.cpu()
+
+    def _step(self, prev_tokens: torch.Tensor, state: DecoderState):
         emb = self.drop(self.tgt_embed(prev_tokens))  # (B, E)
         rnn_in = torch.cat([emb, state.feed], dim=-1).unsqueeze(1)  # (B, 1, E + D)
         if state.cell is None:
@@ -151,7 +162,7 @@ class Seq2Seq(nn.Module):
         state = self.encode(src_ids)
         all_logits, all_attention = [], []
         for t in range(tgt_in.size(1)):
-            logits, state, attention = self.step(tgt_in[:, t], state)
+            logits, state, attention = self._step(tgt_in[:, t], state)
             all_logits.append(logits)
             all_attention.append(attention)
         return torch.stack(all_logits, 1), torch.stack(all_attention, 1)
@@ -171,7 +182,7 @@ class Seq2Seq(nn.Module):
         prev = torch.full((src_ids.size(0),), bos, dtype=torch.long, device=src_ids.device)
         outputs, done = [], torch.zeros_like(prev, dtype=torch.bool)
         for _ in range(max_length):
-            logits, state, _ = self.step(prev, state)
+            logits, state, _ = self._step(prev, state)
             prev = logits.argmax(-1)
             outputs.append(prev)
             done |= prev == eos

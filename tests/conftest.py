@@ -8,6 +8,9 @@ import torch
 from playground.model import ModelConfig, Seq2Seq
 from playground.vocab import Vocab
 
+# Every test works on tiny tensors: a thread pool costs more than it gives, and CI has 2 cores.
+torch.set_num_threads(1)
+
 CHARS = Vocab(symbols=("<pad>", "<s>", "</s>", "'", *"abcdefghijklmnopqrstuvwxyz"), kind="chars")
 PHONES = Vocab(symbols=("<pad>", "<s>", "</s>", "AA", "AE", "AH", "B", "K", "T", "S"), kind="words",
                lowercase=False)

@@ -1,0 +1,132 @@
+"""Pieces every strategy shares: one model step, one processing step, forcing, length penalties.
+
+Strategy signature (see ``registry.py``):  ``strategy(model, state, config, recorder) -> list[Hypothesis]``
+(best first; ``state`` is ``model.encode(src)`` for one source, batch 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from playground.decoding.config import DecodeConfig
+from playground.decoding.pipeline import FilterSettings, process
+from playground.decoding.trace import LOG_ZERO, Hypothesis
+
+NEG_INF = float("-inf")
+SAMPLING_STRATEGIES = ("sample", "stochastic_beam")
+
+
+def filter_settings(config: DecodeConfig) -> FilterSettings:
+    """Sampling strategies use every filter; the others only the two history processors (config.py).
+
+    Temperature 0 is not a division: ``process_step`` turns it into an argmax, so build T=1 settings."""
+    if config.strategy in SAMPLING_STRATEGIES and config.temperature > 0:
+        return FilterSettings.from_config(config)
+    return FilterSettings(repetition_penalty=config.repetition_penalty,
+                          no_repeat_ngram_size=config.no_repeat_ngram_size)
+
+
+def argmax_only(config: DecodeConfig) -> bool:
+    """Sampling at temperature 0: the T -> 0 limit of softmax(logits / T) is a point mass on the argmax."""
+    return config.strategy in SAMPLING_STRATEGIES and config.temperature == 0
+
+
+def prefix_ids(model, config: DecodeConfig) -> list[int]:
+    """config.prefix as target ids; raises InputError naming symbols the target vocabulary lacks."""
+    return model.target_vocab.encode(list(config.prefix))
+
+
+def model_step(model, prev_tokens: torch.Tensor, state):
+    """One batched model call: prev_tokens (B,) -> logits (B, V) float32, new state, attention (B, S)."""
+    logits, state, attention = model.step(prev_tokens, state)
+    batch = prev_tokens.shape[0]
+    if logits.dim() != 2 or logits.shape[0] != batch or attention.dim() != 2 or attention.shape[0] != batch:
+        raise ValueError(f"model.step must return logits (B, V) and attention (B, S) for B={batch}, got "
+                         f"{tuple(logits.shape)} and {tuple(attention.shape)}")
+    return logits.float(), state, attention.float()
+
+
+def never_generated(model) -> torch.Tensor:
+    """<pad> and <s> are not outputs: like fairseq (``lprobs[:, pad] = -inf``), no strategy emits them."""
+    return torch.tensor([model.target_vocab.pad_id, model.target_vocab.bos_id])
+
+
+def process_step(logits: torch.Tensor, settings: FilterSettings, prev_tokens: torch.Tensor, *,
+                 banned: torch.Tensor, forced: int | None = None,
+                 argmax: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Raw logits (B, V) -> (temperature_logits, filtered_logits), both (B, V) with removed tokens at -inf.
+
+    ``banned`` token ids (``never_generated``) are removed first. ``argmax``: temperature 0, both become
+    a one-hot at the argmax (the first one, as torch.argmax). ``forced``: a forced token (prefix or teacher
+    forcing) is the only one left in filtered_logits, whatever the filters said, so it can always be
+    chosen (its model probability is kept elsewhere)."""
+    allowed = logits.index_fill(1, banned, NEG_INF)  # (B, V), a copy: the trace keeps the raw logits
+    temperature_logits, filtered_logits = process(allowed, settings, prev_tokens)
+    if argmax:
+        temperature_logits = filtered_logits = one_hot_logits(temperature_logits.argmax(-1), logits.shape[-1])
+    if forced is not None:
+        forced_tokens = torch.full(logits.shape[:1], forced, dtype=torch.long)
+        filtered_logits = one_hot_logits(forced_tokens, logits.shape[-1])
+    return temperature_logits, filtered_logits
+
+
+def search_log_probs(logits: torch.Tensor, filtered_logits: torch.Tensor, settings: FilterSettings,
+                     prev_tokens: torch.Tensor, config: DecodeConfig) -> torch.Tensor:
+    """What a tree search adds up, (B, V) float64.
+
+    Sampling strategies: log_softmax(filtered_logits), the distribution ``sample`` draws from, so that
+    stochastic beam search samples (without replacement) from the same one. Argmax-style searches: the
+    model's log-probs after the history processors, with removed tokens (<pad>, <s>, banned n-grams)
+    at -inf and *not* renormalised, as in HF beam search (processors act on log-softmax scores) and
+    fairseq (``lprobs[:, pad] = -inf``). Without processors this is exactly the model's log-prob."""
+    if config.strategy in SAMPLING_STRATEGIES:
+        return torch.log_softmax(filtered_logits.double(), dim=-1)
+    history_logits = logits
+    if settings.repetition_penalty != 1.0 or settings.no_repeat_ngram_size > 0:
+        history_logits = process(logits, settings, prev_tokens).temperature_logits
+    return torch.log_softmax(history_logits.double(), dim=-1).masked_fill(filtered_logits == NEG_INF, NEG_INF)
+
+
+def one_hot_logits(tokens: torch.Tensor, vocab_size: int) -> torch.Tensor:
+    """tokens (B,) -> logits (B, V): 0 at the token, -inf elsewhere (softmax = one-hot)."""
+    logits = torch.full((tokens.shape[0], vocab_size), NEG_INF)
+    return logits.scatter(1, tokens[:, None], 0.0)
+
+
+def forced_at(forced: list[int], t: int) -> int | None:
+    return forced[t] if t < len(forced) else None
+
+
+def length_penalty(length: int, config: DecodeConfig) -> float:
+    """The divisor lp(L) of a hypothesis' cumulative log-prob; L counts output tokens, </s> included.
+
+    "none":   1
+    "length": L^alpha                  (Hugging Face ``BeamHypotheses.add``; fairseq ``--lenpen``)
+    "gnmt":   ((5 + L) / 6)^alpha      (Wu et al. 2016, "Google's NMT", eq. 14; TF-NLP, OpenNMT)
+    alpha > 0 favours longer outputs (log-probs are negative), alpha < 0 shorter ones, 0 disables.
+    """
+    alpha = config.length_penalty
+    if config.length_penalty_formula == "none" or alpha == 0:
+        return 1.0
+    if config.length_penalty_formula == "length":
+        return float(length) ** alpha
+    return ((5.0 + length) / 6.0) ** alpha
+
+
+def make_hypothesis(model, token_ids: list[int], *, log_prob: float, score: float, node: int,
+                    finished: bool) -> Hypothesis:
+    """``token_ids`` without </s>; ``log_prob`` is the raw model log-prob, </s> included if finished."""
+    return Hypothesis(tokens=model.target_vocab.decode(token_ids), token_ids=list(token_ids),
+                      log_prob=_finite(log_prob), score=_finite(score), node=int(node), finished=finished)
+
+
+def _finite(x: float) -> float:
+    """Python float at float32 precision (as the trace's nodes), clamped to the finite float32 range:
+    -inf (a forced token of probability 0) becomes LOG_ZERO, as in the trace."""
+    return float(np.float32(min(max(float(x), LOG_ZERO), -LOG_ZERO)))
+
+
+def rank_hypotheses(hypotheses: list[Hypothesis]) -> list[Hypothesis]:
+    """Best first by score; stable, so equal scores keep their order of discovery."""
+    return sorted(hypotheses, key=lambda h: -h.score)

@@ -1,0 +1,142 @@
+"""DecodeConfig: every knob of every strategy, frozen and validated once, here.
+
+A bad value raises ValueError naming the field, the value and what is allowed, so the Python API, the
+CLI and the UI can all show the message as is. Fields a strategy does not use are ignored. Who reads what:
+
+    every strategy      max_length (output tokens, </s> included), prefix (forced first symbols),
+                        repetition_penalty and no_repeat_ngram_size (the history processors), record_trace
+    greedy              nothing else: the argmax of the processed distribution (temperature and the
+                        truncation filters are sampling tools, as in Hugging Face ``generate``)
+    sample              temperature (0 = argmax, so sampling at T=0 is greedy decoding), top_k, top_p,
+                        min_p, typical_mass, epsilon in filter_order, sampler, num_samples, seed, num_return
+    beam                beam_width, num_return, length_penalty(_formula), early_stopping
+    diverse_beam        as beam, plus num_groups and diversity_penalty
+    stochastic_beam     beam_width (k samples), num_return, seed and the sampling filters (no length penalty)
+    exact               beam_width (of the beam search that seeds its bound), node_budget
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+STRATEGIES = ("greedy", "sample", "beam", "stochastic_beam", "diverse_beam", "exact")
+FILTERS = ("temperature", "top_k", "top_p", "min_p", "typical", "epsilon")
+SAMPLERS = ("multinomial", "gumbel")
+LENGTH_PENALTY_FORMULAS = ("none", "length", "gnmt")
+MAX_LENGTH, MAX_BEAM_WIDTH, MAX_SAMPLES, MAX_NODE_BUDGET = 64, 16, 1000, 100_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecodeConfig:
+    strategy: str = "greedy"
+    # sampling filters (sample, stochastic_beam)
+    temperature: float = 1.0  # 0 = argmax
+    top_k: int = 0  # 0 disables
+    top_p: float = 1.0  # 1 disables
+    min_p: float = 0.0  # 0 disables
+    typical_mass: float = 1.0  # 1 disables
+    epsilon: float = 0.0  # 0 disables
+    filter_order: tuple[str, ...] = FILTERS
+    sampler: str = "multinomial"
+    num_samples: int = 1
+    # processors (every strategy)
+    repetition_penalty: float = 1.0  # 1 disables
+    no_repeat_ngram_size: int = 0  # 0 disables
+    # beam-type searches
+    beam_width: int = 5
+    num_return: int = 1
+    length_penalty: float = 1.0  # alpha
+    length_penalty_formula: str = "length"
+    early_stopping: bool = False
+    num_groups: int = 1
+    diversity_penalty: float = 0.0
+    node_budget: int = 5000  # exact search: model rows evaluated before giving up
+    # every strategy
+    max_length: int = 32  # output tokens, </s> included
+    seed: int = 0
+    prefix: tuple[str, ...] = ()  # forced target prefix (symbols)
+    record_trace: bool = True
+
+    def __post_init__(self) -> None:
+        # JSON and the CLI give lists; store tuples so the config stays hashable and immutable
+        object.__setattr__(self, "filter_order", _tuple_of_str("filter_order", self.filter_order))
+        object.__setattr__(self, "prefix", _tuple_of_str("prefix", self.prefix))
+        _choice("strategy", self.strategy, STRATEGIES)
+        _choice("sampler", self.sampler, SAMPLERS)
+        _choice("length_penalty_formula", self.length_penalty_formula, LENGTH_PENALTY_FORMULAS)
+        _number("temperature", self.temperature, 0, 100)
+        _number("top_p", self.top_p, 0, 1, low_open=True)
+        _number("min_p", self.min_p, 0, 1, high_open=True)
+        _number("typical_mass", self.typical_mass, 0, 1, low_open=True)
+        _number("epsilon", self.epsilon, 0, 1, high_open=True)
+        _number("repetition_penalty", self.repetition_penalty, 0, 10, low_open=True)
+        _number("length_penalty", self.length_penalty, -10, 10)
+        _number("diversity_penalty", self.diversity_penalty, 0, 100)
+        _integer("top_k", self.top_k, 0, 1_000_000)
+        _integer("no_repeat_ngram_size", self.no_repeat_ngram_size, 0, MAX_LENGTH)
+        _integer("beam_width", self.beam_width, 1, MAX_BEAM_WIDTH)
+        _integer("num_samples", self.num_samples, 1, MAX_SAMPLES)
+        _integer("max_length", self.max_length, 1, MAX_LENGTH)
+        _integer("node_budget", self.node_budget, 1, MAX_NODE_BUDGET)
+        _integer("seed", self.seed, 0, 2**63 - 1)
+        _integer("num_groups", self.num_groups, 1, self.beam_width)
+        if self.beam_width % self.num_groups:
+            raise ValueError(f"num_groups must divide beam_width={self.beam_width}, got {self.num_groups}")
+        # greedy and exact search find one hypothesis; they accept (and ignore) num_return <= beam_width
+        what = "num_samples" if self.strategy == "sample" else "beam_width"
+        _integer("num_return", self.num_return, 1, getattr(self, what), f" (at most {what})")
+        for flag in ("early_stopping", "record_trace"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ValueError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
+        unknown = [f for f in self.filter_order if f not in FILTERS]
+        if unknown or len(set(self.filter_order)) != len(self.filter_order):
+            raise ValueError(f"filter_order must list distinct filters from {FILTERS}, "
+                             f"got {self.filter_order}")
+        omitted = [f for f, on in self._enabled_filters().items() if on and f not in self.filter_order]
+        if omitted:
+            raise ValueError(f"filter_order {self.filter_order} omits enabled filter(s) {omitted}")
+        if len(self.prefix) >= self.max_length:
+            raise ValueError(f"prefix has {len(self.prefix)} symbols; it must be shorter than "
+                             f"max_length={self.max_length}")
+
+    def _enabled_filters(self) -> dict[str, bool]:
+        return {"temperature": self.temperature != 1, "top_k": self.top_k != 0, "top_p": self.top_p != 1,
+                "min_p": self.min_p != 0, "typical": self.typical_mass != 1, "epsilon": self.epsilon != 0}
+
+    def to_dict(self) -> dict:
+        """JSON-native dict (tuples become lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> DecodeConfig:
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"unknown DecodeConfig field(s) {unknown}; valid fields: {sorted(names)}")
+        return cls(**d)
+
+
+def _choice(name: str, value, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+
+
+def _number(name: str, value, low: float, high: float, *, low_open=False, high_open=False) -> None:
+    interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok:
+        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    if not ok:
+        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
+
+
+def _integer(name: str, value, low: int, high: int, note: str = "") -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in [{low}, {high}]{note}, got {value!r}")
+
+
+def _tuple_of_str(name: str, value) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{name} must be a sequence of strings, got {value!r}")
+    return tuple(value)

@@ -1,0 +1,137 @@
+"""Recorder: the only way strategies write a Trace.
+
+Strategies hand over tensors as they go (references only: no copies, no numpy, no per-element Python
+work), and ``finish`` converts everything once at the end. With ``record_steps=False`` (config
+``record_trace=False``) the per-step (H, V) arrays are skipped entirely; nodes are still kept, because
+hypotheses point at them and they cost a few scalars each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from playground.decoding.pipeline import entropy
+from playground.decoding.trace import LOG_ZERO, Hypothesis, Node, Step, Trace
+
+
+def _finite(x: torch.Tensor) -> torch.Tensor:
+    """float32 with -inf (a probability of exactly 0) mapped to LOG_ZERO, so a trace is valid JSON."""
+    x = x.detach().to(torch.float32)
+    return torch.nan_to_num(x, nan=0.0, neginf=LOG_ZERO, posinf=-LOG_ZERO)
+
+
+class Recorder:
+    def __init__(self, *, strategy: str, config: dict, source: list[str], target_symbols: list[str],
+                 record_steps: bool = True):
+        self.record_steps = record_steps
+        self._trace = Trace(strategy=strategy, config=config, source=list(source),
+                            target_symbols=list(target_symbols))
+        self._chunks: list[tuple] = []  # (parents, tokens, step, log_probs, cum_log_probs, scores, statuses)
+        self._status: dict[int, str] = {}  # later status changes, by node id
+        self._steps: list[tuple] = []
+        self.num_nodes = 0
+        self.truncated = False
+        self.messages: list[str] = []
+
+    # nodes ------------------------------------------------------------------------------------
+    def root(self, bos_id: int) -> int:
+        zero = torch.zeros(1)
+        return int(self.add_nodes(parents=torch.tensor([-1]), tokens=torch.tensor([bos_id]), step=-1,
+                                  log_probs=zero, cum_log_probs=zero, scores=zero, status="kept")[0])
+
+    def add_nodes(self, *, parents: torch.Tensor, tokens: torch.Tensor, step: int, log_probs: torch.Tensor,
+                  cum_log_probs: torch.Tensor, scores: torch.Tensor,
+                  status: str | Sequence[str]) -> torch.Tensor:
+        """Append N nodes (all 1-D tensors of length N); returns their ids, LongTensor (N,)."""
+        n = int(tokens.numel())
+        statuses = [status] * n if isinstance(status, str) else list(status)
+        assert len(statuses) == n, "one status per node"
+        ids = torch.arange(self.num_nodes, self.num_nodes + n)
+        self.num_nodes += n
+        self._chunks.append((parents.detach(), tokens.detach(), step, log_probs.detach(),
+                             cum_log_probs.detach(), scores.detach(), statuses))
+        return ids
+
+    def set_status(self, node_ids, status: str) -> None:
+        for i in torch.as_tensor(node_ids).reshape(-1).tolist():
+            self._status[i] = status
+
+    # steps ------------------------------------------------------------------------------------
+    def add_step(self, *, t: int, node_ids: torch.Tensor, logits: torch.Tensor,
+                 temperature_logits: torch.Tensor,
+                 filtered_logits: torch.Tensor, attention: torch.Tensor, chosen: torch.Tensor | None = None,
+                 candidates: torch.Tensor | None = None) -> None:
+        """One expansion of H nodes: logits / temperature_logits / filtered_logits (H, V), attention (H, S),
+        chosen (H,) token per row or None for beam-type steps, candidates (C,) node ids considered."""
+        if self.record_steps:
+            self._steps.append((t, node_ids.detach(), logits.detach(), temperature_logits.detach(),
+                                filtered_logits.detach(), attention.detach(),
+                                None if chosen is None else chosen.detach(),
+                                None if candidates is None else candidates.detach()))
+
+    # the end ----------------------------------------------------------------------------------
+    def note(self, message: str, *, truncated: bool = False) -> None:
+        """A line for ``trace.message``; ``truncated=True`` when a budget or max_length cut the search."""
+        self.messages.append(message)
+        self.truncated |= truncated
+
+    def finish(self, hypotheses: list[Hypothesis]) -> Trace:
+        trace = self._trace
+        trace.nodes = self._build_nodes()
+        trace.steps = [self._build_step(*s) for s in self._steps]
+        trace.hypotheses = list(hypotheses)
+        trace.truncated, trace.message = self.truncated, " ".join(self.messages)
+        self._chunks, self._steps = [], []
+        return trace
+
+    def _build_nodes(self) -> list[Node]:
+        if not self._chunks:
+            return []
+        parents = torch.cat([c[0].reshape(-1) for c in self._chunks]).tolist()
+        tokens = torch.cat([c[1].reshape(-1) for c in self._chunks]).tolist()
+        steps = [c[2] for c in self._chunks for _ in range(int(c[1].numel()))]
+        log_probs, cums, scores = (_finite(torch.cat([c[k].reshape(-1) for c in self._chunks])).tolist()
+                                   for k in (3, 4, 5))
+        statuses = [s for c in self._chunks for s in c[6]]
+        for i, s in self._status.items():
+            statuses[i] = s
+        return [Node(id=i, parent=int(parents[i]), token=int(tokens[i]), step=steps[i], log_prob=log_probs[i],
+                     cum_log_prob=cums[i], score=scores[i], status=statuses[i]) for i in range(len(tokens))]
+
+    @staticmethod
+    @torch.no_grad()
+    def _build_step(t, node_ids, logits, temperature_logits, filtered_logits, attention, chosen,
+                    candidates) -> Step:
+        logits = logits.to(torch.float32)
+        log_probs = torch.log_softmax(logits, dim=-1)  # (H, V)
+        probs_filtered = torch.softmax(filtered_logits.to(torch.float32), dim=-1)  # (H, V), 0 where removed
+        h = logits.shape[0]
+        if chosen is None:  # beam-type step: candidates, not one choice per row
+            chosen = torch.full((h,), -1, dtype=torch.long)
+            chosen_rank = chosen.clone()
+            chosen_prob = torch.zeros(h)
+        else:
+            chosen = chosen.reshape(h).long()
+            row_lp = log_probs.gather(1, chosen[:, None])  # (H, 1)
+            chosen_rank = (log_probs > row_lp).sum(dim=1)  # strictly better tokens; ties share a rank
+            chosen_prob = probs_filtered.gather(1, chosen[:, None])[:, 0]
+
+        def np32(x):
+            return _finite(x).numpy()
+
+        return Step(
+            t=int(t), node_ids=node_ids.reshape(-1).tolist(),
+            logits=np32(logits), log_probs=np32(log_probs),
+            probs_temperature=np32(torch.softmax(temperature_logits.to(torch.float32), dim=-1)),
+            probs_filtered=np32(probs_filtered),
+            kept=(probs_filtered > 0).sum(dim=1).numpy().astype(np.int64),
+            entropy=np32(entropy(logits) + 0.0), entropy_temperature=np32(entropy(temperature_logits) + 0.0),
+            entropy_filtered=np32(entropy(filtered_logits) + 0.0),  # + 0.0: no -0.0 in the JSON
+            attention=np32(attention),
+            chosen=chosen.numpy().astype(np.int64), chosen_rank=chosen_rank.numpy().astype(np.int64),
+            chosen_prob=np32(chosen_prob),
+            candidates=[] if candidates is None else candidates.reshape(-1).tolist(),
+        )

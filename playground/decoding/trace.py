@@ -1,0 +1,202 @@
+"""The trace: everything a decoding run did, as plain data (the contract between engine and UI).
+
+Every strategy fills the same four dataclasses (see the spec, "THE TRACE"):
+
+    Node        one node of the search tree; ``trace.nodes[i].id == i``; node 0 is the root (<s>, step -1)
+    Step        one decoding step: the H live hypotheses expanded at step t, and (H, V) / (H, S) arrays
+    Hypothesis  a final output, with its raw log-probability and its normalised (ranking) score
+    Trace       all of the above, plus the config, the source and the target vocabulary
+
+Arrays are numpy float32 (counts and token ids int64). A trace holds no tensors and no model objects,
+so ``copy.deepcopy`` and ``to_dict()`` (JSON-safe: lists, floats, ints, strs) both work, and
+``Trace.from_dict(trace.to_dict()) == trace``. Values are always finite: the recorder maps a model's
+``-inf`` (a token it gives probability exactly 0) to ``LOG_ZERO``, the most negative float32, so that
+``to_dict()`` is valid JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+LOG_ZERO = float(np.finfo(np.float32).min)  # stands in for log(0) = -inf; exp(LOG_ZERO) == 0
+STATUSES = ("kept", "pruned", "finished")
+
+
+@dataclass
+class Node:
+    id: int
+    parent: int  # -1 for the root
+    token: int  # target-vocab id
+    step: int  # output position t at which the token was produced; root = -1
+    log_prob: float  # log p_model(token | prefix, source) at T=1
+    cum_log_prob: float  # sum of log_prob along the path (raw model, T=1)
+    score: float  # ranking score (beam: length-penalised; stochastic beam: perturbed; else cum_log_prob)
+    status: str  # "kept" | "pruned" | "finished"
+
+
+# Array fields of a Step and their numpy dtypes; rows are the H expanded nodes.
+STEP_ARRAYS = {
+    "logits": np.float32,  # (H, V) raw model logits
+    "log_probs": np.float32,  # (H, V) log_softmax(logits), the model's T=1 distribution
+    "probs_temperature": np.float32,  # (H, V) softmax(logits after temperature only)
+    "probs_filtered": np.float32,  # (H, V) after the whole filter pipeline, renormalised, 0 where removed
+    "kept": np.int64,  # (H,) number of tokens with probs_filtered > 0
+    "entropy": np.float32,  # (H,) nats, of log_probs
+    "entropy_temperature": np.float32,  # (H,)
+    "entropy_filtered": np.float32,  # (H,)
+    "attention": np.float32,  # (H, S) attention over source positions, rows sum to 1
+    "chosen": np.int64,  # (H,) token chosen from each row; -1 for beam-type steps
+    "chosen_rank": np.int64,  # (H,) rank of chosen under log_probs (0 = most probable); -1 if none
+    "chosen_prob": np.float32,  # (H,) probs_filtered[chosen]; 0.0 if none
+}
+
+
+@dataclass(eq=False)
+class Step:
+    t: int
+    node_ids: list[int]  # the H parent nodes expanded at this step (rows of the arrays)
+    logits: np.ndarray
+    log_probs: np.ndarray
+    probs_temperature: np.ndarray
+    probs_filtered: np.ndarray
+    kept: np.ndarray
+    entropy: np.ndarray
+    entropy_temperature: np.ndarray
+    entropy_filtered: np.ndarray
+    attention: np.ndarray
+    chosen: np.ndarray
+    chosen_rank: np.ndarray
+    chosen_prob: np.ndarray
+    candidates: list[int] = field(default_factory=list)  # node ids of every candidate considered
+
+    def __eq__(self, other: object) -> bool:  # arrays compare element-wise, so spell equality out
+        if not isinstance(other, Step):
+            return NotImplemented
+        return (
+            self.t == other.t
+            and self.node_ids == other.node_ids
+            and self.candidates == other.candidates
+            and all(np.array_equal(getattr(self, k), getattr(other, k)) for k in STEP_ARRAYS)
+        )
+
+    def to_dict(self) -> dict:
+        d = {"t": self.t, "node_ids": list(self.node_ids), "candidates": list(self.candidates)}
+        d.update({k: getattr(self, k).tolist() for k in STEP_ARRAYS})
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Step:
+        arrays = {k: np.asarray(d[k], dtype=dtype) for k, dtype in STEP_ARRAYS.items()}
+        h = len(d["node_ids"])
+        for k in ("logits", "log_probs", "probs_temperature", "probs_filtered", "attention"):
+            arrays[k] = arrays[k].reshape(h, -1) if h else arrays[k].reshape(0, 0)  # always 2-D
+        return cls(t=int(d["t"]), node_ids=[int(i) for i in d["node_ids"]],
+                   candidates=[int(i) for i in d["candidates"]], **arrays)
+
+
+@dataclass
+class Hypothesis:
+    tokens: list[str]  # output symbols, without <s> and </s>
+    token_ids: list[int]  # their ids (also without </s>)
+    log_prob: float  # raw model log-probability of the sequence, incl. </s> if finished
+    score: float  # normalised score (the ranking key)
+    node: int  # last node id in the trace tree (the </s> node when finished)
+    finished: bool  # ended with </s> (False if cut by max_length)
+
+
+@dataclass
+class Trace:
+    strategy: str
+    config: dict  # DecodeConfig.to_dict()
+    source: list[str]  # source symbols (tokenised input)
+    target_symbols: list[str]  # target vocab, index -> symbol
+    steps: list[Step] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    hypotheses: list[Hypothesis] = field(default_factory=list)
+    truncated: bool = False  # a budget (nodes / max_length) cut the search short
+    message: str = ""
+
+    # navigation -------------------------------------------------------------------------------
+    def path(self, node_id: int) -> list[int]:
+        """Node ids from the root to ``node_id`` (inclusive)."""
+        ids = []
+        while node_id != -1:
+            ids.append(node_id)
+            node_id = self.nodes[node_id].parent
+        return ids[::-1]
+
+    def step_row(self, node_id: int) -> tuple[int, int] | None:
+        """``(i, row)`` with ``trace.steps[i].node_ids[row] == node_id``: where the node was expanded.
+
+        ``i`` indexes ``trace.steps`` (not ``t``: diverse beam records one Step per group and t).
+        None if the node was never expanded (pruned/finished leaves, or recording was off).
+        """
+        return self._row_index().get(node_id)
+
+    def attention_path(self, node_id: int) -> np.ndarray:
+        """(L, S) attention rows that produced each token on the path root..node (L = path length - 1).
+
+        Row j is the attention of the step that expanded the parent of the j-th token. A row is all zeros
+        when that step was not recorded (recording off, or exact search's unrecorded explored nodes).
+        """
+        path = self.path(node_id)[1:]
+        out = np.zeros((len(path), len(self.source)), dtype=np.float32)
+        for j, nid in enumerate(path):
+            where = self.step_row(self.nodes[nid].parent)
+            if where is not None:
+                out[j] = self.steps[where[0]].attention[where[1]]
+        return out
+
+    def _row_index(self) -> dict[int, tuple[int, int]]:
+        """node id -> (step index, row); cached, rebuilt if ``steps`` was replaced or appended to."""
+        cached = self.__dict__.get("_row_cache")
+        if cached is None or cached[0] is not self.steps or cached[1] != len(self.steps):
+            index = {nid: (i, r) for i, s in enumerate(self.steps) for r, nid in enumerate(s.node_ids)}
+            cached = (self.steps, len(self.steps), index)
+            self.__dict__["_row_cache"] = cached
+        return cached[2]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Trace):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(self))
+
+    # serialisation -----------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "strategy": self.strategy,
+            "config": _jsonable(self.config),
+            "source": list(self.source),
+            "target_symbols": list(self.target_symbols),
+            "steps": [s.to_dict() for s in self.steps],
+            "nodes": [vars(n).copy() for n in self.nodes],
+            "hypotheses": [dict(vars(h), tokens=list(h.tokens), token_ids=list(h.token_ids))
+                           for h in self.hypotheses],
+            "truncated": self.truncated,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Trace:
+        return cls(
+            strategy=d["strategy"],
+            config=dict(d["config"]),
+            source=list(d["source"]),
+            target_symbols=list(d["target_symbols"]),
+            steps=[Step.from_dict(s) for s in d["steps"]],
+            nodes=[Node(**n) for n in d["nodes"]],
+            hypotheses=[Hypothesis(**h) for h in d["hypotheses"]],
+            truncated=bool(d["truncated"]),
+            message=d["message"],
+        )
+
+
+def _jsonable(value):
+    """Tuples -> lists, recursively, so a config dict equals its JSON round trip."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value

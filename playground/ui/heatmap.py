@@ -1,0 +1,52 @@
+"""View 3: attention of the selected hypothesis, output steps (rows) x source symbols (columns)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from playground.ui.paths import hypothesis_path
+from playground.ui.style import C_CHOSEN, base_layout, empty_figure, esc, f32
+
+
+def unique_labels(labels: list[str]) -> list[str]:
+    """Make repeated labels distinct with zero-width spaces (invisible), e.g. the two o's of "colonel":
+    plotly merges equal categories into one column, and numeric axes would lose the symbol on hover."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        out.append(label + "\u200b" * seen.get(label, 0))
+        seen[label] = seen.get(label, 0) + 1
+    return out
+
+
+def attention_figure(trace, hyp: int = 0, t: int | None = None) -> go.Figure:
+    """Heatmap of attention_path(hypothesis): row j = where the decoder looked while producing token j."""
+    path = hypothesis_path(trace, hyp)
+    if not path or not trace.source:
+        return empty_figure("no attention to show")
+    hyp_obj = trace.hypotheses[min(max(hyp, 0), len(trace.hypotheses) - 1)]
+    z = f32(trace.attention_path(hyp_obj.node))  # (L, S)
+    sym = trace.target_symbols
+    rows = [f"{ps.t + 1}·{esc(sym[ps.token])}" for ps in path]  # unique: the step number comes first
+    cols = unique_labels([esc(s) for s in trace.source])
+    n_rows, n_cols = z.shape
+    height = int(min(max(110 + 24 * n_rows, 260), 560))
+    fig = go.Figure(layout=base_layout("Attention · output step × source symbol", height))
+    fig.add_heatmap(
+        z=z, x=cols, y=rows, colorscale="Blues", zmin=0.0, zmax=float(max(z.max(), 1e-6)), xgap=1, ygap=1,
+        colorbar=dict(title=dict(text="weight", side="right"), thickness=12, len=0.9),
+        hovertemplate="output %{y} ← source %{x}<br>attention %{z:.3f}<extra></extra>",
+    )
+    fig.update_xaxes(type="category", title_text="source symbol", side="top", tickfont=dict(size=13),
+                     title_standoff=4)
+    fig.update_yaxes(type="category", autorange="reversed", showgrid=False,
+                     title_text="output step · symbol")
+    fig.update_layout(margin_t=84)  # the source labels sit on top, under the title
+    if t is not None:
+        t = min(max(t, 0), n_rows - 1)
+        fig.add_shape(type="rect", x0=-0.5, x1=n_cols - 0.5, y0=t - 0.5, y1=t + 0.5,
+                      line=dict(color=C_CHOSEN, width=3))
+        if z[t].any():
+            fig.add_annotation(x=int(z[t].argmax()), y=t, text="●", showarrow=False,
+                               font=dict(color=C_CHOSEN, size=10), hovertext="most attended source symbol")
+    return fig

@@ -1,0 +1,56 @@
+"""Shared look of every chart: a slim template, colours, label escaping, payload-friendly numbers.
+
+Why a hand-made template: plotly's default template ("plotly") adds ~8 KB of JSON to *every*
+figure, and Gradio sends the whole figure on every slider move. This one carries only what we use.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import plotly.graph_objects as go
+
+FONT = "Inter, system-ui, -apple-system, Segoe UI, sans-serif"
+SLIM = go.layout.Template(layout=dict(
+    font=dict(family=FONT, size=12, color="#1f2937"),
+    paper_bgcolor="white", plot_bgcolor="white",
+    xaxis=dict(showgrid=False, zeroline=False, linecolor="#9ca3af", ticks="outside", automargin=True),
+    yaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor="#9ca3af", automargin=True),
+    hoverlabel=dict(font=dict(family=FONT, size=12)),
+    legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, font=dict(size=11)),
+))
+
+# T=1 -> after temperature -> after filtering: one hue, darker as processing goes on
+C_T1, C_TEMP, C_FILTERED = "#c7d2fe", "#818cf8", "#3730a3"
+C_CHOSEN = "#ea580c"  # the token/path the decoder took: one accent colour everywhere
+C_KEPT, C_PRUNED, C_FINISHED = "#2563eb", "#c0c4cc", "#059669"
+C_STEP = "rgba(234, 88, 12, 0.12)"  # band marking the selected step
+
+
+def esc(label: str) -> str:
+    """Plotly renders labels as HTML: '<s>' would vanish, so escape it to '&lt;s&gt;'."""
+    return html.escape(str(label), quote=False)
+
+
+def f32(values) -> np.ndarray:
+    """float32 arrays: plotly serialises numpy arrays as base64 typed arrays, half the bytes of float64."""
+    return np.asarray(values, dtype=np.float32)
+
+
+def base_layout(title: str, height: int, **extra) -> dict:
+    """Layout shared by all charts: the slim template, a one-line title, tight margins."""
+    return dict(template=SLIM, height=height, margin=dict(l=10, r=10, t=48, b=10),
+                # pinned to the top of the figure, so axis labels drawn on top never collide with it
+                title=dict(text=title, x=0.0, xanchor="left", y=1.0, yref="container", yanchor="top",
+                           pad=dict(t=8), font=dict(size=14)), **extra)
+
+
+def empty_figure(message: str, height: int = 240) -> go.Figure:
+    """A placeholder chart that says why there is nothing to draw (never a blank box)."""
+    fig = go.Figure(layout=base_layout("", height))
+    fig.add_annotation(text=esc(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=14, color="#6b7280"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig

@@ -1,0 +1,110 @@
+"""The launched app through gradio_client: named endpoints, JSON traces, errors as messages, sessions."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+from gradio_client import Client
+
+from playground.decoding.trace import Trace
+from playground.model import ModelConfig, Seq2Seq
+from tests.conftest import CHARS, PHONES, tiny_model
+
+pytestmark = pytest.mark.server
+
+
+def tiny_p2g(seed: int = 0) -> Seq2Seq:
+    torch.manual_seed(seed)
+    config = ModelConfig(src_vocab_size=len(PHONES), tgt_vocab_size=len(CHARS), embed_dim=8, hidden_dim=12,
+                         encoder_layers=1, decoder_layers=1, rnn="gru", attention="general", dropout=0.0)
+    return Seq2Seq(config, PHONES, CHARS).eval()
+
+
+def tiny_store():
+    """Two untrained models (milliseconds to build): the app's behaviour, not the models', is under test."""
+    from playground.ui import ModelStore
+
+    return ModelStore({"g2p-tiny": tiny_model(), "p2g-tiny": tiny_p2g()})
+
+
+
+@pytest.fixture(scope="module")
+def client():
+    from playground.ui import build_demo
+    from playground.ui.server import serve
+
+    url, demo = serve(build_demo(tiny_store()), ports=range(7880, 7890))
+    yield Client(url, verbose=False)
+    demo.close()
+
+
+def test_named_endpoints(client):
+    names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/decode", "/models", "/explore", "/select_step", "/select_hypothesis", "/controls",
+            "/switch_model", "/pick_example"} <= names
+
+
+def test_decode_returns_the_trace_as_json(client):
+    out = client.predict("cab", "g2p-tiny", "beam", beam_width=3, num_return=2, max_length=6,
+                         api_name="/decode")
+    assert out["model"] == "g2p-tiny" and out["source"] == ["c", "a", "b"]
+    trace = Trace.from_dict({k: v for k, v in out.items() if k not in ("model", "returned")})
+    assert trace.strategy == "beam" and trace.config["beam_width"] == 3 and len(out["returned"]) == 2
+    assert trace.steps[0].log_probs.shape == (1, len(PHONES))
+
+
+def test_decode_on_the_p2g_model(client):
+    out = client.predict("K AE T", "p2g-tiny", "greedy", api_name="/decode")
+    assert out["source"] == ["K", "AE", "T"] and out["target_symbols"] == list(CHARS.symbols)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(text="c4b"), "unknown symbol"),
+    (dict(text="   "), "empty"),
+    (dict(text="cab", temperature=-1.0, strategy="sample"), "temperature"),
+    (dict(text="cab", strategy="beam", beam_width=2, num_return=3), "num_return"),
+    (dict(text="cab", strategy="nucleus"), "strategy must be one of"),
+    (dict(text="cab", model="someone/model"), "Hub is off"),
+])
+def test_bad_requests_get_a_message_not_a_stack_trace(client, kwargs, message):
+    with pytest.raises(Exception) as err:
+        client.predict(api_name="/decode", **kwargs)
+    assert message in str(err.value) and "Traceback" not in str(err.value)
+
+
+def test_models_endpoint(client):
+    assert [m["task"] for m in client.predict(api_name="/models")] == ["g2p", "p2g"]
+
+
+def test_explore_endpoint_returns_every_view(client):
+    out = client.predict("g2p-tiny", "cab", 1, "beam", 1.0, 0, 1.0, 0.0, 4, 2, 0.5, 3, "gnmt", 1.0, 0, 8,
+                         api_name="/explore")
+    status, summary, results, hyp, step, *plots = out
+    assert status == "" and "cab" in summary
+    assert all(p["type"] == "plotly" and len(p["plot"]) < 100_000 for p in [results, *plots])
+    assert len(hyp["choices"]) == 3  # beam search returns num_return hypotheses
+
+
+def test_controls_endpoint_hides_what_a_strategy_ignores(client):
+    updates = client.predict("greedy", "length", api_name="/controls")
+    assert not any(u.get("visible") for u in updates)  # greedy: only max length (always shown) applies
+    updates = client.predict("sample", "length", api_name="/controls")
+    assert [u.get("visible") for u in updates[:4]] == [True] * 4  # temperature, top-k, top-p, min-p
+
+
+def test_concurrent_sessions_each_get_their_own_result(client):
+    words = ["cab", "bat", "tack", "stab"]
+    results: dict[str, list] = {}
+
+    def session(word: str) -> None:
+        c = Client(client.src, verbose=False)
+        results[word] = [c.predict(word, "g2p-tiny", api_name="/decode")["source"] for _ in range(3)]
+
+    threads = [threading.Thread(target=session, args=(w,)) for w in words]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert results == {w: [list(w)] * 3 for w in words}

@@ -1,0 +1,39 @@
+"""Curated examples: every one readable by the shipped vocabularies, filtered for any other."""
+
+from __future__ import annotations
+
+from playground.ui.examples import G2P, P2G, default_input, examples_for
+from playground.ui.ipa import ARPABET_TO_IPA
+from playground.vocab import SPECIALS, Vocab
+from tests.conftest import CHARS, PHONES
+
+ARPABET = Vocab(symbols=SPECIALS + tuple(sorted(ARPABET_TO_IPA)), kind="words", lowercase=False)
+
+
+def test_categories_the_issue_asks_for():
+    words = dict(G2P)
+    for w in ("read", "lead", "live"):
+        assert words[w] == "heteronym"
+    for w in ("colonel", "yacht", "worcester"):
+        assert words[w] == "irregular"
+    assert words["quinoa"] == words["gnocchi"] == "loanword"
+    assert {"name", "invented"} <= set(words.values())
+
+
+def test_every_example_fits_the_shipped_vocabularies():
+    assert examples_for("g2p", CHARS) == list(G2P)
+    assert examples_for("p2g", ARPABET) == list(P2G)
+
+
+def test_examples_a_model_cannot_read_are_dropped():
+    kept = examples_for("p2g", PHONES)  # a tiny phoneme set: only examples inside it survive
+    for text, _ in kept:
+        PHONES.tokenize(text)
+    assert len(kept) < len(P2G)
+
+
+def test_default_input_is_always_valid():
+    assert default_input("g2p", CHARS) == "colonel"
+    assert default_input("p2g", ARPABET) == "K ER N AH L"
+    tiny = Vocab(symbols=SPECIALS + ("Q", "X"), kind="words", lowercase=False)
+    tiny.tokenize(default_input("p2g", tiny))  # no example fits: fall back to the vocabulary's own symbols
