@@ -70,4 +70,15 @@ Test numbers were measured once with `{eval_cmd}`; dev numbers during training.
 `{training.get('command', '')}`
 on {training.get('device', '?')} ({training.get('torch_threads', '?')} threads): best dev WER at epoch
 {training.get('best_epoch', '?')} of {training.get('epochs_run', '?')}, {minutes:.0f} minutes of training.
+{training.get('notes', '')}
+
+{_history_table(training.get('history', []))}
 """
+
+
+def _history_table(history: list[dict]) -> str:
+    rows = ["| epoch | learning rate | train loss | dev WER (greedy) | dev PER | minutes |",
+            "|---|---|---|---|---|---|"]
+    rows += [f"| {h['epoch']} | {h['lr']:.2e} | {h['train_loss']:.4f} | {_pct(h['dev_wer'])} | {_pct(h['dev_per'])} | "
+             f"{h['seconds'] / 60:.1f} |" for h in history]
+    return "\n".join(rows) if history else ""

@@ -3,8 +3,9 @@
     python -m playground.evaluate --model checkpoints/g2p-bahdanau --split test
     python -m playground.evaluate --model checkpoints/p2g-luong --split dev --json
 
-Greedy and beam search (width 5) go through ``playground.decoding.decode`` exactly as the UI does
-(with trace recording off), one word at a time, so "ms / word" is the interactive latency.
+Greedy and beam search (width 5, stopping once 5 hypotheses have finished, as fairseq does) go
+through ``playground.decoding.decode`` exactly as the UI does (with trace recording off), one word at
+a time, so "ms / word" is the interactive latency. The length penalty is chosen on the dev split.
 ``--write`` stores the numbers in the checkpoint's config.json and model card.
 """
 
@@ -24,14 +25,16 @@ from playground.checkpoint import CARD_NAME, CONFIG_NAME, load_model
 from playground.decoding import DecodeConfig, decode
 from playground.metrics import error_rates
 
-SEARCHES = {"greedy": {"strategy": "greedy"}, "beam5": {"strategy": "beam", "beam_width": 5}}
+SEARCHES = ("greedy", "beam5")
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="checkpoint directory")
     p.add_argument("--split", choices=("dev", "test"), default="dev")
-    p.add_argument("--search", choices=tuple(SEARCHES), nargs="+", default=list(SEARCHES))
+    p.add_argument("--search", choices=SEARCHES, nargs="+", default=list(SEARCHES))
+    p.add_argument("--length-penalty", type=float, default=0.0, help="beam search's alpha")
+    p.add_argument("--length-penalty-formula", choices=("none", "length", "gnmt"), default="length")
     p.add_argument("--limit", type=int, default=0, help="score only the first N items (quick checks)")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -39,8 +42,14 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def evaluate(model, items, search: str) -> dict:
-    config = DecodeConfig(**SEARCHES[search], max_length=48, record_trace=False)
+def search_config(search: str, args) -> DecodeConfig:
+    if search == "greedy":
+        return DecodeConfig(strategy="greedy", max_length=48, record_trace=False)
+    return DecodeConfig(strategy="beam", beam_width=5, early_stopping=True, length_penalty=args.length_penalty,
+                        length_penalty_formula=args.length_penalty_formula, max_length=48, record_trace=False)
+
+
+def evaluate(model, items, search: str, config: DecodeConfig) -> dict:
     hyps, start = [], time.perf_counter()
     for src, _ in items:
         result = decode(model, model.source_vocab.detokenize(src), config)
@@ -62,7 +71,7 @@ def main(argv=None) -> dict:
     items = data.eval_items(getattr(splits, args.split), task, lexicon)[: args.limit or None]
     metrics = {"items": len(items), "skipped_test_words": splits.skipped_test_words if args.split == "test" else 0}
     for search in args.search:
-        metrics.update(evaluate(model, items, search))
+        metrics.update(evaluate(model, items, search, search_config(search, args)))
     metrics["command"] = "python -m playground.evaluate " + " ".join(sys.argv[1:] if argv is None else argv)
     if args.json:
         print(json.dumps({"model": args.model, "task": task, "split": args.split, **metrics}))

@@ -23,7 +23,7 @@ from safetensors.torch import load_file, save_file
 
 from playground import data
 from playground.card import model_card
-from playground.checkpoint import save_checkpoint
+from playground.checkpoint import CARD_NAME, CONFIG_NAME, read_config, save_checkpoint
 from playground.metrics import error_rates
 from playground.model import ModelConfig, Seq2Seq
 from playground.vocab import Vocab
@@ -67,6 +67,7 @@ def build_vocabs(task: str, train_pairs) -> tuple[Vocab, Vocab]:
 
 
 def dev_wer(model: Seq2Seq, items, device, batch_size: int = 512) -> dict:
+    was_training = model.training
     model.eval()
     hyps = []
     for i in range(0, len(items), batch_size):
@@ -75,7 +76,7 @@ def dev_wer(model: Seq2Seq, items, device, batch_size: int = 512) -> dict:
         for j, ids in enumerate(chunk):
             src[j, :len(ids)] = torch.tensor(ids)
         hyps += [tuple(model.target_vocab.decode(s)) for s in model.greedy_batch(src.to(device))]
-    model.train()
+    model.train(was_training)
     return error_rates(hyps, [refs for _, refs in items])
 
 
@@ -178,8 +179,20 @@ def main(argv=None) -> dict:
         if epoch - state["best_epoch"] >= args.patience:
             print(f"early stop: no better dev WER for {args.patience} epochs", flush=True)
             break
+    record_training(out, state)
     print(f"best dev WER {state['best_wer']:.2%} at epoch {state['best_epoch']}; saved to {out}", flush=True)
     return state
+
+
+def record_training(out: Path, state: dict) -> None:
+    """Once training ends, write the whole run (every epoch, total time) into the best checkpoint's
+    config.json and model card; the weights stay those of the best epoch."""
+    config = read_config(out)
+    config["training"].update(epochs_run=len(state["history"]), history=state["history"],
+                              train_seconds=round(state["train_seconds"]))
+    (out / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
+    arch = ModelConfig(**config["model"])
+    (out / CARD_NAME).write_text(model_card(config, arch, Seq2Seq(arch).num_parameters()))
 
 
 def checkpoint_meta(args, splits, state, dev, n_pairs, device) -> dict:

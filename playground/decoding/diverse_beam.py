@@ -21,7 +21,16 @@ from __future__ import annotations
 
 import torch
 
-from playground.decoding.beam import Beams, FinishedPool, advance, expand, finalize, initial_beams, is_done
+from playground.decoding.beam import (
+    Beams,
+    FinishedPool,
+    advance,
+    expand,
+    finalize,
+    initial_beams,
+    is_done,
+    out_of_time,
+)
 from playground.decoding.common import filter_settings, forced_at, prefix_ids, rank_hypotheses
 from playground.decoding.config import DecodeConfig
 from playground.decoding.recorder import Recorder
@@ -54,6 +63,9 @@ def diverse_beam(model, state, config: DecodeConfig, recorder: Recorder) -> list
                 next_groups[g] = beams
         groups = next_groups
         if not groups:
+            break
+        if out_of_time(recorder, t, config):
+            finalize(model, [pools[g] for g in groups], list(groups.values()), config, recorder, length=t + 1)
             break
         state = model.reorder(exp.state, torch.cat([b.rows for b in groups.values()]))
     else:
