@@ -6,7 +6,9 @@
 Length-bucketed batches, masked cross-entropy (padding weight 0), teacher forcing, Adam, gradient
 clipping, exponential learning-rate decay, early stopping on dev WER (greedy). Runs on CUDA with
 bf16 autocast when a GPU is present, on the CPU otherwise. ``--resume`` continues from the run
-directory's last epoch (state kept as safetensors + JSON: nothing is ever unpickled).
+directory's last epoch (state kept as safetensors + JSON: nothing is ever unpickled). Without that
+state (a fresh clone holds only the committed checkpoint), ``--warm-start`` continues from the
+checkpoint's best epoch instead: same weights, schedule and history, fresh Adam moments.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from safetensors.torch import load_file, save_file
 
 from playground import data
 from playground.card import model_card
-from playground.checkpoint import CARD_NAME, CONFIG_NAME, read_config, save_checkpoint
+from playground.checkpoint import CARD_NAME, CONFIG_NAME, load_local, read_config, save_checkpoint
 from playground.metrics import error_rates
 from playground.model import ModelConfig, Seq2Seq
 from playground.vocab import Vocab
@@ -54,6 +56,8 @@ def parse_args(argv=None):
     p.add_argument("--limit-words", type=int, default=0, help="train on the first N training words (tests)")
     p.add_argument("--limit-dev", type=int, default=0, help="evaluate on the first N dev items (tests)")
     p.add_argument("--resume", action="store_true", help="continue the run kept in OUT/train_state")
+    p.add_argument("--warm-start", action="store_true",
+                   help="continue from the checkpoint in OUT (its best epoch) with fresh optimizer moments")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
 
@@ -109,6 +113,19 @@ def load_state(run_dir: Path, model, optimizer) -> dict:
     return json.loads((run_dir / "state.json").read_text())
 
 
+def warm_start(out: Path, model: Seq2Seq) -> dict:
+    """Weights and training record of the checkpoint in ``out``; its vocabularies must match ``model``'s."""
+    saved = load_local(out)
+    if saved.source_vocab != model.source_vocab or saved.target_vocab != model.target_vocab:
+        raise ValueError(f"{out}: the checkpoint's vocabularies differ from this task's")
+    model.load_state_dict(saved.state_dict(), strict=True)
+    training = saved.config["training"]
+    history = [h for h in training["history"] if h["epoch"] <= training["best_epoch"]]
+    best = min(history, key=lambda h: h["dev_wer"])
+    return {"epoch": training["best_epoch"], "best_wer": best["dev_wer"], "best_epoch": training["best_epoch"],
+            "history": history, "train_seconds": sum(h["seconds"] for h in history)}
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     if args.threads:
@@ -137,6 +154,9 @@ def main(argv=None) -> dict:
     if args.resume and (run_dir / "state.json").is_file():
         state = load_state(run_dir, model, optimizer)
         print(f"resumed after epoch {state['epoch']} (best dev WER {state['best_wer']})", flush=True)
+    elif args.warm_start:
+        state = warm_start(out, model)
+        print(f"warm start after epoch {state['epoch']} (best dev WER {state['best_wer']})", flush=True)
     print(f"{args.task}: {len(train_pairs):,} training pairs, {len(dev_items):,} dev items, "
           f"{model.num_parameters():,} parameters, device {device}", flush=True)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")

@@ -40,3 +40,17 @@ def test_p2g_vocabularies_are_swapped(tmp_path):
     model = load_model(tmp_path / "p2g")
     assert model.source_vocab.kind == "words" and model.target_vocab.kind == "chars"
     assert "AE" in model.source_vocab.symbols and "q" in model.target_vocab.symbols
+
+
+def test_warm_start_continues_from_the_checkpoint_without_train_state(run, tmp_path):
+    import shutil
+
+    out, _ = run
+    copy = tmp_path / "clone"
+    shutil.copytree(out, copy, ignore=shutil.ignore_patterns("train_state"))  # what a fresh clone holds
+    training = load_model(copy).config["training"]
+    best = training["best_epoch"]
+    again = train.main(["--task", "g2p", "--out", str(copy), "--epochs", str(best + 1), "--patience", "9",
+                        "--warm-start", *TINY])
+    assert [h["epoch"] for h in again["history"]] == list(range(1, best + 2))
+    assert again["history"][:best] == training["history"][:best]
