@@ -3,8 +3,9 @@
 Every DecodeConfig field is an option (``beam_width`` -> ``--beam-width``; tuples take comma-separated
 values, ``--prefix`` takes text in the target's writing, e.g. "K AE"). Inputs come from the arguments
 or ``--input FILE`` (one input a line, "-" for stdin). ``--json`` prints one JSON object per input:
-``{"input": ..., "hypotheses": [{"tokens": [...], "score": ..., "log_prob": ..., "finished": ...}]}``
-or ``{"input": ..., "error": ...}`` for an input the model cannot read (exit status 1 at the end).
+``{"input": ..., "hypotheses": [{"tokens": [...], "score": ..., "log_prob": ..., "finished": ...}],
+"truncated": ..., "message": ...}`` (``truncated``: a budget or max_length cut the search short) or
+``{"input": ..., "error": ...}`` for an input the model cannot read (exit status 1 at the end).
 The logic lives here, not in ``playground/decode.py``, so tests can import it without shadowing the
 ``playground.decode`` function.
 """
@@ -57,23 +58,38 @@ def config_from_args(args: argparse.Namespace, model) -> DecodeConfig:
 
 
 def read_inputs(args: argparse.Namespace) -> list[str]:
+    """Raises ValueError naming the file when it cannot be read as UTF-8 text."""
     if args.input is None:
         return list(args.words)
-    stream = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
-    with stream:
-        return [line.strip() for line in stream if line.strip()]
+    try:
+        stream = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
+        with stream:
+            return [line.strip() for line in stream if line.strip()]
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"--input {args.input}: cannot read it as UTF-8 text ({e})") from None
 
 
-def format_result(text: str, hypotheses, model, as_json: bool) -> str:
+def shown(text: str) -> str:
+    """The input as typed if it prints as itself; else its repr, so control characters and terminal escape
+    sequences from a file are displayed, not executed by the terminal."""
+    return text if text.isprintable() else repr(text)
+
+
+def format_result(text: str, result, model, as_json: bool) -> str:
+    """One input's hypotheses, plus the engine's note (e.g. a budget that cut the search short)."""
+    trace = result.trace
     if as_json:
         return json.dumps({"input": text, "hypotheses": [
             {"tokens": h.tokens, "score": h.score, "log_prob": h.log_prob, "finished": h.finished}
-            for h in hypotheses]}, ensure_ascii=False)
-    lines = [text]
-    for i, h in enumerate(hypotheses, 1):
-        end = "" if h.finished else "  (cut at max length)"
+            for h in result.hypotheses], "truncated": trace.truncated, "message": trace.message},
+            ensure_ascii=False)
+    lines = [shown(text)]
+    for i, h in enumerate(result.hypotheses, 1):
+        end = "" if h.finished else "  (unfinished: no </s>)"
         lines.append(f"  {i}. {model.target_vocab.detokenize(h.tokens)}\tscore {h.score:.4f}"
                      f"\tlog-prob {h.log_prob:.4f}{end}")
+    if trace.message:
+        lines.append(f"  {'cut short' if trace.truncated else 'note'}: {trace.message}")
     return "\n".join(lines)
 
 
@@ -108,7 +124,7 @@ def main(argv: list[str] | None = None, *, model=None, out=None) -> int:
             if args.json:
                 print(json.dumps({"input": text, "error": str(e)}, ensure_ascii=False), file=out)
             else:
-                print(f"{text}: {e}", file=sys.stderr)
+                print(f"{shown(text)}: {e}", file=sys.stderr)
             continue
-        print(format_result(text, result.hypotheses, model, args.json), file=out)
+        print(format_result(text, result, model, args.json), file=out)
     return status

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 PAD, BOS, EOS = "<pad>", "<s>", "</s>"
 SPECIALS = (PAD, BOS, EOS)
 MAX_SOURCE_SYMBOLS = 48  # longest input the playground accepts (the longest cmudict word has 34 letters)
+MAX_INPUT_CHARS = 1000  # raw characters looked at: a pasted novel is refused before any normalisation
+MAX_NAMED = 8  # unknown symbols named in one message (a pasted paragraph of Cyrillic names 8, not 30)
+CHAR_NAMES = MappingProxyType({"'": "the apostrophe", "-": "the hyphen", ".": "the full stop", " ": "the space"})
 
 
 class InputError(ValueError):
@@ -65,7 +69,7 @@ class Vocab:
     def encode(self, symbols) -> list[int]:
         unknown = sorted({s for s in symbols if s not in self.index or s in SPECIALS})
         if unknown:
-            raise InputError(f"unknown symbol(s) {', '.join(map(repr, unknown))}; allowed: {self.describe()}")
+            raise InputError(f"unknown symbol(s) {name_symbols(unknown)}; allowed: {self.describe()}")
         return [self.index[s] for s in symbols]
 
     def decode(self, ids) -> list[str]:
@@ -73,8 +77,9 @@ class Vocab:
 
     # text -----------------------------------------------------------------------------------
     def describe(self) -> str:
+        """What valid input looks like, for messages: 'letters a-z and the apostrophe'."""
         if self.kind == "chars":
-            return "the characters " + "".join(self.content_symbols)
+            return describe_chars(self.content_symbols)
         return "space-separated symbols from " + " ".join(self.content_symbols)
 
     def tokenize(self, text: str) -> list[str]:
@@ -84,6 +89,10 @@ class Vocab:
         """
         if not isinstance(text, str):
             raise InputError(f"input must be a string, got {type(text).__name__}")
+        if len(text) > MAX_INPUT_CHARS:
+            raise InputError(f"input has {len(text)} characters; the maximum is {MAX_SOURCE_SYMBOLS} symbols")
+        # NFC joins a letter and a combining accent typed separately (e + U+0301 -> é); a mark left over
+        # after that is a symbol of its own and is refused by name below
         text = unicodedata.normalize("NFC", text).strip()
         if self.lowercase:
             text = text.lower()
@@ -91,8 +100,10 @@ class Vocab:
             text = text.upper()
         if not text:
             raise InputError(f"input is empty; type a word made of {self.describe()}")
-        if any(unicodedata.category(c).startswith("C") for c in text):
-            raise InputError("input contains control or invisible characters")
+        hidden = sorted({c for c in text if unicodedata.category(c).startswith("C")})
+        if hidden:
+            raise InputError(f"input contains control or invisible character(s) {name_symbols(hidden)}; "
+                             f"type only {self.describe()}")
         symbols = list(text) if self.kind == "chars" else text.split()
         if len(symbols) > MAX_SOURCE_SYMBOLS:
             raise InputError(f"input has {len(symbols)} symbols; the maximum is {MAX_SOURCE_SYMBOLS}")
@@ -109,3 +120,39 @@ class Vocab:
     @classmethod
     def from_dict(cls, d: dict) -> Vocab:
         return cls(symbols=tuple(d["symbols"]), kind=d["kind"], lowercase=d["lowercase"])
+
+
+def name_symbols(symbols) -> str:
+    """Symbols for a message: 'x', '1' as themselves; marks, spaces and invisible characters by code
+    point and name (U+0301 COMBINING ACUTE ACCENT), since printing them shows nothing useful."""
+    shown = []
+    for s in list(symbols)[:MAX_NAMED]:
+        if len(s) == 1 and unicodedata.category(s)[0] in "MZC":
+            kind = {"Cc": "(a control character)", "Cs": "(a lone surrogate)"}.get(unicodedata.category(s), "")
+            shown.append(f"U+{ord(s):04X} {unicodedata.name(s, kind)}".rstrip())
+        else:
+            shown.append(repr(s))
+    more = len(symbols) - MAX_NAMED
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def describe_chars(symbols) -> str:
+    """'letters a-z and the apostrophe' for a spelling vocabulary: ranges of consecutive letters and digits,
+    other characters by name or quoted."""
+    def ranges(chars: list[str]) -> list[str]:
+        runs: list[list[str]] = []
+        for c in sorted(chars):
+            if runs and ord(c) == ord(runs[-1][-1]) + 1:
+                runs[-1].append(c)
+            else:
+                runs.append([c])
+        return [f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(r) for r in runs]
+
+    letters = [s for s in symbols if len(s) == 1 and s.isascii() and s.isalpha()]
+    digits = [s for s in symbols if len(s) == 1 and s.isascii() and s.isdigit()]
+    others = [CHAR_NAMES.get(s, repr(s)) for s in symbols if s not in letters and s not in digits]
+    parts = ([f"letters {', '.join(ranges(letters))}"] if letters else []) + (
+        [f"digits {', '.join(ranges(digits))}"] if digits else []) + others
+    if not parts:
+        return "nothing (the vocabulary is empty)"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

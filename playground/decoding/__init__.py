@@ -3,9 +3,9 @@
     from playground.decoding import decode, score, DecodeConfig
     result = decode(model, "cat", DecodeConfig(strategy="beam", beam_width=4))
 
-Modules: config (DecodeConfig) · trace (the recorded data) · recorder · filters / samplers / pipeline
-(per-step processing) · sampling (greedy, sample) · beam · stochastic_beam · diverse_beam · exact ·
-registry (name -> strategy) · api (decode, score) · scripted (a table-driven test model).
+Modules: config (DecodeConfig) · trace (the recorded data) · recorder · budget (the time limit) ·
+filters / samplers / pipeline (per-step processing) · sampling (greedy, sample) · beam · stochastic_beam ·
+diverse_beam · exact · registry (name -> strategy) · api (decode, score) · scripted (a table-driven test model).
 """
 
 from playground.decoding.api import DecodeResult, ForcedScore, decode, score

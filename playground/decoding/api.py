@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
+from playground.decoding.budget import Deadline
 from playground.decoding.config import MAX_LENGTH, DecodeConfig
 from playground.decoding.recorder import Recorder
 from playground.decoding.registry import STRATEGIES
@@ -58,7 +59,8 @@ def decode(model, text: str, config: DecodeConfig | None = None) -> DecodeResult
     source, state = encode_source(model, text)
     model.target_vocab.encode(list(config.prefix))  # InputError naming unknown prefix symbols, before work
     recorder = Recorder(strategy=config.strategy, config=config.to_dict(), source=source,
-                        target_symbols=list(model.target_vocab.symbols), record_steps=config.record_trace)
+                        target_symbols=list(model.target_vocab.symbols), record_steps=config.record_trace,
+                        deadline=Deadline(config.time_budget_s))
     hypotheses = STRATEGIES[config.strategy](model, state, config, recorder)
     trace = recorder.finish(hypotheses)
     return DecodeResult(hypotheses=hypotheses[: config.num_return], trace=trace)

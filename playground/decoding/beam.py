@@ -17,7 +17,8 @@ Stopping: when the pool holds k hypotheses and either ``early_stopping`` is set 
 fairseq's rule), or no live beam can still beat the pool's worst: since log-probs are <= 0, a beam with
 search score s at length L can reach at best  max(s / lp(L+1), s / lp(max_length))  (lp is monotone in
 L). This is HF's exact ``early_stopping="never"`` bound, not its default heuristic s / lp(L).
-At max_length, live beams join the pool as unfinished hypotheses (as HF's ``finalize``).
+At max_length, live beams join the pool as unfinished hypotheses (as HF's ``finalize``); so they do
+when the time budget (budget.py) runs out first.
 """
 
 from __future__ import annotations
@@ -96,9 +97,18 @@ def beam(model, state, config: DecodeConfig, recorder: Recorder) -> list[Hypothe
                         config=config, recorder=recorder, pool=pool)
         if beams.nodes.numel() == 0 or is_done(pool, beams, t + 1, config):
             return pool.items
+        if out_of_time(recorder, t, config):
+            finalize(model, [pool], [beams], config, recorder, length=t + 1)
+            return pool.items
         state = model.reorder(exp.state, beams.rows)
     finalize(model, [pool], [beams], config, recorder)
     return pool.items
+
+
+def out_of_time(recorder: Recorder, t: int, config: DecodeConfig) -> bool:
+    """The time-budget check of the beam-type searches, after step t (the last step needs none)."""
+    return t + 1 < config.max_length and recorder.out_of_time(
+        f"after step {t + 1} of at most {config.max_length} with live beams left")
 
 
 def initial_beams(model, recorder: Recorder, count: int = 1) -> Beams:
@@ -180,13 +190,15 @@ def is_done(pool: FinishedPool, beams: Beams, length: int, config: DecodeConfig)
 
 
 def finalize(model, pools: list[FinishedPool], groups: list[Beams], config: DecodeConfig,
-             recorder: Recorder) -> None:
-    """max_length reached: live beams compete for the pool as unfinished hypotheses (HF ``finalize``)."""
-    lp = length_penalty(config.max_length, config)
+             recorder: Recorder, length: int | None = None) -> None:
+    """max_length reached (or, with ``length`` tokens, the time budget ran out, which the recorder has
+    noted): live beams compete for the pool as unfinished hypotheses (HF ``finalize``)."""
+    lp = length_penalty(config.max_length if length is None else length, config)
     for pool, beams in zip(pools, groups, strict=True):
         for i in range(beams.nodes.numel()):
             pool.add(make_hypothesis(model, beams.tokens[i].tolist(), log_prob=beams.cum_model[i],
                                      score=beams.cum_search[i] / lp, node=beams.nodes[i], finished=False))
-    live = sum(b.nodes.numel() for b in groups)
-    recorder.note(f"Stopped at max_length={config.max_length} with {live} live beam(s) that could still "
-                  "have improved the results.", truncated=True)
+    if length is None:
+        live = sum(b.nodes.numel() for b in groups)
+        recorder.note(f"Stopped at max_length={config.max_length} with {live} live beam(s) that could still "
+                      "have improved the results.", truncated=True)

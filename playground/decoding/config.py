@@ -13,11 +13,15 @@ CLI and the UI can all show the message as is. Fields a strategy does not use ar
     diverse_beam        as beam, plus num_groups and diversity_penalty
     stochastic_beam     beam_width (k samples), num_return, seed and the sampling filters (no length penalty)
     exact               beam_width (of the beam search that seeds its bound), node_budget
+
+Every strategy also stops when ``time_budget_s`` of wall-clock time is spent (budget.py), keeping what it
+found so far and saying so in ``trace.message`` (``trace.truncated``).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, fields
 
 STRATEGIES = ("greedy", "sample", "beam", "stochastic_beam", "diverse_beam", "exact")
@@ -25,6 +29,11 @@ FILTERS = ("temperature", "top_k", "top_p", "min_p", "typical", "epsilon")
 SAMPLERS = ("multinomial", "gumbel")
 LENGTH_PENALTY_FORMULAS = ("none", "length", "gnmt")
 MAX_LENGTH, MAX_BEAM_WIDTH, MAX_SAMPLES, MAX_NODE_BUDGET = 64, 16, 1000, 100_000
+DEFAULT_TIME_BUDGET_S, MAX_TIME_BUDGET_S = 10.0, 60.0  # a shared server must not give one request minutes
+INTEGER_FIELDS = ("top_k", "no_repeat_ngram_size", "beam_width", "num_samples", "max_length", "node_budget",
+                  "seed", "num_groups", "num_return")
+NUMBER_FIELDS = ("temperature", "top_p", "min_p", "typical_mass", "epsilon", "repetition_penalty",
+                 "length_penalty", "diversity_penalty", "time_budget_s")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +63,7 @@ class DecodeConfig:
     node_budget: int = 5000  # exact search: model rows evaluated before giving up
     # every strategy
     max_length: int = 32  # output tokens, </s> included
+    time_budget_s: float = DEFAULT_TIME_BUDGET_S  # wall clock: stop, keep what was found, say so
     seed: int = 0
     prefix: tuple[str, ...] = ()  # forced target prefix (symbols)
     record_trace: bool = True
@@ -62,6 +72,12 @@ class DecodeConfig:
         # JSON and the CLI give lists; store tuples so the config stays hashable and immutable
         object.__setattr__(self, "filter_order", _tuple_of_str("filter_order", self.filter_order))
         object.__setattr__(self, "prefix", _tuple_of_str("prefix", self.prefix))
+        # numpy scalars (np.int64, np.float32 from an array) are numbers too: store plain int / float
+        for names, kind, plain in ((INTEGER_FIELDS, numbers.Integral, int), (NUMBER_FIELDS, numbers.Real, float)):
+            for name in names:
+                value = getattr(self, name)
+                if isinstance(value, kind) and not isinstance(value, (bool, int, float)):
+                    object.__setattr__(self, name, plain(value))
         _choice("strategy", self.strategy, STRATEGIES)
         _choice("sampler", self.sampler, SAMPLERS)
         _choice("length_penalty_formula", self.length_penalty_formula, LENGTH_PENALTY_FORMULAS)
@@ -73,6 +89,7 @@ class DecodeConfig:
         _number("repetition_penalty", self.repetition_penalty, 0, 10, low_open=True)
         _number("length_penalty", self.length_penalty, -10, 10)
         _number("diversity_penalty", self.diversity_penalty, 0, 100)
+        _number("time_budget_s", self.time_budget_s, 0, MAX_TIME_BUDGET_S, low_open=True)
         _integer("top_k", self.top_k, 0, 1_000_000)
         _integer("no_repeat_ngram_size", self.no_repeat_ngram_size, 0, MAX_LENGTH)
         _integer("beam_width", self.beam_width, 1, MAX_BEAM_WIDTH)

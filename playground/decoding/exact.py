@@ -10,8 +10,8 @@ model's mode, which is frequently the empty output).
 The objective is the plain sum of the search log-probs (the model's, after the history processors),
 with no length penalty: a length penalty would break the bound. Outputs end with </s> within
 ``max_length`` tokens. Each expansion scores all of a prefix's surviving children in one batched model
-step; ``node_budget`` caps the model rows evaluated, and a search that hits it says so (``truncated``):
-its answer is then only the best found, not provably the best.
+step; ``node_budget`` caps the model rows evaluated and ``time_budget_s`` the time (budget.py); a search
+that hits either says so (``truncated``): its answer is then only the best found, not provably the best.
 
 The trace holds the best path, re-scored with teacher forcing so that its steps carry every array,
 plus the first ``MAX_RECORDED`` explored prefixes (status "pruned", no steps of their own).
@@ -31,6 +31,7 @@ from playground.decoding.sampling import chain
 from playground.decoding.trace import Hypothesis
 
 MAX_RECORDED = 2000  # explored nodes kept in the trace (the UI draws them)
+SAME_SCORE = 1e-4  # log-prob differences below this are rounding, not a better sequence
 
 
 @dataclasses.dataclass
@@ -63,15 +64,18 @@ class Explored:
 
 def exact(model, state, config: DecodeConfig, recorder: Recorder) -> list[Hypothesis]:
     eos = model.target_vocab.eos_id
-    seed = beam_seed(model, state, config)
+    seed = beam_seed(model, state, config, recorder)
     best = seed.token_ids if seed is not None and seed.finished else None  # incumbent (ids without </s>)
     bound = seed.score if best is not None else float("-inf")
     settings, forced = filter_settings(config), prefix_ids(model, config)
     explored = Explored(parent=[-1], token=[model.target_vocab.bos_id], depth=[0], log_prob=[0.0],
                         cum_log_prob=[0.0], search=[0.0])
     stack = [(0, expand(model, state, prefix_beams([[]]), settings, forced_at(forced, 0), config), 0)]
-    rows_used, truncated = 1, False
+    rows_used, truncated, timed_out = 1, False, False
     while stack:
+        if recorder.out_of_time(f"the exact search after evaluating {rows_used} nodes"):
+            timed_out = True  # the recorder noted it (truncated)
+            break
         node, exp, row = stack.pop()  # exp.*[row]: the distribution over this prefix's next token
         if explored.search[node] <= bound:
             continue  # the incumbent improved since this prefix was pushed
@@ -99,10 +103,13 @@ def exact(model, state, config: DecodeConfig, recorder: Recorder) -> list[Hypoth
     if truncated:
         recorder.note(f"{notes} and stopped at node_budget={config.node_budget}: the result is the best "
                       "found so far, not necessarily the most probable output.", truncated=True)
-    else:
+    elif not timed_out:
         recorder.note(f"{notes}; best log-prob {bound:.4f}.")
     if seed is not None and seed.finished:
-        found = "it missed the best" if bound > seed.score + 1e-6 else "it found the best"
+        # the search re-scores prefixes in other batch shapes than beam search did, so the same sequence
+        # can differ by float32 rounding (~1e-6): only a clear gain means beam search missed the best
+        found = ("it missed the best" if bound > seed.score + SAME_SCORE else
+                 "the search, cut short, found nothing better" if truncated or timed_out else "it found the best")
         recorder.note(f"Beam search (width {config.beam_width}) scored {seed.score:.4f}: {found}.")
     return hypotheses
 
@@ -116,11 +123,12 @@ def prefix_beams(prefixes: list[list[int]]) -> Beams:
                  rows=torch.zeros(m, dtype=torch.long))
 
 
-def beam_seed(model, state, config: DecodeConfig) -> Hypothesis | None:
+def beam_seed(model, state, config: DecodeConfig, recorder: Recorder) -> Hypothesis | None:
     """The incumbent to beat: beam search (same width, no length penalty), unrecorded."""
     seed_config = dataclasses.replace(config, strategy="beam", length_penalty_formula="none", num_return=1,
                                       early_stopping=False, record_trace=False)
-    quiet = Recorder(strategy="beam", config={}, source=[], target_symbols=[], record_steps=False)
+    quiet = Recorder(strategy="beam", config={}, source=[], target_symbols=[], record_steps=False,
+                     deadline=recorder.deadline)  # the seed's time counts against the same budget
     hypotheses = beam(model, state, seed_config, quiet)
     return hypotheses[0] if hypotheses else None
 

@@ -4,6 +4,11 @@ Strategies hand over tensors as they go (references only: no copies, no numpy, n
 work), and ``finish`` converts everything once at the end. With ``record_steps=False`` (config
 ``record_trace=False``) the per-step (H, V) arrays are skipped entirely; nodes are still kept, because
 hypotheses point at them and they cost a few scalars each.
+
+Two bounds live here because every strategy passes through. The steps record at most ``MAX_STEP_ROWS``
+rows each and ``MAX_TRACE_ROWS`` in all (a 1000-sample draw of 64 steps would otherwise make a 150 MB
+trace; a width-16 beam of 64 steps still records all its 1024 rows); nodes and hypotheses are always
+complete. And ``out_of_time`` is the one time-budget check the strategies make (budget.py).
 """
 
 from __future__ import annotations
@@ -13,8 +18,12 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from playground.decoding.budget import Deadline
 from playground.decoding.pipeline import entropy
 from playground.decoding.trace import LOG_ZERO, Hypothesis, Node, Step, Trace
+
+# step rows recorded: ~4.7 KB of JSON each (G2P), so <= ~5 MB in all; 1024 = a width-16 beam over 64 steps
+MAX_STEP_ROWS, MAX_TRACE_ROWS = 64, 1024
 
 
 def _finite(x: torch.Tensor) -> torch.Tensor:
@@ -25,8 +34,11 @@ def _finite(x: torch.Tensor) -> torch.Tensor:
 
 class Recorder:
     def __init__(self, *, strategy: str, config: dict, source: list[str], target_symbols: list[str],
-                 record_steps: bool = True):
+                 record_steps: bool = True, deadline: Deadline | None = None):
         self.record_steps = record_steps
+        self.deadline = deadline  # None: no time limit (teacher forcing, whose length is fixed)
+        self._time_noted = self._rows_noted = False
+        self.recorded_rows = 0  # step rows recorded so far (MAX_TRACE_ROWS)
         self._trace = Trace(strategy=strategy, config=config, source=list(source),
                             target_symbols=list(target_symbols))
         self._chunks: list[tuple] = []  # (parents, tokens, step, log_probs, cum_log_probs, scores, statuses)
@@ -66,11 +78,37 @@ class Recorder:
                  candidates: torch.Tensor | None = None) -> None:
         """One expansion of H nodes: logits / temperature_logits / filtered_logits (H, V), attention (H, S),
         chosen (H,) token per row or None for beam-type steps, candidates (C,) node ids considered."""
-        if self.record_steps:
-            self._steps.append((t, node_ids.detach(), logits.detach(), temperature_logits.detach(),
-                                filtered_logits.detach(), attention.detach(),
-                                None if chosen is None else chosen.detach(),
-                                None if candidates is None else candidates.detach()))
+        if not self.record_steps:
+            return
+        rows = int(node_ids.numel())
+        keep = min(rows, MAX_STEP_ROWS, MAX_TRACE_ROWS - self.recorded_rows)
+        if keep < rows:  # keep the first rows; every node (and candidate) is still recorded
+            if not self._rows_noted:
+                self._rows_noted = True
+                self.note(f"The trace records at most {MAX_STEP_ROWS} rows per step and {MAX_TRACE_ROWS} in all: "
+                          f"from step {t + 1} on, some rows were decoded but their distributions are not shown.")
+            if keep <= 0:
+                return
+            node_ids, logits, temperature_logits, filtered_logits, attention = (
+                x[:keep] for x in (node_ids, logits, temperature_logits, filtered_logits, attention))
+            chosen = None if chosen is None else chosen[:keep]
+        self.recorded_rows += keep
+        self._steps.append((t, node_ids.detach(), logits.detach(), temperature_logits.detach(),
+                            filtered_logits.detach(), attention.detach(),
+                            None if chosen is None else chosen.detach(),
+                            None if candidates is None else candidates.detach()))
+
+    # budgets ----------------------------------------------------------------------------------
+    def out_of_time(self, where: str) -> bool:
+        """True once the time budget is spent; the first time, notes it (truncated). ``where`` completes
+        "Stopped ..." (e.g. "after step 3"). Strategies call this between steps, never before the first."""
+        if self.deadline is None or not self.deadline.expired():
+            return False
+        if not self._time_noted:
+            self._time_noted = True
+            self.note(f"Stopped {where}: the time budget (time_budget_s={self.deadline.seconds:g}) ran out, so "
+                      "the results are the best found so far.", truncated=True)
+        return True
 
     # the end ----------------------------------------------------------------------------------
     def note(self, message: str, *, truncated: bool = False) -> None:

@@ -49,8 +49,12 @@ def sample(model, state, config: DecodeConfig, recorder: Recorder) -> list[Hypot
 
 def chain(model, state, config: DecodeConfig, recorder: Recorder, *, rows: int, choose: Choose,
           forced: list[int] | None = None) -> list[Hypothesis]:
-    """Grow ``rows`` sequences; ``forced`` token ids (default: config.prefix) override the first choices."""
+    """Grow ``rows`` sequences; ``forced`` token ids (default: config.prefix) override the first choices.
+
+    An explicit ``forced`` is teacher forcing (score, exact search's re-scoring): its length is fixed, so
+    it ignores the time budget; free decoding stops early when the budget runs out."""
     vocab = model.target_vocab
+    timed = forced is None
     forced = prefix_ids(model, config) if forced is None else forced
     settings, argmax, banned = filter_settings(config), argmax_only(config), never_generated(model)
     state = model.reorder(state, torch.zeros(rows, dtype=torch.long))  # N copies of the encoded source
@@ -83,10 +87,18 @@ def chain(model, state, config: DecodeConfig, recorder: Recorder, *, rows: int, 
         if alive.numel() < done.numel():
             state = model.reorder(state, alive)
         nodes, prev, tokens, cum = children[alive], chosen[alive], tokens[alive], cum[alive]
+        if timed and t + 1 < config.max_length and recorder.out_of_time(
+                f"after step {t + 1} of at most {config.max_length} with {nodes.numel()} of {rows} "
+                "sequence(s) unfinished"):
+            return rank_hypotheses(hypotheses + unfinished(model, nodes, tokens, cum))
     else:
-        for i in range(nodes.numel()):
-            hypotheses.append(make_hypothesis(model, tokens[i].tolist(), log_prob=cum[i], score=cum[i],
-                                              node=nodes[i], finished=False))
+        hypotheses += unfinished(model, nodes, tokens, cum)
         recorder.note(f"{nodes.numel()} of {rows} sequence(s) reached max_length={config.max_length} "
                       "without </s>.", truncated=True)
     return rank_hypotheses(hypotheses)
+
+
+def unfinished(model, nodes: torch.Tensor, tokens: torch.Tensor, cum: torch.Tensor) -> list[Hypothesis]:
+    """The live rows as hypotheses cut before </s>: nodes (H,), tokens (H, t), cum (H,)."""
+    return [make_hypothesis(model, tokens[i].tolist(), log_prob=cum[i], score=cum[i], node=nodes[i],
+                            finished=False) for i in range(nodes.numel())]

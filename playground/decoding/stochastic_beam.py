@@ -25,7 +25,7 @@ import math
 
 import torch
 
-from playground.decoding.beam import Beams, expand, initial_beams
+from playground.decoding.beam import Beams, expand, initial_beams, out_of_time
 from playground.decoding.common import argmax_only, filter_settings, forced_at, make_hypothesis, prefix_ids
 from playground.decoding.config import DecodeConfig
 from playground.decoding.recorder import Recorder
@@ -59,15 +59,22 @@ def stochastic_beam(model, state, config: DecodeConfig, recorder: Recorder) -> l
                                                   recorder=recorder)
         if beams.nodes.numel() == 0:
             break
+        if out_of_time(recorder, t, config):
+            finished += unfinished(model, beams, perturbed)
+            break
         state = model.reorder(exp.state, beams.rows)
     else:
-        for i in range(beams.nodes.numel()):
-            finished.append((float(perturbed[i]), make_hypothesis(
-                model, beams.tokens[i].tolist(), log_prob=beams.cum_model[i], score=perturbed[i],
-                node=beams.nodes[i], finished=False)))
+        finished += unfinished(model, beams, perturbed)
         recorder.note(f"{beams.nodes.numel()} of the {k} samples reached max_length={config.max_length} "
                       "without </s>.", truncated=True)
     return [h for _, h in sorted(finished, key=lambda item: -item[0])]
+
+
+def unfinished(model, beams: Beams, perturbed: torch.Tensor) -> list[tuple[float, Hypothesis]]:
+    """Live beams (cut by max_length or the time budget) as (G~, hypothesis) without </s>."""
+    return [(float(perturbed[i]), make_hypothesis(model, beams.tokens[i].tolist(), log_prob=beams.cum_model[i],
+                                                  score=perturbed[i], node=beams.nodes[i], finished=False))
+            for i in range(beams.nodes.numel())]
 
 
 def select_slots(model, beams: Beams, exp, phi: torch.Tensor, children: torch.Tensor,

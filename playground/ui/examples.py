@@ -7,6 +7,8 @@ given model can read, so a model with a different vocabulary never shows a broke
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from playground.vocab import InputError
 
 G2P = (  # (word, what makes it interesting)
@@ -37,7 +39,7 @@ P2G = (  # (ARPAbet, what makes it interesting)
     ("B L AO R F T", "invented"),
 )
 
-EXAMPLES = {"g2p": G2P, "p2g": P2G}
+EXAMPLES = MappingProxyType({"g2p": G2P, "p2g": P2G})
 
 
 def examples_for(task: str, source_vocab) -> list[tuple[str, str]]:

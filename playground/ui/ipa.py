@@ -9,26 +9,27 @@ stress mark is placed before the syllable onset.
 from __future__ import annotations
 
 import re
+from types import MappingProxyType
 
 # General American values, after the CMUdict documentation and Wikipedia's "ARPABET" table.
-ARPABET_TO_IPA = {
+ARPABET_TO_IPA = MappingProxyType({
     "AA": "ɑ", "AE": "æ", "AH": "ə", "AO": "ɔ", "AW": "aʊ", "AY": "aɪ", "EH": "ɛ", "ER": "ɚ",
     "EY": "eɪ", "IH": "ɪ", "IY": "i", "OW": "oʊ", "OY": "ɔɪ", "UH": "ʊ", "UW": "u",
     "B": "b", "CH": "tʃ", "D": "d", "DH": "ð", "F": "f", "G": "ɡ", "HH": "h", "JH": "dʒ", "K": "k",
     "L": "l", "M": "m", "N": "n", "NG": "ŋ", "P": "p", "R": "ɹ", "S": "s", "SH": "ʃ", "T": "t",
     "TH": "θ", "V": "v", "W": "w", "Y": "j", "Z": "z", "ZH": "ʒ",
-}
-STRESSED = {"AH": "ʌ", "ER": "ɝ"}  # the stressed readings of the two ambiguous vowels
-VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
-STRESS_MARK = {"1": "ˈ", "2": "ˌ"}
+})
+STRESSED = MappingProxyType({"AH": "ʌ", "ER": "ɝ"})  # the stressed readings of the two ambiguous vowels
+VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"})
+STRESS_MARK = MappingProxyType({"1": "ˈ", "2": "ˌ"})
 # Two-consonant English onsets; a stress mark moves back over at most this much of a cluster
 # (maximal onset principle), e.g. "AH0 B R EY1 K" -> əˈbɹeɪk, not əbˈɹeɪk.
-ONSETS2 = {
+ONSETS2 = frozenset({
     ("P", "R"), ("P", "L"), ("B", "R"), ("B", "L"), ("T", "R"), ("D", "R"), ("K", "R"), ("K", "L"),
     ("G", "R"), ("G", "L"), ("F", "R"), ("F", "L"), ("TH", "R"), ("SH", "R"), ("S", "P"), ("S", "T"),
     ("S", "K"), ("S", "M"), ("S", "N"), ("S", "L"), ("S", "W"), ("K", "W"), ("T", "W"), ("D", "W"),
     ("G", "W"), ("P", "Y"), ("B", "Y"), ("K", "Y"), ("F", "Y"), ("M", "Y"), ("HH", "Y"), ("V", "Y"),
-}
+})
 _SYMBOL = re.compile(r"^([A-Z]+)([012]?)$")
 
 

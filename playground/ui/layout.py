@@ -6,7 +6,7 @@ wiring.py, so this file is only about what the page looks like.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 
 import gradio as gr
 
@@ -18,7 +18,7 @@ from playground.ui.models import task_of
 PARAMS = ("strategy", "temperature", "top_k", "top_p", "min_p", "beam_width", "num_groups",
           "diversity_penalty", "num_return", "length_penalty_formula", "length_penalty", "seed",
           "max_length")  # UiParams fields, in the order the events pass them
-CAPTIONS = {  # one line each: how to read the chart
+CAPTIONS = MappingProxyType({  # one line each: how to read the chart
     "results": "One row per output, best first: grey = raw log p(y|x), blue = the score the search ranked by "
                "(one bar when they are the same). Nearer 0 = more likely.",
     "distribution": "Next-symbol probabilities at the selected step: light = model (T=1), mid = after "
@@ -29,7 +29,7 @@ CAPTIONS = {  # one line each: how to read the chart
             "hypothesis, band = the selected step. Hover a node for its log-probabilities.",
     "uncertainty": "Along the selected hypothesis: probability of the symbol taken, entropy (0 = certain) "
                    "before and after filtering, and how many symbols survived filtering.",
-}
+})
 CSS = """
 .caption p { font-size: 0.85rem !important; color: #6b7280 !important; margin: -4px 0 8px 0 !important; }
 #status { min-height: 0; }

@@ -13,6 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from types import MappingProxyType
 
 from playground.checkpoint import CONFIG_NAME, CheckpointError, load_model
 
@@ -22,7 +23,7 @@ HUB_ENV = "PLAYGROUND_ALLOW_HUB"
 # owner/name[@revision]; each part starts with a letter or digit, so "..", "/x" or "~" never reach the loader
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w-]*(\.[\w-]+)*/[A-Za-z0-9][\w-]*(\.[\w-]+)*(@[A-Za-z0-9][\w.-]{0,63})?$")
 MAX_HUB_MODELS = 2  # Hub models kept in memory at once (least recently used is dropped)
-TASK_NAMES = {"g2p": "spelling → phonemes", "p2g": "phonemes → spelling"}
+TASK_NAMES = MappingProxyType({"g2p": "spelling → phonemes", "p2g": "phonemes → spelling"})
 
 
 def hub_allowed() -> bool:
@@ -78,10 +79,10 @@ class ModelStore:
 
     def get(self, name: str):
         """The model called ``name``; a Hub id loads (once) only when Hub loading is allowed."""
-        if name in self.models:
+        if isinstance(name, str) and name in self.models:  # (an API caller may send a list: unhashable)
             return self.models[name]
         if not isinstance(name, str) or not HUB_ID.match(name):
-            raise CheckpointError(f"unknown model {name!r}; choose one of {', '.join(self.models)}")
+            raise CheckpointError(f"unknown model {str(name)[:80]!r}; choose one of {', '.join(self.models)}")
         if not self.allow_hub:
             raise CheckpointError(f"unknown model {name!r}: loading from the Hugging Face Hub is off "
                                   f"(set {HUB_ENV}=1 to allow it); choose one of {', '.join(self.models)}")

@@ -12,6 +12,7 @@ None separators; above MAX_NODES the pruned leaves are left out, and the title s
 from __future__ import annotations
 
 from collections import defaultdict
+from types import MappingProxyType
 
 import numpy as np
 import plotly.graph_objects as go
@@ -20,11 +21,11 @@ from playground.ui import style
 from playground.ui.style import base_layout, empty_figure, esc, f32
 
 MAX_NODES = 1200  # ~50 KB of JSON; a width-16 beam over 37+ steps records more, mostly pruned leaves
-STYLE = {  # status -> (marker symbol, colour, legend label)
+STYLE = MappingProxyType({  # status -> (marker symbol, colour, legend label)
     "kept": ("circle", style.C_KEPT, "kept (expanded)"),
     "pruned": ("circle-open", style.C_PRUNED, "pruned"),
     "finished": ("diamond", style.C_FINISHED, "finished (&lt;/s&gt;)"),
-}
+})
 
 
 def tree_layout(nodes) -> dict[int, tuple[int, int]]:

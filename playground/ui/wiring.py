@@ -16,13 +16,14 @@ import os
 import gradio as gr
 
 from playground.checkpoint import CheckpointError
+from playground.decoding.budget import cut_by_budget
 from playground.decoding.config import DecodeConfig
 from playground.ui.controls import CONTROLS, FORMULAS, UiParams, visible_controls
 from playground.ui.examples import default_input
 from playground.ui.handlers import Session, api_decode, render_views, run_decode
 from playground.ui.layout import CSS, PARAMS, build_layout, example_samples, input_widget_props
 from playground.ui.models import describe, task_of
-from playground.ui.runtime import gpu
+from playground.ui.runtime import MemoryTrim, gpu
 from playground.ui.style import esc
 from playground.vocab import InputError
 
@@ -31,7 +32,7 @@ DECODE_CONCURRENCY = max(1, min(4, os.cpu_count() or 1))
 RENDER_CONCURRENCY = 2 * DECODE_CONCURRENCY
 QUEUE_MAX = 64  # waiting events beyond this are refused ("queue full") instead of piling up memory
 STATE_TTL_S = 3600  # a tab's last trace is dropped an hour after its last update (or when the tab closes)
-CONTROL_NAMES = [n for n in CONTROLS if n != "max_length"]  # max length applies to every strategy
+CONTROL_NAMES = tuple(n for n in CONTROLS if n != "max_length")  # max length applies to every strategy
 USER_ERRORS = (InputError, CheckpointError, ValueError)  # their messages are written for people
 DECODE_FIELDS = ("strategy", "temperature", "top_k", "top_p", "min_p", "beam_width", "num_return",
                  "num_samples", "length_penalty", "length_penalty_formula", "num_groups", "diversity_penalty",
@@ -56,8 +57,40 @@ def _view_outputs(views, step: int, with_hypotheses: bool) -> list:
     return out
 
 
+def explore_update(store, session: Session, model_name: str, text: str, step, values: dict) -> list:
+    """The body of the explore event: decode with the widgets' ``values`` (UiParams fields) and return
+    [session, status, *views]. A message for people (bad input or parameter) keeps the previous views and
+    shows next to the controls (status line and a warning toast); a decode cut short by its time or node
+    budget warns too. Messages are HTML-escaped: gradio renders toasts and Markdown as HTML, and
+    the message may quote the input."""
+    try:
+        new = run_decode(store, model_name, text, UiParams(**values))
+    except USER_ERRORS as e:
+        if str(text).strip():  # an empty box while typing is not worth a pop-up
+            gr.Warning(esc(str(e)), duration=5)
+        return [session, f"**Cannot decode:** {esc(str(e))}"] + [gr.skip()] * 8
+    except Exception:
+        log.exception("decode failed for %r with %s", text, values)
+        raise gr.Error("Decoding failed unexpectedly; the server log has the details.") from None
+    if cut_by_budget(new.trace):  # (an output cut at the chosen max length is only noted in the summary)
+        gr.Warning(esc(new.trace.message), duration=8)
+    step = _whole_or(step, 1)
+    views = render_views(new, 0, step - 1)
+    status = "".join(f"**Note:** {esc(n)}. " for n in new.notes)
+    return [new, status] + _view_outputs(views, step, True)
+
+
+def _whole_or(value, default: int) -> int:
+    """A widget value as int; a missing or non-numeric one (an API caller's) becomes ``default``."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+
+
 def build_demo(store) -> gr.Blocks:
     params0 = UiParams()
+    trim = MemoryTrim()  # shared by the app's decodes (not session state): keeps the server's RSS flat
     first_text = default_input(task_of(store.get(store.default)), store.get(store.default).source_vocab)
     first = run_decode(store, store.default, first_text, params0)  # the page opens already rendered
 
@@ -70,35 +103,29 @@ def build_demo(store) -> gr.Blocks:
         values = {k: v for k, v in locals().items() if k in PARAMS}
         values["seed"] = 0 if seed is None else seed  # an emptied Number box gives None
         try:
-            new = run_decode(store, model_name, text, UiParams(**values))
-        except USER_ERRORS as e:
-            if str(text).strip():  # an empty box while typing is not worth a pop-up
-                gr.Warning(str(e), duration=5)
-            return [session, f"**Cannot decode:** {esc(str(e))}"] + [gr.skip()] * 8  # the input may hold HTML
-        except Exception:
-            log.exception("decode failed for %r with %s", text, values)
-            raise gr.Error("Decoding failed unexpectedly; the server log has the details.") from None
-        views = render_views(new, 0, int(step) - 1)
-        status = "".join(f"**Note:** {n}. " for n in new.notes)
-        return [new, status] + _view_outputs(views, int(step), True)
+            return explore_update(store, session, model_name, text, step, values)
+        finally:
+            trim()
 
     def select(session: Session, hyp: int, step: float):
         """Re-render for another hypothesis or step from the stored trace (no decoding)."""
-        if session is None or session.trace is None:
+        if not isinstance(session, Session) or session.trace is None:
             return [gr.skip()] * 7
-        views = render_views(session, int(hyp or 0), int(step) - 1)
-        return _view_outputs(views, int(step), False)
+        step = _whole_or(step, 1)
+        views = render_views(session, _whole_or(hyp, 0), step - 1)
+        return _view_outputs(views, step, False)
 
     def set_strategy(strategy: str, formula: str):
         shown = visible_controls(strategy, formula)
-        return [gr.update(visible=shown[n], **({"info": FORMULAS[formula]} if n == "length_penalty_formula"
-                                                else {})) for n in CONTROL_NAMES]
+        info = FORMULAS.get(formula, "")  # (an API caller may name no known formula)
+        return [gr.update(visible=shown[n], **({"info": info} if n == "length_penalty_formula" else {}))
+                for n in CONTROL_NAMES]
 
     def switch_model(model_name: str, text: str):
         try:
             model = store.get(model_name)
-        except USER_ERRORS as e:
-            raise gr.Error(str(e), print_exception=False) from None
+        except USER_ERRORS as e:  # the modal renders HTML, and the message quotes the typed name
+            raise gr.Error(esc(str(e)), print_exception=False) from None
         try:
             model.source_vocab.tokenize(text)
         except InputError:  # e.g. a spelled word handed to a P2G model: open its first example instead
@@ -108,7 +135,7 @@ def build_demo(store) -> gr.Blocks:
                 gr.update(samples=samples, sample_labels=labels))
 
     def pick_example(sample: list) -> str:
-        return sample[0]
+        return str(sample[0]) if isinstance(sample, (list, tuple)) and sample else ""
 
     @gpu
     def decode_endpoint(text: str, model: str = "", strategy: str = "greedy", temperature: float = 1.0,
@@ -124,6 +151,8 @@ def build_demo(store) -> gr.Blocks:
             return api_decode(store, model or store.default, text, config)
         except USER_ERRORS as e:
             raise gr.Error(str(e), print_exception=False) from None
+        finally:
+            trim()
 
     def models_endpoint() -> list[dict]:
         """The models this server decodes with: name (pass it as `model`), task and label."""
