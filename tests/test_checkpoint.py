@@ -1,6 +1,5 @@
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -8,7 +7,7 @@ import torch
 
 from playground import CheckpointError, load_model
 from playground.checkpoint import save_checkpoint
-from tests.conftest import tiny_model
+from tests.conftest import HUB_COMMIT, tiny_model
 
 META = {"name": "tiny", "task": "g2p", "description": "test model"}
 
@@ -83,19 +82,10 @@ def test_not_a_repo_id():
         load_model("no-such-dir-or-repo")
 
 
-def test_hub_repository_loads_through_huggingface_hub_offline(checkpoint, tmp_path, monkeypatch):
+def test_hub_repository_loads_through_huggingface_hub_offline(hub_cache):
     """The real snapshot_download code path, served from a local Hub cache (no network)."""
-    import huggingface_hub.constants as hub
-
-    commit = "0123456789abcdef0123456789abcdef01234567"
-    repo = tmp_path / "hub" / "models--someone--tiny-g2p"
-    shutil.copytree(checkpoint, repo / "snapshots" / commit)
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text(commit)
-    monkeypatch.setattr(hub, "HF_HUB_CACHE", str(tmp_path / "hub"))
-    monkeypatch.setattr(hub, "HF_HUB_OFFLINE", True)
     assert torch.equal(logits_of(load_model("someone/tiny-g2p")), logits_of(tiny_model()))
-    assert torch.equal(logits_of(load_model("someone/tiny-g2p", revision=commit)), logits_of(tiny_model()))
+    assert torch.equal(logits_of(load_model("someone/tiny-g2p", revision=HUB_COMMIT)), logits_of(tiny_model()))
     with pytest.raises(CheckpointError, match="someone/absent: could not fetch"):
         load_model("someone/absent")
 

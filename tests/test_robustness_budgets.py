@@ -8,7 +8,6 @@ import io
 import json
 
 import pytest
-from conftest import tiny_model
 
 from playground.cli_decode import main
 from playground.decoding import STRATEGIES, DecodeConfig, ScriptedModel, decode
@@ -18,6 +17,7 @@ from playground.ui.controls import UiParams
 from playground.ui.handlers import Session, run_decode, summary_markdown
 from playground.ui.models import ModelStore
 from playground.ui.wiring import explore_update
+from tests.conftest import tiny_model
 
 # Every step: "a" (p .9) or </s> (p .1), for 60 steps: every strategy runs to max_length unless stopped.
 LONG = ScriptedModel(target_symbols="ab", steps=[{"a": 0.8, "b": 0.1, "</s>": 0.1}] * 60)

@@ -17,7 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 import torch
-from conftest import tiny_model
 from gradio_client import Client
 from test_app_client import tiny_store
 
@@ -29,6 +28,7 @@ from playground.ui.controls import UiParams
 from playground.ui.handlers import Session, api_decode, run_decode
 from playground.ui.wiring import DECODE_FIELDS, explore_update
 from playground.vocab import InputError
+from tests.conftest import tiny_model
 
 MODEL = tiny_model()  # source vocabulary: the letters a-z and the apostrophe (CHARS), as the shipped G2P
 ALLOWED = "letters a-z and the apostrophe"

@@ -5,16 +5,13 @@ tests/test_checkpoint.py; the store's id validation in tests/test_ui_models.py.)
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import torch
-from conftest import tiny_model
 
 from playground.checkpoint import CheckpointError, save_checkpoint
 from playground.ui.models import HUB_ENV, ModelStore, hub_allowed
-
-COMMIT = "0123456789abcdef0123456789abcdef01234567"
+from tests.conftest import HUB_COMMIT as COMMIT
+from tests.conftest import tiny_model
 
 
 @pytest.mark.parametrize("value, allowed", [(None, False), ("", False), ("0", False), ("true", False),
@@ -30,20 +27,6 @@ def test_hub_loading_is_opt_in(value, allowed, monkeypatch, tmp_path):
     if not allowed:
         with pytest.raises(CheckpointError, match=f"Hub is off \\(set {HUB_ENV}=1"):
             store.get("someone/tiny-g2p")
-
-
-@pytest.fixture
-def hub_cache(tmp_path, monkeypatch):
-    """A local Hub cache holding someone/tiny-g2p at COMMIT (main points there), offline."""
-    import huggingface_hub.constants as hub
-
-    checkpoint = save_checkpoint(tiny_model(), tmp_path / "ckpt", meta={"task": "g2p", "name": "tiny"})
-    repo = tmp_path / "hub" / "models--someone--tiny-g2p"
-    shutil.copytree(checkpoint, repo / "snapshots" / COMMIT)
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text(COMMIT)
-    monkeypatch.setattr(hub, "HF_HUB_CACHE", str(tmp_path / "hub"))
-    monkeypatch.setattr(hub, "HF_HUB_OFFLINE", True)
 
 
 def test_a_pinned_revision_loads_exactly_that_revision(hub_cache):
