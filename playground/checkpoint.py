@@ -94,9 +94,11 @@ def load_model(path_or_repo_id: str | os.PathLike, *, revision: str | None = Non
     Only config.json, model.safetensors and README.md are fetched from the Hub; pass ``revision`` (a
     commit hash) to pin exactly what is loaded.
     """
-    path = Path(path_or_repo_id)
-    if path.exists() or str(path_or_repo_id).startswith((".", "/", "~")) or os.sep + os.sep in str(path):
-        return load_local(path.expanduser(), device)
+    path = Path(path_or_repo_id).expanduser()
+    # a path that exists, looks like a path, or sits in an existing folder (checkpoints/typo) is local
+    looks_local = str(path_or_repo_id).startswith((".", "/", "~")) or path.parent.is_dir() and path.parent != Path()
+    if path.exists() or looks_local:
+        return load_local(path, device)
     repo_id = str(path_or_repo_id)
     if repo_id.count("/") != 1:
         raise CheckpointError(f"{repo_id}: no such local directory, and not a Hub repository id (owner/name)")

@@ -77,6 +77,13 @@ def test_key_mismatch(checkpoint):
         load_model(checkpoint)
 
 
+def test_a_typo_in_a_local_folder_is_not_sent_to_the_hub(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "checkpoints").mkdir()
+    with pytest.raises(CheckpointError, match="no such checkpoint directory"):
+        load_model("checkpoints/g2p-typo")
+
+
 def test_not_a_repo_id():
     with pytest.raises(CheckpointError, match="not a Hub repository id"):
         load_model("no-such-dir-or-repo")
