@@ -18,7 +18,7 @@ playground shows is exactly what was trained.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 import torch.nn as nn
@@ -58,7 +58,11 @@ class ModelConfig:
 
 @dataclass
 class DecoderState:
-    """Everything one decoding row needs; rows are independent, so beams just index them."""
+    """Everything one decoding row needs; rows are independent, so beams just index them.
+
+    ``origin`` (B,) tells copies apart from distinct rows: rows with the same origin hold the same state
+    (``reorder`` copied one row), so ``Seq2Seq.step`` computes each distinct (origin, token) pair once:
+    1000 samples of one word share a handful of prefixes."""
 
     hidden: torch.Tensor  # (L, B, D) decoder RNN hidden
     cell: torch.Tensor | None  # (L, B, D) LSTM cell, None for GRU
@@ -66,16 +70,26 @@ class DecoderState:
     memory: torch.Tensor  # (B, S, 2E) encoder outputs
     keys: torch.Tensor  # (B, S, A) attention keys precomputed once per source
     src_mask: torch.Tensor  # (B, S) True at real positions
+    origin: torch.Tensor  # (B,) long: equal origins, equal states
 
     def index_select(self, index: torch.Tensor) -> DecoderState:
         return DecoderState(
             hidden=self.hidden.index_select(1, index),
             cell=None if self.cell is None else self.cell.index_select(1, index),
             feed=self.feed.index_select(0, index),
-            memory=self.memory.index_select(0, index),
-            keys=self.keys.index_select(0, index),
-            src_mask=self.src_mask.index_select(0, index),
+            memory=_rows(self.memory, index),
+            keys=_rows(self.keys, index),
+            src_mask=_rows(self.src_mask, index),
+            origin=self.origin.index_select(0, index),
         )
+
+
+def _rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """x[index] along dim 0. One source shared by every row (the engine decodes one input) stays one:
+    a stride-0 view of B rows instead of B copies of (S, ...)."""
+    if x.shape[0] == 1 or x.stride(0) == 0:
+        return x[:1].expand(index.numel(), *x.shape[1:])
+    return x.index_select(0, index)
 
 
 class Seq2Seq(nn.Module):
@@ -111,12 +125,15 @@ class Seq2Seq(nn.Module):
         c = self.arch
         src_ids = src_ids.to(self.device)
         src_mask = src_ids != 0  # (B, S)
-        lengths = src_mask.sum(1).cpu()
         x = self.drop(self.src_embed(src_ids))  # (B, S, E)
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        packed_out, final = self.encoder(packed)
-        memory, _ = nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=True,
-                                                     total_length=src_ids.size(1))  # (B, S, 2E)
+        if bool(src_mask.all()):  # no padding (one input, as the engine encodes): packing would change nothing
+            memory, final = self.encoder(x)  # (B, S, 2E)
+        else:
+            lengths = src_mask.sum(1).cpu()
+            packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            packed_out, final = self.encoder(packed)
+            memory, _ = nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=True,
+                                                         total_length=src_ids.size(1))  # (B, S, 2E)
         h_n = final[0] if c.rnn == "lstm" else final  # (2 * layers, B, E)
         last = torch.cat([h_n[-2], h_n[-1]], dim=-1)  # (B, 2E) top layer, forward and backward
         hidden = torch.tanh(self.bridge(last)).view(-1, c.decoder_layers, 2 * c.hidden_dim)
@@ -128,11 +145,24 @@ class Seq2Seq(nn.Module):
             memory=memory,
             keys=self.attention.keys(memory),
             src_mask=src_mask,
+            origin=torch.arange(src_ids.size(0), device=src_ids.device),
         )
 
     def step(self, prev_tokens: torch.Tensor, state: DecoderState):
-        """prev_tokens: (B,) -> logits (B, V), new state, attention (B, S)."""
-        logits, new_state, attention = self._step(prev_tokens.to(self.device), state)
+        """prev_tokens: (B,) -> logits (B, V), new state, attention (B, S).
+
+        Rows with the same origin and the same token would compute the same thing: each distinct pair is
+        computed once and copied to its rows (the new state's origin says which rows are copies)."""
+        prev_tokens = prev_tokens.to(self.device)
+        key = state.origin * self.arch.tgt_vocab_size + prev_tokens  # (B,)
+        distinct, inverse = torch.unique(key, return_inverse=True)  # (U,), (B,) row -> its distinct pair
+        if distinct.numel() == key.numel():  # every row differs (greedy, beams): step them as they are
+            logits, new_state, attention = self._step(prev_tokens, state)
+        else:  # e.g. samples sharing a prefix: step one row per pair, then copy it to its rows
+            rep = torch.empty_like(distinct).scatter_(0, inverse, torch.arange(key.numel(), device=key.device))
+            logits, new_state, attention = self._step(prev_tokens[rep], state.index_select(rep))  # (U, ...)
+            logits, attention, new_state = logits[inverse], attention[inverse], new_state.index_select(inverse)
+        new_state = replace(new_state, origin=inverse)
         # the decoding engine works on CPU tensors: hand back the two small per-step outputs there
         return logits.float().cpu(), new_state, attention.cpu()
 
@@ -149,7 +179,7 @@ class Seq2Seq(nn.Module):
         feed = torch.tanh(self.combine(torch.cat([query, context], dim=-1)))  # (B, D)
         logits = self.out(self.drop(feed))  # (B, V)
         new_state = DecoderState(hidden=hidden, cell=cell, feed=feed, memory=state.memory, keys=state.keys,
-                                 src_mask=state.src_mask)
+                                 src_mask=state.src_mask, origin=state.origin)
         return logits, new_state, attention
 
     def reorder(self, state: DecoderState, index: torch.Tensor) -> DecoderState:

@@ -44,6 +44,7 @@ class ForcedScore:
     trace: Trace  # a chain: one step per token, chosen = the forced token
 
 
+@torch.no_grad()
 def encode_source(model, text: str) -> tuple[list[str], object]:
     """Tokenise and encode one input; raises InputError (a ValueError) with a message for people."""
     source = model.source_vocab.tokenize(text)
@@ -52,11 +53,13 @@ def encode_source(model, text: str) -> tuple[list[str], object]:
 
 
 @torch.no_grad()
-def decode(model, text: str, config: DecodeConfig | None = None) -> DecodeResult:
+def decode(model, text: str, config: DecodeConfig | None = None, *, encoded: tuple | None = None) -> DecodeResult:
+    """``encoded``: what ``encode_source(model, text)`` returned for this very model and text (a cache's), so
+    that decoding the same input with other settings skips the encoder. Strategies never modify a state."""
     config = DecodeConfig() if config is None else config
     if not isinstance(config, DecodeConfig):
         raise TypeError(f"config must be a DecodeConfig, got {type(config).__name__}")
-    source, state = encode_source(model, text)
+    source, state = encode_source(model, text) if encoded is None else encoded
     model.target_vocab.encode(list(config.prefix))  # InputError naming unknown prefix symbols, before work
     recorder = Recorder(strategy=config.strategy, config=config.to_dict(), source=source,
                         target_symbols=list(model.target_vocab.symbols), record_steps=config.record_trace,

@@ -20,7 +20,7 @@ import torch
 
 from playground.decoding.budget import Deadline
 from playground.decoding.pipeline import entropy
-from playground.decoding.trace import LOG_ZERO, Hypothesis, Node, Step, Trace
+from playground.decoding.trace import LOG_ZERO, STEP_ARRAYS, Hypothesis, Node, Step, Trace
 
 # step rows recorded: ~4.7 KB of JSON each (G2P), so <= ~5 MB in all; 1024 = a width-16 beam over 64 steps
 MAX_STEP_ROWS, MAX_TRACE_ROWS = 64, 1024
@@ -119,7 +119,7 @@ class Recorder:
     def finish(self, hypotheses: list[Hypothesis]) -> Trace:
         trace = self._trace
         trace.nodes = self._build_nodes()
-        trace.steps = [self._build_step(*s) for s in self._steps]
+        trace.steps = self._build_steps()
         trace.hypotheses = list(hypotheses)
         trace.truncated, trace.message = self.truncated, " ".join(self.messages)
         self._chunks, self._steps = [], []
@@ -139,37 +139,36 @@ class Recorder:
         return [Node(id=i, parent=int(parents[i]), token=int(tokens[i]), step=steps[i], log_prob=log_probs[i],
                      cum_log_prob=cums[i], score=scores[i], status=statuses[i]) for i in range(len(tokens))]
 
-    @staticmethod
     @torch.no_grad()
-    def _build_step(t, node_ids, logits, temperature_logits, filtered_logits, attention, chosen,
-                    candidates) -> Step:
-        logits = logits.to(torch.float32)
-        log_probs = torch.log_softmax(logits, dim=-1)  # (H, V)
-        probs_filtered = torch.softmax(filtered_logits.to(torch.float32), dim=-1)  # (H, V), 0 where removed
-        h = logits.shape[0]
-        if chosen is None:  # beam-type step: candidates, not one choice per row
-            chosen = torch.full((h,), -1, dtype=torch.long)
-            chosen_rank = chosen.clone()
-            chosen_prob = torch.zeros(h)
-        else:
-            chosen = chosen.reshape(h).long()
-            row_lp = log_probs.gather(1, chosen[:, None])  # (H, 1)
-            chosen_rank = (log_probs > row_lp).sum(dim=1)  # strictly better tokens; ties share a rank
-            chosen_prob = probs_filtered.gather(1, chosen[:, None])[:, 0]
-
-        def np32(x):
-            return _finite(x).numpy()
-
-        return Step(
-            t=int(t), node_ids=node_ids.reshape(-1).tolist(),
-            logits=np32(logits), log_probs=np32(log_probs),
-            probs_temperature=np32(torch.softmax(temperature_logits.to(torch.float32), dim=-1)),
-            probs_filtered=np32(probs_filtered),
-            kept=(probs_filtered > 0).sum(dim=1).numpy().astype(np.int64),
-            entropy=np32(entropy(logits) + 0.0), entropy_temperature=np32(entropy(temperature_logits) + 0.0),
-            entropy_filtered=np32(entropy(filtered_logits) + 0.0),  # + 0.0: no -0.0 in the JSON
-            attention=np32(attention),
-            chosen=chosen.numpy().astype(np.int64), chosen_rank=chosen_rank.numpy().astype(np.int64),
-            chosen_prob=np32(chosen_prob),
-            candidates=[] if candidates is None else candidates.reshape(-1).tolist(),
-        )
+    def _build_steps(self) -> list[Step]:
+        """Every recorded step at once: the (H, V) rows of all steps are stacked into one (N, V) batch, so
+        each softmax / entropy / conversion runs once per trace instead of once per step (rows are
+        independent, so the values are those of a per-step computation); each Step holds views of it."""
+        if not self._steps:
+            return []
+        t, node_ids, logits, temperature_logits, filtered_logits, attention, chosen, candidates = zip(
+            *self._steps, strict=True)
+        sizes = [int(n.numel()) for n in node_ids]
+        logits, temperature_logits, filtered_logits = (torch.cat(x).to(torch.float32) for x in (
+            logits, temperature_logits, filtered_logits))  # (N, V)
+        log_probs = torch.log_softmax(logits, dim=-1)  # (N, V)
+        probs_filtered = torch.softmax(filtered_logits, dim=-1)  # (N, V), 0 where removed
+        # beam-type steps choose no token per row: chosen -1, rank -1, probability 0
+        chosen = torch.cat([torch.full((h,), -1) if c is None else c.reshape(h).long()
+                            for c, h in zip(chosen, sizes, strict=True)])  # (N,)
+        has = chosen >= 0
+        at = chosen.clamp(min=0)[:, None]  # (N, 1)
+        chosen_rank = torch.where(has, (log_probs > log_probs.gather(1, at)).sum(dim=1), -1)  # ties share a rank
+        chosen_prob = torch.where(has, probs_filtered.gather(1, at)[:, 0], 0.0)
+        arrays = dict(  # + 0.0: no -0.0 in the JSON
+            logits=_finite(logits), log_probs=_finite(log_probs),
+            probs_temperature=_finite(torch.softmax(temperature_logits, dim=-1)),
+            probs_filtered=_finite(probs_filtered), kept=(probs_filtered > 0).sum(dim=1),
+            entropy=_finite(entropy(logits) + 0.0), entropy_temperature=_finite(entropy(temperature_logits) + 0.0),
+            entropy_filtered=_finite(entropy(filtered_logits) + 0.0), attention=_finite(torch.cat(attention)),
+            chosen=chosen, chosen_rank=chosen_rank, chosen_prob=_finite(chosen_prob))
+        split = {k: np.split(v.numpy().astype(STEP_ARRAYS[k], copy=False), np.cumsum(sizes)[:-1])
+                 for k, v in arrays.items()}
+        return [Step(t=int(t[i]), node_ids=node_ids[i].reshape(-1).tolist(),
+                     candidates=[] if candidates[i] is None else candidates[i].reshape(-1).tolist(),
+                     **{k: v[i] for k, v in split.items()}) for i in range(len(sizes))]

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
-from playground.decoding.api import decode
 from playground.decoding.config import DecodeConfig
 from playground.decoding.trace import Trace
 from playground.ui.controls import UiParams
@@ -46,16 +45,14 @@ class Views:
 
 def run_decode(store, model_name: str, text: str, params: UiParams) -> Session:
     """Decode ``text``; raises InputError / ValueError / CheckpointError with a message for people."""
-    model = store.get(model_name)
     config, notes = params.to_config()
-    result = decode(model, text, config)
+    result = store.decode(model_name, text, config)
     return Session(trace=result.trace, text=text, model=model_name, notes=notes)
 
 
 def api_decode(store, model_name: str, text: str, config: dict) -> dict:
     """The /decode endpoint: strict (no value is adjusted) and JSON out."""
-    model = store.get(model_name)
-    result = decode(model, text, DecodeConfig.from_dict(config))
+    result = store.decode(model_name, text, DecodeConfig.from_dict(config))
     out = result.trace.to_dict()
     out["model"] = model_name
     out["returned"] = [h.node for h in result.hypotheses]  # node ids of the num_return best

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import plotly.colors
 import plotly.graph_objects as go
 
 from playground.ui.paths import hypothesis_path
-from playground.ui.style import C_CHOSEN, base_layout, empty_figure, esc, f32
+from playground.ui.style import C_CHOSEN, base_layout, empty_figure, esc, f32, figure
+
+# plotly.py's "Blues" spelled out, as its validation would: plotly.js has its own, different "Blues"
+BLUES = tuple((k / 8, c) for k, c in enumerate(plotly.colors.sequential.Blues))  # read-only module table
 
 
 def unique_labels(labels: list[str]) -> list[str]:
@@ -31,22 +35,23 @@ def attention_figure(trace, hyp: int = 0, t: int | None = None) -> go.Figure:
     cols = unique_labels([esc(s) for s in trace.source])
     n_rows, n_cols = z.shape
     height = int(min(max(110 + 24 * n_rows, 260), 560))
-    fig = go.Figure(layout=base_layout("Attention · output step × source symbol", height))
-    fig.add_heatmap(
-        z=z, x=cols, y=rows, colorscale="Blues", zmin=0.0, zmax=float(max(z.max(), 1e-6)), xgap=1, ygap=1,
-        colorbar=dict(title=dict(text="weight", side="right"), thickness=12, len=0.9),
+    heatmap = dict(
+        type="heatmap", z=z, x=cols, y=rows, colorscale=[list(stop) for stop in BLUES], zmin=0.0,
+        zmax=float(max(z.max(), 1e-6)),
+        xgap=1, ygap=1, colorbar=dict(title=dict(text="weight", side="right"), thickness=12, len=0.9),
         hovertemplate="output %{y} ← source %{x}<br>attention %{z:.3f}<extra></extra>",
     )
-    fig.update_xaxes(type="category", title_text="source symbol", side="top", tickfont=dict(size=13),
-                     title_standoff=4)
-    fig.update_yaxes(type="category", autorange="reversed", showgrid=False,
-                     title_text="output step · symbol")
-    fig.update_layout(margin_t=84)  # the source labels sit on top, under the title
+    layout = base_layout("Attention · output step × source symbol", height,
+                         xaxis=dict(type="category", title=dict(text="source symbol", standoff=4), side="top",
+                                    tickfont=dict(size=13)),
+                         yaxis=dict(type="category", autorange="reversed", showgrid=False,
+                                    title=dict(text="output step · symbol")))
+    layout["margin"]["t"] = 84  # the source labels sit on top, under the title
     if t is not None:
         t = min(max(t, 0), n_rows - 1)
-        fig.add_shape(type="rect", x0=-0.5, x1=n_cols - 0.5, y0=t - 0.5, y1=t + 0.5,
-                      line=dict(color=C_CHOSEN, width=3))
+        layout["shapes"] = [dict(type="rect", x0=-0.5, x1=n_cols - 0.5, y0=t - 0.5, y1=t + 0.5,
+                                 line=dict(color=C_CHOSEN, width=3))]
         if z[t].any():
-            fig.add_annotation(x=int(z[t].argmax()), y=t, text="●", showarrow=False,
-                               font=dict(color=C_CHOSEN, size=10), hovertext="most attended source symbol")
-    return fig
+            layout["annotations"] = [dict(x=int(z[t].argmax()), y=t, text="●", showarrow=False,
+                                          font=dict(color=C_CHOSEN, size=10), hovertext="most attended source symbol")]
+    return figure([heatmap], layout)

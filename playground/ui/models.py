@@ -16,6 +16,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from playground.checkpoint import CONFIG_NAME, CheckpointError, load_model
+from playground.decoding.api import DecodeResult, decode, encode_source
+from playground.decoding.budget import cut_by_budget
+from playground.decoding.config import DecodeConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHECKPOINTS = REPO_ROOT / "checkpoints"
@@ -23,6 +26,8 @@ HUB_ENV = "PLAYGROUND_ALLOW_HUB"
 # owner/name[@revision]; each part starts with a letter or digit, so "..", "/x" or "~" never reach the loader
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w-]*(\.[\w-]+)*/[A-Za-z0-9][\w-]*(\.[\w-]+)*(@[A-Za-z0-9][\w.-]{0,63})?$")
 MAX_HUB_MODELS = 2  # Hub models kept in memory at once (least recently used is dropped)
+ENCODINGS_KEPT, RESULTS_KEPT = 64, 32  # a few KB per encoding; results: traces of at most MAX_CACHED_NODES
+MAX_CACHED_NODES = 5000  # (a 1000-sample trace holds ~10,000 nodes, a few MB: decoded afresh each time)
 TASK_NAMES = MappingProxyType({"g2p": "spelling → phonemes", "p2g": "phonemes → spelling"})
 
 
@@ -50,6 +55,31 @@ def describe(name: str, model) -> str:
     return str(config.get("name") or f"{name} · {TASK_NAMES[task_of(model)]}")
 
 
+class Recent:
+    """A thread-safe least-recently-used dict of at most ``size`` entries."""
+
+    def __init__(self, size: int):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 class ModelStore:
     def __init__(self, models: dict, *, allow_hub: bool = False, device: str = "cpu"):
         if not models:
@@ -58,6 +88,28 @@ class ModelStore:
         self.allow_hub, self.device = allow_hub, device
         self._hub: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
+        self._encodings, self._results = Recent(ENCODINGS_KEPT), Recent(RESULTS_KEPT)
+
+    def decode(self, name: str, text: str, config: DecodeConfig) -> DecodeResult:
+        """``decode`` with the model called ``name``, through two caches shared by every session: a slider
+        move decodes the same input again, so its encoding (encoder outputs, attention keys) is reused;
+        an identical request (a slider moved back, an example clicked again) reuses the whole result.
+        Results are read-only traces; one cut by the time budget depends on the load, so it is not kept."""
+        model = self.get(name)
+        result = self._results.get((name, text, config))
+        if result is None:
+            encoded = self._encodings.get((name, text))
+            if encoded is None:
+                encoded = encode_source(model, text)  # InputError for bad input, before anything is kept
+                self._encodings.put((name, text), encoded)
+            result = decode(model, text, config, encoded=encoded)
+            if not cut_by_budget(result.trace) and len(result.trace.nodes) <= MAX_CACHED_NODES:
+                self._results.put((name, text, config), result)
+        return result
+
+    def clear_cache(self) -> None:
+        self._encodings.clear()
+        self._results.clear()
 
     @classmethod
     def discover(cls, root: Path = CHECKPOINTS, device: str | None = None) -> ModelStore:

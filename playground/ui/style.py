@@ -46,11 +46,31 @@ def base_layout(title: str, height: int, **extra) -> dict:
                            pad=dict(t=8), font=dict(size=14)), **extra)
 
 
+def figure(data: list[dict], layout: dict) -> go.Figure:
+    """A Figure from plain dicts, built without plotly's property validation.
+
+    Why: validating every property (go.Bar(...), update_layout, add_vrect, make_subplots) was ~95% of what
+    a slider move cost the server (issue #6: ~120 ms for the five views, against ~5 ms to serialise them).
+    These dicts are built by our code, not typed by users, and tests/test_ui_figures_valid.py re-validates
+    every figure the page builds: go.Figure(fig.to_dict()) must not raise and must give the same JSON.
+    Without validation nothing is coerced: traces carry their "type", named colour scales are spelled out
+    (heatmap.BLUES), and the layout must come from base_layout (it brings the slim template; without one
+    plotly would add its default ~8 KB template).
+    """
+    return go.Figure(dict(data=data, layout=layout), _validate=False)
+
+
+def band(lo: float, hi: float, axis: str = "x", across: str = "y") -> dict:
+    """The selected-step band, as fig.add_vrect (axis "x") / add_hrect (axis "y", across "x") draws it:
+    lo..hi in data units on ``axis``, the whole height (or width) of the ``across`` axis."""
+    a, b = axis[0], across[0]
+    return {"type": "rect", f"{a}ref": axis, f"{a}0": lo, f"{a}1": hi,
+            f"{b}ref": f"{across} domain", f"{b}0": 0, f"{b}1": 1,
+            "fillcolor": C_STEP, "layer": "below", "line": {"width": 0}}
+
+
 def empty_figure(message: str, height: int = 240) -> go.Figure:
     """A placeholder chart that says why there is nothing to draw (never a blank box)."""
-    fig = go.Figure(layout=base_layout("", height))
-    fig.add_annotation(text=esc(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(size=14, color="#6b7280"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return fig
+    return figure([], base_layout("", height, xaxis={"visible": False}, yaxis={"visible": False}, annotations=[
+        {"text": esc(message), "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "showarrow": False,
+         "font": {"size": 14, "color": "#6b7280"}}]))

@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.ui import style
-from playground.ui.style import base_layout, empty_figure, esc, f32
+from playground.ui.style import band, base_layout, empty_figure, esc, f32, figure
 
 MAX_NODES = 1200  # ~50 KB of JSON; a width-16 beam over 37+ steps records more, mostly pruned leaves
 STYLE = MappingProxyType({  # status -> (marker symbol, colour, legend label)
@@ -78,23 +78,29 @@ def tree_figure(trace, hyp: int = 0, t: int | None = None) -> go.Figure:
     title = (f"Search tree · {len(nodes) - 1} nodes over {depth} steps: "
              + ", ".join(f"{counts[s]} {s}" for s in STYLE if counts[s])
              + (" (pruned not drawn: too many)" if len(drawn) < len(nodes) else ""))
-    fig = go.Figure(layout=base_layout(title, int(min(max(120 + 24 * rows, 240), 600)), hovermode="closest"))
+    layout = base_layout(title, int(min(max(120 + 24 * rows, 240), 600)), hovermode="closest",
+                         xaxis=dict(title=dict(text="output step"), tickvals=np.arange(-1, depth),
+                                    range=[-1.6, depth - 0.4], ticktext=["start"] + [str(i + 1) for i in range(depth)]),
+                         # reversed: rank 0 on top, room for its label
+                         yaxis=dict(visible=False, range=[rows - 0.5, -0.9]))
+    layout["margin"]["t"] = 56
     if t is not None:  # the selected step: the same orange band as in the uncertainty chart
-        fig.add_vrect(x0=t - 0.45, x1=t + 0.45, fillcolor=style.C_STEP, line_width=0, layer="below")
+        layout["shapes"] = [band(t - 0.45, t + 0.45)]
+    data = []
     edge_sets = [({n.id for n in drawn if n.status != "pruned"}, "#93a4c3", 1.5)]
     if len(drawn) == len(nodes):  # light edges to the pruned leaves, under the others
         edge_sets.insert(0, (set(pos), "#e3e6ea", 1.0))
     for ids, color, width in edge_sets:
         tour = euler_tour(drawn, ids)
-        fig.add_scatter(x=np.array([pos[i][0] for i in tour], dtype=np.int16),
-                        y=np.array([pos[i][1] for i in tour], dtype=np.int16), mode="lines",
-                        line=dict(color=color, width=width), hoverinfo="skip", showlegend=False)
+        data.append(dict(type="scatter", x=np.array([pos[i][0] for i in tour], dtype=np.int16),
+                         y=np.array([pos[i][1] for i in tour], dtype=np.int16), mode="lines",
+                         line=dict(color=color, width=width), hoverinfo="skip", showlegend=False))
     for status, (symbol, color, label) in STYLE.items():
         group = [n for n in drawn[1:] if n.status == status]
         if not group:
             continue
-        fig.add_scatter(
-            x=np.array([pos[n.id][0] for n in group], dtype=np.int16),
+        data.append(dict(
+            type="scatter", x=np.array([pos[n.id][0] for n in group], dtype=np.int16),
             y=np.array([pos[n.id][1] for n in group], dtype=np.int16),
             mode="markers+text", name=label, text=[esc(sym[n.token]) for n in group],
             textposition="top center",
@@ -104,17 +110,14 @@ def tree_figure(trace, hyp: int = 0, t: int | None = None) -> go.Figure:
             hovertemplate=(f"<b>%{{text}}</b> · step %{{x}} · {status}<br>log p(token) %{{customdata[0]:.3f}}"
                            "<br>cumulative log p %{customdata[1]:.3f}"
                            "<br>score %{customdata[2]:.3f}<extra></extra>"),
-        )
+        ))
     if len(path) > 1:  # the selected hypothesis, drawn last so it sits on top
-        fig.add_scatter(x=np.array([pos[i][0] for i in path], dtype=np.int16),
-                        y=np.array([pos[i][1] for i in path], dtype=np.int16), mode="lines+markers",
-                        line=dict(color=style.C_CHOSEN, width=3.5),
-                        marker=dict(size=10, color="rgba(0,0,0,0)", line=dict(width=2, color=style.C_CHOSEN)),
-                        name="selected hypothesis", hoverinfo="skip")
-    fig.add_scatter(x=[-1], y=[0], mode="markers+text", text=["&lt;s&gt;"], textposition="top center",
-                    marker=dict(size=9, color="#374151"), showlegend=False, hoverinfo="skip")
-    fig.update_xaxes(title_text="output step", tickvals=np.arange(-1, depth), range=[-1.6, depth - 0.4],
-                     ticktext=["start"] + [str(i + 1) for i in range(depth)])
-    fig.update_yaxes(visible=False, range=[rows - 0.5, -0.9])  # reversed: rank 0 on top, room for its label
-    fig.update_layout(margin=dict(l=10, r=10, t=56, b=10))
-    return fig
+        data.append(dict(type="scatter", x=np.array([pos[i][0] for i in path], dtype=np.int16),
+                         y=np.array([pos[i][1] for i in path], dtype=np.int16), mode="lines+markers",
+                         line=dict(color=style.C_CHOSEN, width=3.5),
+                         marker=dict(size=10, color="rgba(0,0,0,0)", line=dict(width=2, color=style.C_CHOSEN)),
+                         name="selected hypothesis", hoverinfo="skip"))
+    data.append(dict(type="scatter", x=[-1], y=[0], mode="markers+text", text=["&lt;s&gt;"],
+                     textposition="top center", marker=dict(size=9, color="#374151"), showlegend=False,
+                     hoverinfo="skip"))
+    return figure(data, layout)
