@@ -47,3 +47,39 @@ def hub_cache(tmp_path, monkeypatch):
     (repo / "refs" / "main").write_text(HUB_COMMIT)
     monkeypatch.setattr(hub, "HF_HUB_CACHE", str(tmp_path / "hub"))
     monkeypatch.setattr(hub, "HF_HUB_OFFLINE", True)
+
+
+# --- the real page in headless Chromium (tests/browser.py has the helpers) ------------------------------
+@pytest.fixture(scope="session")
+def app_url():
+    """(url, shipped): the app served in-process, on the shipped checkpoints when they exist."""
+    from browser import ROOT, require_chromium
+    from test_app_client import tiny_store
+
+    from playground.ui import ModelStore, build_demo
+    from playground.ui.server import serve
+
+    require_chromium()
+    shipped = any((ROOT / "checkpoints").glob("*/config.json"))
+    store = ModelStore.discover() if shipped else tiny_store()
+    url, demo = serve(build_demo(store), ports=range(7890, 7900))
+    yield url, shipped
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def page(app_url):
+    """One browser page for every browser test; each test module first clicks the tab it is about."""
+    from browser import ARGS, CHROMIUM
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(app_url[0])
+        page.wait_for_selector("#plot-tree .main-svg", timeout=60_000)
+        yield page
+        assert not errors, f"JavaScript errors on the page: {errors}"
+        browser.close()

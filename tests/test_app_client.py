@@ -108,3 +108,28 @@ def test_concurrent_sessions_each_get_their_own_result(client):
     for t in threads:
         t.join(timeout=120)
     assert results == {w: [list(w)] * 3 for w in words}
+
+
+def test_open_view_endpoint_sets_model_input_and_controls(client):
+    from playground.ui.controls import UiParams
+    from playground.ui.layout import PARAMS
+    from playground.ui.share import ShareView, view_string
+
+    s = view_string(ShareView(model="p2g-tiny", text="K AE T", params=UiParams(strategy="beam", beam_width=7)))
+    out = client.predict(s, api_name="/open_view")
+    assert out[0] == "p2g-tiny" and out[1] == "K AE T"
+    values = dict(zip(PARAMS, out[2:], strict=True))
+    assert values["strategy"] == "beam" and values["beam_width"] == 7
+
+
+@pytest.mark.parametrize("s, message", [("garbage!", "not a view string"), ("", "empty")])
+def test_open_view_refuses_a_bad_string_with_a_message(client, s, message):
+    with pytest.raises(Exception, match=message):
+        client.predict(s, api_name="/open_view")
+
+
+def test_open_view_refuses_an_unknown_model(client):
+    from playground.ui.share import ShareView, view_string
+
+    with pytest.raises(Exception, match="no-such-model"):
+        client.predict(view_string(ShareView(model="no-such-model", text="cab")), api_name="/open_view")

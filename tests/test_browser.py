@@ -6,74 +6,13 @@ docs/screenshot.png (the README shows it; made with the shipped checkpoints when
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from browser import MARKS, ROOT, chart, open_tab, set_slider, wait_changed
 
-import pytest
-
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[1]
-pytestmark = [
-    pytest.mark.browser, pytest.mark.server,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                       reason=f"{CHROMIUM} is absent (CI installs it: apt-get install chromium)"),
-]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    from test_app_client import tiny_store
-
-    from playground.ui import ModelStore, build_demo
-    from playground.ui.server import serve
-
-    shipped = any((ROOT / "checkpoints").glob("*/config.json"))
-    store = ModelStore.discover() if shipped else tiny_store()
-    url, demo = serve(build_demo(store), ports=range(7890, 7900))
-    yield url, shipped
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def page(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(app_url[0])
-        page.wait_for_selector("#plot-tree .main-svg", timeout=60_000)
-        yield page
-        assert not errors, f"JavaScript errors on the page: {errors}"
-        browser.close()
-
-
-def chart(page, name: str) -> str:
-    """The rendered SVG layers of a chart (plot and legend/titles): change whenever its figure does."""
-    return page.locator(f"#plot-{name} .svg-container").first.inner_html()
-
-
-def set_slider(page, elem_id: str, value) -> None:
-    box = page.locator(f"#{elem_id} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
-    box.blur()
-
-
-def wait_changed(page, name: str, before: str, timeout_ms: int = 30_000) -> str:
-    page.wait_for_function(
-        "([sel, before]) => { const e = document.querySelector(sel); return e && e.innerHTML !== before; }",
-        arg=[f"#plot-{name} .svg-container", before], timeout=timeout_ms)
-    page.wait_for_timeout(300)  # let plotly finish drawing every layer
-    return chart(page, name)
+pytestmark = MARKS
 
 
 def test_page_renders_the_default_example_with_every_view(page):
+    open_tab(page, "explore")
     for name in ("results", "distribution", "attention", "tree", "uncertainty"):
         assert page.locator(f"#plot-{name} .main-svg").count() >= 1
     assert "→" in page.locator("#summary").inner_text()
@@ -141,3 +80,31 @@ def test_switching_to_the_p2g_model_takes_arpabet_input(page, app_url):
     assert "ARPAbet" in page.locator("#text").inner_text()
     text = page.locator("#text textarea").input_value()
     assert text == text.upper() and " " in text  # an ARPAbet example replaced the spelled word
+
+
+def test_a_view_string_link_reopens_the_same_view_and_the_trace_exports(page, app_url):
+    open_tab(page, "explore")
+    page.locator("#share").get_by_text("Share and export").click()
+    page.locator("#strategy label", has_text="beam search").first.click()
+    set_slider(page, "beam-width", 6)
+    # the string follows the last successful decode: wait until it holds the new beam width
+    page.wait_for_function("""() => {
+        const href = document.querySelector('#share-link a')?.getAttribute('href') || '';
+        const s = href.split('view=')[1] || '';
+        try { return atob(s.replace(/-/g, '+').replace(/_/g, '/')).includes('"beam_width":6'); }
+        catch (e) { return false; }
+    }""", timeout=30_000)
+    href = page.locator("#share-link a").get_attribute("href")
+    text = page.locator("#text textarea").input_value()
+    other = page.context.browser.new_page()  # a fresh tab, as someone opening the link would
+    try:
+        other.goto(app_url[0] + "/" + href.lstrip("/"))
+        other.wait_for_function("t => document.querySelector('#text textarea')?.value === t", arg=text,
+                                timeout=30_000)
+        other.wait_for_function("() => document.querySelector('#beam-width input[type=number]')?.value === '6'")
+        assert other.locator("#strategy input[value=beam]").is_checked()
+    finally:
+        other.close()
+    page.locator("#export-trace").click()
+    page.locator("#trace-file a").first.wait_for(timeout=30_000)
+    assert ".json" in page.locator("#trace-file").inner_text()

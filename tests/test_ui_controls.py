@@ -94,3 +94,11 @@ def test_values_that_cannot_be_repaired_raise_a_message_naming_the_field():
         UiParams(seed=-3).to_config()
     with pytest.raises(ValueError, match="length_penalty_formula"):
         UiParams(length_penalty_formula="cubic").to_config()
+
+
+def test_returned_hypotheses_help_says_samples_only_for_sampling():
+    from playground.ui.controls import return_info
+
+    assert "samples drawn" in return_info("sample")
+    for strategy in ("beam", "stochastic_beam", "diverse_beam"):
+        assert "samples" not in return_info(strategy) and "beam width" in return_info(strategy)

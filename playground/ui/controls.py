@@ -43,6 +43,13 @@ FORMULAS = MappingProxyType({
 })
 
 
+def return_info(strategy: str) -> str:
+    """The "Returned hypotheses" slider means samples drawn for sampling, the n best for the searches."""
+    if strategy == "sample":
+        return "the number of samples drawn"
+    return "the best hypotheses the search keeps (at most the beam width)"
+
+
 def visible_controls(strategy: str, formula: str = "length") -> dict[str, bool]:
     """Control name -> shown? for the chosen strategy (α is hidden when no formula uses it)."""
     used = set(APPLIES.get(strategy, ()))

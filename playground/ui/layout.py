@@ -10,14 +10,17 @@ from types import MappingProxyType, SimpleNamespace
 
 import gradio as gr
 
-from playground.ui.controls import FORMULAS, STRATEGY_CHOICES, UiParams, visible_controls
+from playground.ui import share_panel, tab_compare, tab_learn, tab_sample, tab_whatif
+from playground.ui.controls import FORMULAS, STRATEGY_CHOICES, UiParams, return_info, visible_controls
 from playground.ui.examples import examples_for
 from playground.ui.handlers import Views
 from playground.ui.models import task_of
+from playground.ui.share import ShareView
 
 PARAMS = ("strategy", "temperature", "top_k", "top_p", "min_p", "beam_width", "num_groups",
           "diversity_penalty", "num_return", "length_penalty_formula", "length_penalty", "seed",
           "max_length")  # UiParams fields, in the order the events pass them
+TABS = (tab_compare, tab_sample, tab_whatif, tab_learn)  # after Explore, in this order
 CAPTIONS = MappingProxyType({  # one line each: how to read the chart
     "results": "One row per output, best first: grey = raw log p(y|x), blue = the score the search ranked by "
                "(one bar when they are the same). Nearer 0 = more likely.",
@@ -30,12 +33,13 @@ CAPTIONS = MappingProxyType({  # one line each: how to read the chart
     "uncertainty": "Along the selected hypothesis: probability of the symbol taken, entropy (0 = certain) "
                    "before and after filtering, and how many symbols survived filtering.",
 })
-CSS = """
+BASE_CSS = """
 .caption p { font-size: 0.85rem !important; color: #6b7280 !important; margin: -4px 0 8px 0 !important; }
 #status { min-height: 0; }
 #status p { color: #b45309; font-weight: 500; margin: 0; }
 #summary p { font-size: 1.1rem; margin: 4px 0; }
 """
+CSS = BASE_CSS + "".join(getattr(tab, "CSS", "") for tab in TABS)  # a tab module may add its own rules
 
 
 def input_widget_props(model) -> dict:
@@ -71,6 +75,19 @@ def build_layout(store, first_text: str, views: Views, params: UiParams) -> Simp
                                  label="Examples", samples_per_page=12, scale=5, layout="gallery",
                                  elem_id="examples")
     ui.status = gr.Markdown("", elem_id="status")
+    with gr.Tabs(elem_id="tabs") as ui.tabs:
+        with gr.Tab("Explore", id="explore", elem_id="tab-explore"):
+            explore_tab(ui, views, params)
+            share_panel.build(ui, ShareView(model=store.default, text=first_text, params=params))
+        ui.params = [getattr(ui, name) for name in PARAMS]
+        for tab in TABS:  # each tab module builds its widgets and wires its own events
+            with gr.Tab(tab.TITLE, id=tab.ID, elem_id=f"tab-{tab.ID}"):
+                setattr(ui, tab.ID, tab.build(store, ui))
+    return ui
+
+
+def explore_tab(ui: SimpleNamespace, views: Views, params: UiParams) -> None:
+    """Controls on the left, the five views of one decoding on the right."""
     shown = visible_controls(params.strategy, params.length_penalty_formula)
 
     def kw(name: str) -> dict:  # stable element ids (browser test, CSS) and the initial visibility
@@ -96,7 +113,7 @@ def build_layout(store, first_text: str, views: Views, params: UiParams) -> Simp
                                              info="how strongly a group avoids earlier groups' tokens",
                                              **kw("diversity_penalty"))
             ui.num_return = gr.Slider(1, 16, p.num_return, step=1, label="Returned hypotheses",
-                                      info="for sampling: the number of samples drawn", **kw("num_return"))
+                                      info=return_info(p.strategy), **kw("num_return"))
             ui.length_penalty_formula = gr.Radio(
                 list(FORMULAS), value=p.length_penalty_formula, label="Length penalty",
                 info=FORMULAS[p.length_penalty_formula], **kw("length_penalty_formula"))
@@ -127,5 +144,3 @@ def build_layout(store, first_text: str, views: Views, params: UiParams) -> Simp
             caption("tree")
             ui.uncertainty = gr.Plot(views.uncertainty, show_label=False, elem_id="plot-uncertainty")
             caption("uncertainty")
-    ui.params = [getattr(ui, name) for name in PARAMS]
-    return ui

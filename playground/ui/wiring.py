@@ -11,29 +11,27 @@ gets a larger group, so the step slider stays responsive while decodes queue. ``
 from __future__ import annotations
 
 import logging
-import os
 
 import gradio as gr
 
-from playground.checkpoint import CheckpointError
 from playground.decoding.budget import cut_by_budget
 from playground.decoding.config import DecodeConfig
-from playground.ui.controls import CONTROLS, FORMULAS, UiParams, visible_controls
+from playground.ui import share_panel
+from playground.ui.controls import CONTROLS, FORMULAS, UiParams, return_info, visible_controls
+from playground.ui.events import DECODE_CONCURRENCY, DECODE_GROUP, TRIM, USER_ERRORS
 from playground.ui.examples import default_input
 from playground.ui.handlers import Session, api_decode, render_views, run_decode
 from playground.ui.layout import CSS, PARAMS, build_layout, example_samples, input_widget_props
 from playground.ui.models import describe, task_of
-from playground.ui.runtime import MemoryTrim, gpu
+from playground.ui.runtime import gpu
 from playground.ui.style import esc
 from playground.vocab import InputError
 
 log = logging.getLogger(__name__)
-DECODE_CONCURRENCY = max(1, min(4, os.cpu_count() or 1))
 RENDER_CONCURRENCY = 2 * DECODE_CONCURRENCY
 QUEUE_MAX = 64  # waiting events beyond this are refused ("queue full") instead of piling up memory
 STATE_TTL_S = 3600  # a tab's last trace is dropped an hour after its last update (or when the tab closes)
 CONTROL_NAMES = tuple(n for n in CONTROLS if n != "max_length")  # max length applies to every strategy
-USER_ERRORS = (InputError, CheckpointError, ValueError)  # their messages are written for people
 DECODE_FIELDS = ("strategy", "temperature", "top_k", "top_p", "min_p", "beam_width", "num_return",
                  "num_samples", "length_penalty", "length_penalty_formula", "num_groups", "diversity_penalty",
                  "seed", "max_length")  # the /decode knobs: DecodeConfig fields, validated strictly
@@ -90,7 +88,7 @@ def _whole_or(value, default: int) -> int:
 
 def build_demo(store) -> gr.Blocks:
     params0 = UiParams()
-    trim = MemoryTrim()  # shared by the app's decodes (not session state): keeps the server's RSS flat
+    trim = TRIM  # shared by the app's decodes (not session state): keeps the server's RSS flat
     first_text = default_input(task_of(store.get(store.default)), store.get(store.default).source_vocab)
     first = run_decode(store, store.default, first_text, params0)  # the page opens already rendered
 
@@ -117,9 +115,9 @@ def build_demo(store) -> gr.Blocks:
 
     def set_strategy(strategy: str, formula: str):
         shown = visible_controls(strategy, formula)
-        info = FORMULAS.get(formula, "")  # (an API caller may name no known formula)
-        return [gr.update(visible=shown[n], **({"info": info} if n == "length_penalty_formula" else {}))
-                for n in CONTROL_NAMES]
+        infos = {"length_penalty_formula": FORMULAS.get(formula, ""),  # (an API caller may name no formula)
+                 "num_return": return_info(strategy)}
+        return [gr.update(visible=shown[n], **({"info": infos[n]} if n in infos else {})) for n in CONTROL_NAMES]
 
     def switch_model(model_name: str, text: str):
         try:
@@ -165,9 +163,9 @@ def build_demo(store) -> gr.Blocks:
                      ui.uncertainty]
         explore_io = dict(inputs=[session, ui.model, ui.text, ui.step, *ui.params],
                           outputs=[session, ui.status, *views_out])
-        decode_group = dict(concurrency_id="decode", concurrency_limit=DECODE_CONCURRENCY)
-        gr.on([ui.text.change] + [p.change for p in ui.params], explore, **explore_io, api_name="explore",
-              trigger_mode="always_last", show_progress="minimal", **decode_group)
+        decode_group = dict(DECODE_GROUP)
+        explored = gr.on([ui.text.change] + [p.change for p in ui.params], explore, **explore_io,
+                         api_name="explore", trigger_mode="always_last", show_progress="minimal", **decode_group)
         # step and hypothesis listen to .input (user moves only): explore also sets them, and that
         # programmatic change must not trigger a second, possibly stale, render
         select_out = [ui.summary, ui.results, ui.step, ui.distribution, ui.attention, ui.tree, ui.uncertainty]
@@ -185,5 +183,6 @@ def build_demo(store) -> gr.Blocks:
         ui.examples.click(pick_example, ui.examples, ui.text, api_name="pick_example", queue=False)
         gr.api(decode_endpoint, api_name="decode", **decode_group)
         gr.api(models_endpoint, api_name="models", queue=False)
+        share_panel.wire(demo, ui, store, session, explored, PARAMS)
     demo.queue(default_concurrency_limit=DECODE_CONCURRENCY, max_size=QUEUE_MAX)
     return demo

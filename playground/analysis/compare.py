@@ -1,0 +1,254 @@
+"""Compare: 2-4 decoding strategies on the same input and seed, computed in one call.
+
+    comparison = compare(model, "colonel", [preset_config("greedy"), preset_config("beam 5")])
+    comparison.columns[1].outputs[0].tokens   # beam search's best output
+    comparison.alignment.differs              # per aligned position: do the columns' top outputs differ?
+
+Each column keeps what its compact views need (outputs with log p and score, the top output's attention
+and the probability of every symbol it took) plus its whole trace for the JSON download. The top outputs
+are aligned token by token (edit distance, centre-star around the first column), so that "where do the
+strategies disagree" is a row of booleans rather than something to eyeball.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from playground.decoding.api import decode
+from playground.decoding.config import DecodeConfig
+from playground.decoding.trace import Trace
+
+MIN_COLUMNS, MAX_COLUMNS = 2, 4
+MAX_SHOWN = 3  # outputs per column: the best few are what a side-by-side can show
+BEAMS = ("beam", "stochastic_beam", "diverse_beam")
+SAMPLING = ("sample", "stochastic_beam")  # the only strategies whose filtered distribution differs
+PRESETS = MappingProxyType({  # name -> the DecodeConfig knobs a column's compact controls show
+    "greedy": dict(strategy="greedy"),
+    "beam 5": dict(strategy="beam", beam_width=5),
+    "beam 10, α=0": dict(strategy="beam", beam_width=10, length_penalty=0.0),
+    "nucleus p=0.9": dict(strategy="sample", top_p=0.9),
+    "temperature 1.5": dict(strategy="sample", temperature=1.5),
+    "top-k 5": dict(strategy="sample", top_k=5),
+    "stochastic beam 5": dict(strategy="stochastic_beam", beam_width=5),
+    "diverse beam": dict(strategy="diverse_beam", beam_width=6, num_groups=3, diversity_penalty=1.0),
+    "exact search": dict(strategy="exact"),
+})
+KNOBS = MappingProxyType(dict(strategy="greedy", temperature=1.0, top_k=0, top_p=1.0, beam_width=5, num_groups=1,
+                              diversity_penalty=0.0, length_penalty=1.0))  # a column's controls and their defaults
+
+
+def preset_knobs(name: str) -> dict:
+    """Every column knob (KNOBS) for preset ``name``: the preset's values over the defaults."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
+    return {**KNOBS, **PRESETS[name]}
+
+
+def column_config(*, seed: int = 0, max_length: int = 32, **knobs) -> DecodeConfig:
+    """A column's DecodeConfig from its knobs: beams return their best MAX_SHOWN, sampling draws one
+    sequence (what "nucleus decoding" gives), and every column shares ``seed`` and ``max_length``.
+    Raises ValueError naming a knob that is out of range (DecodeConfig's messages)."""
+    unknown = sorted(set(knobs) - set(KNOBS))
+    if unknown:
+        raise ValueError(f"unknown column knob(s) {unknown}; valid: {sorted(KNOBS)}")
+    values = {**KNOBS, **knobs}
+    width = values["beam_width"]
+    num_return = min(MAX_SHOWN, width) if values["strategy"] in BEAMS and isinstance(width, int) else 1
+    if values["strategy"] != "diverse_beam":
+        values["num_groups"] = 1  # only diverse beam reads it, and it must divide the width
+    return DecodeConfig(**values, num_return=num_return, seed=seed, max_length=max_length)
+
+
+def preset_config(name: str, *, seed: int = 0, max_length: int = 32) -> DecodeConfig:
+    return column_config(seed=seed, max_length=max_length, **preset_knobs(name))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Output:
+    tokens: tuple[str, ...]  # without </s>
+    log_prob: float  # raw model log p(y|x), T=1
+    score: float  # what the search ranked by (length-normalised, perturbed, or log p itself)
+    finished: bool  # ended with </s> (False: cut at max_length)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Column:
+    """One strategy's result. ``steps`` / ``attention`` / ``p_model`` / ``p_filtered`` follow the top
+    output symbol by symbol (</s> included when it finished)."""
+
+    label: str
+    config: DecodeConfig
+    outputs: tuple[Output, ...]  # best first, at most MAX_SHOWN
+    steps: tuple[str, ...]  # (L,) the symbols of the top output, </s> included when finished
+    attention: tuple[tuple[float, ...], ...]  # (L, S) where the decoder looked for each symbol
+    p_model: tuple[float, ...]  # (L,) p(symbol | prefix, x) at T=1
+    p_filtered: tuple[float | None, ...]  # (L,) after temperature/filters; None unless sampling (recorded)
+    trace: Trace = field(repr=False)
+
+    def __post_init__(self):
+        if not self.outputs:
+            raise ValueError(f"column {self.label!r}: the search returned no output")
+        if not len(self.steps) == len(self.attention) == len(self.p_model) == len(self.p_filtered):
+            raise ValueError(f"column {self.label!r}: per-step fields must all have one entry per symbol")
+        if any(not 0.0 <= p <= 1.0 for p in self.p_model):
+            raise ValueError(f"column {self.label!r}: probabilities must lie in [0, 1]")
+
+    @property
+    def top(self) -> Output:
+        return self.outputs[0]
+
+    def to_dict(self) -> dict:
+        return dict(label=self.label, config=self.config.to_dict(),
+                    outputs=[dict(vars(o), tokens=list(o.tokens)) for o in self.outputs],
+                    p_model=list(self.p_model), p_filtered=list(self.p_filtered), trace=self.trace.to_dict())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alignment:
+    """The columns' top outputs aligned: ``rows[c][j]`` is column c's symbol at aligned position j, or
+    None for a gap; ``differs[j]`` is True where the columns do not all show the same symbol."""
+
+    rows: tuple[tuple[str | None, ...], ...]
+    differs: tuple[bool, ...]
+
+    def __post_init__(self):
+        if any(len(r) != len(self.differs) for r in self.rows):
+            raise ValueError("every aligned row must have one entry per aligned position")
+
+    @property
+    def agree(self) -> bool:
+        return not any(self.differs)
+
+    def marks(self, row: int) -> list[bool]:
+        """For each symbol of row ``row``'s own sequence (gaps skipped): does it sit where columns differ?"""
+        return [d for symbol, d in zip(self.rows[row], self.differs, strict=True) if symbol is not None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comparison:
+    source: tuple[str, ...]
+    columns: tuple[Column, ...]
+    alignment: Alignment
+
+    def __post_init__(self):
+        if not MIN_COLUMNS <= len(self.columns) <= MAX_COLUMNS:
+            raise ValueError(f"compare takes {MIN_COLUMNS} to {MAX_COLUMNS} columns, got {len(self.columns)}")
+        if len(self.alignment.rows) != len(self.columns):
+            raise ValueError("the alignment needs one row per column")
+
+    def to_dict(self) -> dict:
+        """JSON-native: every column's outputs, per-step strips and whole trace, plus the alignment."""
+        return dict(source=list(self.source), columns=[c.to_dict() for c in self.columns],
+                    alignment=dict(rows=[list(r) for r in self.alignment.rows],
+                                   differs=list(self.alignment.differs)))
+
+
+def compare(model, text: str, configs, labels=None) -> Comparison:
+    """Decode ``text`` once per config (2-4 of them), best outputs and top-output internals per column.
+
+    Raises InputError / ValueError with a message for people (bad input, bad config, wrong count)."""
+    configs = list(configs)
+    if not MIN_COLUMNS <= len(configs) <= MAX_COLUMNS:
+        raise ValueError(f"compare takes {MIN_COLUMNS} to {MAX_COLUMNS} strategies, got {len(configs)}")
+    if any(not isinstance(c, DecodeConfig) for c in configs):
+        raise TypeError("compare: every config must be a DecodeConfig")
+    labels = list(labels) if labels is not None else [describe(c) for c in configs]
+    if len(labels) != len(configs):
+        raise ValueError(f"compare: {len(labels)} labels for {len(configs)} configs")
+    columns = tuple(_column(label, config, decode(model, text, config).trace)
+                    for label, config in zip(labels, configs, strict=True))
+    source = tuple(columns[0].trace.source)
+    return Comparison(source=source, columns=columns, alignment=align([c.top.tokens for c in columns]))
+
+
+def describe(config: DecodeConfig) -> str:
+    """A short label: 'beam 5 · α=1', 'sample · T=1.5 · top-p 0.9', ..."""
+    s = config.strategy
+    parts = [{"sample": "sampling", "stochastic_beam": "stochastic beam", "diverse_beam": "diverse beam",
+              "exact": "exact search"}.get(s, s)]
+    if s in BEAMS:
+        parts[0] += f" {config.beam_width}"
+    if s in ("beam", "diverse_beam"):
+        parts.append(f"α={config.length_penalty:g}")
+    if s == "diverse_beam":
+        parts.append(f"{config.num_groups} groups · λ={config.diversity_penalty:g}")
+    if s in ("sample", "stochastic_beam"):
+        parts += [f"T={config.temperature:g}"] if config.temperature != 1 else []
+        parts += [f"top-k {config.top_k}"] if config.top_k else []
+        parts += [f"top-p {config.top_p:g}"] if config.top_p != 1 else []
+    return " · ".join(parts)
+
+
+def _column(label: str, config: DecodeConfig, trace: Trace) -> Column:
+    outputs = tuple(Output(tokens=tuple(h.tokens), log_prob=h.log_prob, score=h.score, finished=h.finished)
+                    for h in trace.hypotheses[:MAX_SHOWN])
+    steps, p_model, p_filtered = [], [], []
+    if trace.hypotheses:
+        path = trace.path(trace.hypotheses[0].node)[1:]  # the top output's nodes, root excluded
+        for node_id in path:
+            node = trace.nodes[node_id]
+            steps.append(trace.target_symbols[node.token])
+            p_model.append(min(max(math.exp(node.log_prob), 0.0), 1.0))
+            where = trace.step_row(node.parent)
+            p_filtered.append(None if where is None or config.strategy not in SAMPLING else
+                              float(trace.steps[where[0]].probs_filtered[where[1], node.token]))
+        attention = tuple(tuple(float(a) for a in row) for row in trace.attention_path(trace.hypotheses[0].node))
+    else:
+        attention = ()
+    return Column(label=label, config=config, outputs=outputs, steps=tuple(steps), attention=attention,
+                  p_model=tuple(p_model), p_filtered=tuple(p_filtered), trace=trace)
+
+
+def align(sequences) -> Alignment:
+    """Centre-star alignment of token sequences around the first one: each is aligned to it by edit
+    distance (unit costs, substitutions preferred over gap pairs), and the insertions are merged so that
+    every row has the same length. Positions where not every row shows the same symbol differ."""
+    sequences = [tuple(s) for s in sequences]
+    if not sequences:
+        raise ValueError("align needs at least one sequence")
+    centre = sequences[0]
+    n = len(centre)
+    pairs = [_pairwise(centre, s) for s in sequences[1:]]
+    # inserts[k][i]: the symbols sequence k+1 puts before centre position i (i == n: at the end)
+    widths = [max([len(ins[i]) for ins, _ in pairs], default=0) for i in range(n + 1)]
+    rows = []
+    for k in range(len(sequences)):
+        row: list[str | None] = []
+        for i in range(n + 1):
+            extra = list(pairs[k - 1][0][i]) if k else []
+            row += extra + [None] * (widths[i] - len(extra))
+            if i < n:
+                row.append(centre[i] if k == 0 else pairs[k - 1][1][i])
+        rows.append(tuple(row))
+    differs = tuple(len({r[j] for r in rows}) > 1 for j in range(len(rows[0])))
+    return Alignment(rows=tuple(rows), differs=differs)
+
+
+def _pairwise(centre: tuple, other: tuple) -> tuple[list[list[str]], list[str | None]]:
+    """Edit-distance alignment of ``other`` to ``centre``: (insertions before each centre position and
+    at the end, n + 1 lists; the symbol aligned to each centre position or None)."""
+    n, m = len(centre), len(other)
+    cost = [[i + j if i == 0 or j == 0 else 0 for j in range(m + 1)] for i in range(n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost[i][j] = min(cost[i - 1][j - 1] + (centre[i - 1] != other[j - 1]),
+                             cost[i - 1][j] + 1, cost[i][j - 1] + 1)
+    inserts: list[list[str]] = [[] for _ in range(n + 1)]
+    matched: list[str | None] = [None] * n
+    i, j = n, m
+    while i or j:  # trace back: diagonal first, so a changed symbol reads as a substitution
+        if i and j and cost[i][j] == cost[i - 1][j - 1] + (centre[i - 1] != other[j - 1]):
+            matched[i - 1] = other[j - 1]
+            i, j = i - 1, j - 1
+        elif i and cost[i][j] == cost[i - 1][j] + 1:
+            i -= 1  # centre symbol with nothing opposite
+        else:
+            inserts[i].insert(0, other[j - 1])
+            j -= 1
+    return inserts, matched
+
+
+__all__ = ["PRESETS", "Alignment", "Column", "Comparison", "Output", "align", "column_config",
+           "compare", "describe", "preset_config", "preset_knobs"]

@@ -1,0 +1,150 @@
+"""The Learn presets: every phenomenon really occurs with the shipped checkpoints, on a word outside the test
+split; and the demonstrations compute what they claim on hand-computable scripted models."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import pytest
+from decoding_cases import BEAM_MISSES, SHORT_OR_LONG
+
+from playground.analysis import lesson_demos
+from playground.analysis.lessons import BY_KEY, LESSONS, MODELS, Lesson, demonstrate, main
+from playground.ui.controls import UiParams
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = all((ROOT / path / "config.json").is_file() for path in MODELS.values())
+needs_checkpoints = pytest.mark.skipif(not SHIPPED, reason="the shipped checkpoints are absent")
+
+
+@pytest.fixture(scope="module")
+def models():
+    from playground import load_model
+
+    return {task: load_model(ROOT / path) for task, path in MODELS.items()}
+
+
+def shipped_demo(models, key: str):
+    demo = demonstrate(BY_KEY[key], models[BY_KEY[key].model])
+    assert demo.holds, demo.summary
+    return demo.numbers
+
+
+def test_there_are_eight_presets_each_with_text_formula_and_valid_explore_settings():
+    assert len(LESSONS) == 8 and len(BY_KEY) == 8
+    for lesson in LESSONS:
+        assert 2 <= lesson.explanation.count(". ") + 1 <= 3, lesson.key  # two or three sentences
+        assert lesson.formula and lesson.source
+        params = dataclasses.replace(UiParams(), **lesson.settings)  # only fields the Explore tab has
+        params.to_config()  # and values it accepts
+
+
+def test_preset_words_are_not_test_words():
+    from playground.data import default_test_words_path, load_test_words
+
+    if not default_test_words_path().is_file():
+        pytest.skip("the standard test word list is absent")
+    test_words = set(load_test_words())
+    assert not {lesson.word for lesson in LESSONS} & test_words
+
+
+@needs_checkpoints
+def test_temperature_zero_samples_are_all_the_greedy_output(models):
+    n = shipped_demo(models, "temperature_zero")
+    assert n["same_at_t0"] == 8 and n["same_at_t1"] < 8
+
+
+@needs_checkpoints
+def test_high_temperature_raises_entropy_and_variety(models):
+    n = shipped_demo(models, "temperature_high")
+    assert n["entropy_t2"] > n["entropy_t1"] and n["distinct_t2"] > n["distinct_t1"]
+
+
+@needs_checkpoints
+def test_top_p_keeps_one_symbol_where_confident_and_several_where_not(models):
+    n = shipped_demo(models, "top_p_adaptive")
+    assert n["kept_confident"] == 1 and n["kept_uncertain"] >= 3
+
+
+@needs_checkpoints
+def test_beam_search_finds_a_more_probable_output_than_greedy(models):
+    n = shipped_demo(models, "beam_beats_greedy")
+    assert n["beam"] > n["greedy"] + 1e-3
+
+
+@needs_checkpoints
+def test_the_length_penalty_picks_a_longer_winner(models):
+    n = shipped_demo(models, "length_penalty")
+    assert n["penalised_winner_len"] > n["raw_winner_len"]
+    assert n["penalised_winner_log_prob"] < n["raw_winner_log_prob"]  # less probable, yet it wins
+
+
+@needs_checkpoints
+def test_exact_search_reveals_a_beam_search_error(models):
+    n = shipped_demo(models, "exact_search_error")
+    assert n["verdict"] == "search error" and n["mode"] > n["beam"]
+
+
+@needs_checkpoints
+def test_stochastic_beam_returns_k_distinct_samples_where_sampling_repeats(models):
+    n = shipped_demo(models, "stochastic_beam")
+    assert n["distinct_stochastic_beam"] == 5 and n["distinct_sampling"] < 5
+
+
+@needs_checkpoints
+def test_gumbel_max_and_multinomial_draw_the_same_distribution(models):
+    n = shipped_demo(models, "gumbel_max")
+    assert n["chi2"] < n["critical"]
+
+
+# --- hand-computable: scripted models -----------------------------------------------------------------
+def test_beam_beats_greedy_on_a_scripted_model():
+    demo = lesson_demos.beam_beats_greedy(BEAM_MISSES, "qqz")
+    assert demo.holds
+    assert demo.numbers["greedy"] == pytest.approx(math.log(0.6 * 0.34), abs=1e-5)
+    assert demo.numbers["beam"] == pytest.approx(math.log(0.36), abs=1e-5)
+
+
+def test_length_penalty_on_a_scripted_model():
+    # "a": log 0.4 / 2^2 = -0.229; "bc": log 0.2835 / 3^2 = -0.140 (L counts </s>): alpha = 2 prefers "bc"
+    demo = lesson_demos.length_penalty(SHORT_OR_LONG, "qqz", alpha=2.0)
+    assert demo.holds and (demo.numbers["raw_winner_len"], demo.numbers["penalised_winner_len"]) == (1, 2)
+    assert not lesson_demos.length_penalty(SHORT_OR_LONG, "qqz", alpha=0.0).holds  # no penalty, same winner
+
+
+def test_exact_search_error_on_a_scripted_model():
+    assert lesson_demos.exact_search_error(BEAM_MISSES, "qqz", beam_width=1).holds
+    assert not lesson_demos.exact_search_error(BEAM_MISSES, "qqz", beam_width=2).holds  # width 2 finds "b"
+
+
+def test_temperature_panel_goes_one_hot_at_zero():
+    demo = lesson_demos.temperature_zero(BEAM_MISSES, "qqz")
+    t1, t0 = demo.panels[0].series[0], demo.panels[0].series[-1]
+    assert t1.name == "T = 1" and t0.name == "T = 0" and max(t0.values) == 1.0 and sum(t0.values) == 1.0
+    assert demo.numbers["same_at_t0"] == 8
+
+
+def test_gumbel_max_on_a_scripted_model_agrees_with_the_table():
+    demo = lesson_demos.gumbel_max(BEAM_MISSES, "qqz", draws=400)
+    assert demo.holds
+    panel = demo.panels[0]
+    model_p = {c.split(": ")[1]: v for c, v in zip(panel.categories, panel.series[2].values, strict=True)}
+    assert model_p["b"] == pytest.approx(0.36, abs=1e-5) and model_p["ac"] == pytest.approx(0.204, abs=1e-5)
+    multinomial = dict(zip(panel.categories, panel.series[0].values, strict=True))
+    assert abs(multinomial[panel.categories[0]] - 0.36) < 0.1  # 400 draws: within 4 standard deviations
+
+
+def test_lessons_refuse_unknown_models_and_keys():
+    with pytest.raises(ValueError, match="model must be one of"):
+        dataclasses.replace(LESSONS[0], model="tts")
+    with pytest.raises(ValueError, match="no demonstration"):
+        Lesson(**{**dataclasses.asdict(LESSONS[0]), "key": "nope"})
+
+
+@needs_checkpoints
+def test_the_finder_prints_dev_words_where_a_phenomenon_holds(capsys):
+    assert main(["--find", "beam_beats_greedy", "--split", "dev", "--limit", "1", "--max-len", "6"]) == 0
+    word, text, numbers = capsys.readouterr().out.strip().split("\t")
+    assert word == text and "beam=" in numbers

@@ -1,0 +1,81 @@
+"""The Compare and Sample tabs' endpoints through gradio_client, on two untrained tiny models."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from gradio_client import Client
+
+from tests.test_app_client import tiny_store
+
+pytestmark = pytest.mark.server
+COLUMN = ["beam", 1.0, 0, 1.0, 3, 1, 0.0, 1.0]  # strategy, temperature, top-k, top-p, width, groups, λ, α
+
+
+@pytest.fixture(scope="module")
+def client():
+    from playground.ui import build_demo
+    from playground.ui.server import serve
+
+    url, demo = serve(build_demo(tiny_store()), ports=range(7910, 7920))
+    yield Client(url, verbose=False)
+    demo.close()
+
+
+def test_named_endpoints(client):
+    names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/compare", "/compare_json", "/sample", "/sample_json"} <= names
+
+
+def test_compare_json_all_columns_in_one_call(client):
+    out = client.predict("cab", "g2p-tiny", ["greedy", "beam 5", "nucleus p=0.9"], 0, 8, api_name="/compare_json")
+    assert [c["label"] for c in out["columns"]] == ["greedy", "beam 5", "nucleus p=0.9"]
+    assert out["source"] == ["c", "a", "b"] and len(out["alignment"]["rows"]) == 3
+    assert [len(c["outputs"]) for c in out["columns"]] == [1, 3, 1]
+    assert out["columns"][1]["trace"]["config"]["beam_width"] == 5
+
+
+def test_compare_endpoint_renders_the_shown_columns(client):
+    greedy = ["greedy", 1.0, 0, 1.0, 5, 1, 0.0, 1.0]
+    status, diff, download, *columns = client.predict("g2p-tiny", "cab", 2, 0, 8, *greedy, *COLUMN,
+                                                      *COLUMN, *COLUMN, api_name="/compare")
+    assert status == "" and diff["type"] == "plotly"
+    html, plots = columns[0::2], columns[1::2]
+    assert "greedy" in html[0] and "beam 3" in html[1] and "score" in html[1]
+    assert all(p["type"] == "plotly" and len(p["plot"]) < 60_000 for p in plots[:2])
+    with open(download) as f:
+        assert [c["label"] for c in json.load(f)["columns"]] == ["greedy", "beam 3 · α=1"]
+
+
+def test_sample_json_counts_add_up(client):
+    out = client.predict("cab", "g2p-tiny", 50, 1.5, 0, 0.9, 0.0, 3, 8, api_name="/sample_json")
+    assert out["n"] == 50 and sum(o["count"] for o in out["outputs"]) == 50
+    assert out["distinct"] == len(out["outputs"]) and 0 <= out["entropy"] <= 4
+    assert out["config"]["temperature"] == 1.5 and out["config"]["top_p"] == 0.9
+
+
+def test_sample_endpoint_returns_figures_and_a_download(client):
+    status, figures, outputs, calibration, download = client.predict(
+        "g2p-tiny", "cab", 40, 1.0, 0, 1.0, 0.0, 0, 8, api_name="/sample")
+    assert status == "" and "distinct output" in figures and "40" in figures
+    assert outputs["type"] == calibration["type"] == "plotly"
+    with open(download) as f:
+        assert json.load(f)["n"] == 40
+
+
+@pytest.mark.parametrize("args, api, message", [
+    (("c4b", "g2p-tiny", ["greedy", "beam 5"]), "/compare_json", "unknown symbol"),
+    (("cab", "g2p-tiny", ["greedy"]), "/compare_json", "2 to 4"),
+    (("cab", "g2p-tiny", ["greedy", "best"]), "/compare_json", "unknown preset"),
+    (("cab", "g2p-tiny", 5000), "/sample_json", "number of samples"),
+    (("", "g2p-tiny", 10), "/sample_json", "empty"),
+    (("g2p-tiny", "cab", 10, -1.0, 0, 1.0, 0.0, 0, 8), "/sample", "less than minimum"),  # gradio's own check
+    (("g2p-tiny", "c4b", 10, 1.0, 0, 1.0, 0.0, 0, 8), "/sample", "unknown symbol"),
+    (("g2p-tiny", "cab", 2, 0, 8, "diverse_beam", 1.0, 0, 1.0, 5, 2, 0.5, 1.0, *COLUMN * 3), "/compare",
+     "column 1: num_groups must divide"),
+])
+def test_bad_requests_get_a_message_not_a_stack_trace(client, args, api, message):
+    with pytest.raises(Exception) as err:
+        client.predict(*args, api_name=api)
+    assert message in str(err.value) and "Traceback" not in str(err.value)
