@@ -34,6 +34,8 @@ def model_card(config: dict, arch, num_parameters: int) -> str:
     data = config.get("data", {})
     minutes = training.get("train_seconds", 0) / 60
     eval_cmd = metrics.get("test", {}).get("command") or "python -m playground.evaluate --model DIR --split test"
+    dev_cmd = metrics.get("dev", {}).get("command")
+    dev_source = f"dev numbers with `{dev_cmd}`" if dev_cmd else "dev numbers during training"
     return f"""---
 license: bsd-2-clause
 library_name: pytorch
@@ -64,16 +66,24 @@ to the closest reference over its length.
 
 {_metrics_table(metrics)}
 
-Test numbers were measured once with `{eval_cmd}`; dev numbers during training.
+Test numbers were measured once with `{eval_cmd}`; {dev_source}.
 
 ## Training
 `{training.get('command', '')}`
 on {training.get('device', '?')} ({training.get('torch_threads', '?')} threads): best dev WER at epoch
 {training.get('best_epoch', '?')} of {training.get('epochs_run', '?')}, {minutes:.0f} minutes of training.
 {training.get('notes', '')}
-
+{_averaged(training.get('averaged'))}
 {_history_table(training.get('history', []))}
 """
+
+
+def _averaged(averaged: dict | None) -> str:
+    if not averaged:
+        return ""
+    sources = ", ".join(f"`{s}`" for s in averaged["sources"])
+    return (f"\nThe weights are the element-wise average of {len(averaged['sources'])} checkpoints of this run "
+            f"({sources}), made with `{averaged['command']}` and chosen on dev.\n")
 
 
 def _history_table(history: list[dict]) -> str:
