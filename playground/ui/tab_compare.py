@@ -12,7 +12,7 @@ columns are first computed when the tab is first opened, which keeps the app's s
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 
 import gradio as gr
 
@@ -35,6 +35,15 @@ from playground.ui.style import esc
 ID, TITLE = "compare", "Compare"
 DEFAULT_PRESETS = ("greedy", "beam 5", "nucleus p=0.9", "exact search")
 DEFAULT_COUNT = 3
+KNOB_SLIDERS = MappingProxyType({  # a column's slider per knob: (min, max, step, label), the Explore tab's ranges
+    "temperature": (0, 5, 0.05, "Temperature"),
+    "top_k": (0, 50, 1, "top-k (0 = off)"),
+    "top_p": (0.05, 1, 0.01, "top-p (1 = off)"),
+    "beam_width": (1, 16, 1, "Beam width"),
+    "num_groups": (1, 16, 1, "Groups (divide the width)"),
+    "diversity_penalty": (0, 5, 0.1, "Diversity penalty"),
+    "length_penalty": (0, 2, 0.05, "α (length penalty)"),
+})
 CUSTOM = "custom"  # the preset label once a column's knobs were edited by hand
 KNOB_NAMES = tuple(k for k in KNOBS if k != "strategy")  # the sliders under each column's strategy
 CSS = """
@@ -143,22 +152,10 @@ def _json(comparison, text: str) -> str:
     return write_json(comparison.to_dict(), f"compare-{text}")
 
 
-def _knob(name: str, value, column: int, visible: bool):
-    kw = dict(value=value, visible=visible, elem_id=f"compare-{name.replace('_', '-')}-{column}", min_width=120)
-    if name == "temperature":
-        return gr.Slider(0, 5, step=0.05, label="Temperature", **kw)
-    if name == "top_k":
-        return gr.Slider(0, 50, step=1, label="top-k (0 = off)", **kw)
-    if name == "top_p":
-        return gr.Slider(0.05, 1, step=0.01, label="top-p (1 = off)", **kw)
-    if name == "beam_width":
-        return gr.Slider(1, 16, step=1, label="Beam width", **kw)
-    if name == "num_groups":
-        return gr.Slider(1, 16, step=1, label="Groups (divide the width)", **kw)
-    if name == "diversity_penalty":
-        return gr.Slider(0, 5, step=0.1, label="Diversity penalty", **kw)
-    return gr.Slider(0, 2, step=0.05, label="α (length penalty)", **kw)
-
+def _knob(name: str, value, column: int, visible: bool) -> gr.Slider:
+    low, high, step, label = KNOB_SLIDERS[name]
+    return gr.Slider(low, high, step=step, label=label, value=value, visible=visible, min_width=120,
+                     elem_id=f"compare-{name.replace('_', '-')}-{column}")
 
 def _whole(value) -> int:
     if isinstance(value, (int, float)) and float(value).is_integer():
