@@ -19,7 +19,8 @@ import time
 from browser import ARGS, CHROMIUM, HOOK, WORD, change
 from common import machine, parser, percentile, table
 
-SYNC_HOOK = """() => {  // after HOOK: time each Plotly.react call's synchronous part
+SYNC_HOOK = """() => {  // after HOOK: time each Plotly.react call's synchronous part (installed once)
+  if (window.__sync) return;
   window.__sync = [];
   const original = window.Plotly.react;
   window.Plotly.react = function (gd, ...rest) {
