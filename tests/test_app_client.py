@@ -30,14 +30,22 @@ def tiny_store():
 
 
 
-@pytest.fixture(scope="module")
-def client():
+def served_client(ports: range):
+    """A gradio_client Client on the app over tiny_store(), served on a free port in ``ports`` (a generator:
+    ``yield from`` it in a module fixture; the server closes when the fixture ends)."""
     from playground.ui import build_demo
     from playground.ui.server import serve
 
-    url, demo = serve(build_demo(tiny_store()), ports=range(7880, 7890))
-    yield Client(url, verbose=False)
-    demo.close()
+    url, demo = serve(build_demo(tiny_store()), ports=ports)
+    try:
+        yield Client(url, verbose=False)
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def client():
+    yield from served_client(range(7880, 7890))
 
 
 def test_named_endpoints(client):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from gradio_client import Client
 
-from tests.test_app_client import tiny_store
+from tests.test_app_client import served_client
 
 pytestmark = pytest.mark.server
 COLUMN = ["beam", 1.0, 0, 1.0, 3, 1, 0.0, 1.0]  # strategy, temperature, top-k, top-p, width, groups, λ, α
@@ -15,12 +14,7 @@ COLUMN = ["beam", 1.0, 0, 1.0, 3, 1, 0.0, 1.0]  # strategy, temperature, top-k, 
 
 @pytest.fixture(scope="module")
 def client():
-    from playground.ui import build_demo
-    from playground.ui.server import serve
-
-    url, demo = serve(build_demo(tiny_store()), ports=range(7910, 7920))
-    yield Client(url, verbose=False)
-    demo.close()
+    yield from served_client(range(7910, 7920))
 
 
 def test_named_endpoints(client):

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from gradio_client import Client
-from test_app_client import tiny_store
+from test_app_client import served_client
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
 def client():
-    from playground.ui import build_demo
-    from playground.ui.server import serve
-
-    url, demo = serve(build_demo(tiny_store()), ports=range(7910, 7920))
-    yield Client(url, verbose=False)
-    demo.close()
+    yield from served_client(range(7910, 7920))
 
 
 def test_the_named_endpoints_exist(client):
