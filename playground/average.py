@@ -63,11 +63,14 @@ def average_weights(sources) -> dict[str, torch.Tensor]:
     return {k: (v / len(sources)).to(torch.float32).contiguous() for k, v in total.items()}
 
 
-def average_checkpoints(sources, out, *, command: str = "") -> Path:
-    """Average ``sources`` into the checkpoint directory ``out`` (which may be one of the sources)."""
-    config_dir = next((Path(s) for s in sources if (Path(s) / CONFIG_NAME).is_file()), None)
+def average_checkpoints(sources, out, *, config_from=None, command: str = "") -> Path:
+    """Average ``sources`` into the checkpoint directory ``out`` (which may be one of the sources). The
+    config comes from ``config_from`` (a checkpoint directory) or else the first source that is one."""
+    candidates = [config_from] if config_from is not None else sources
+    config_dir = next((Path(s) for s in candidates if (Path(s) / CONFIG_NAME).is_file()), None)
     if config_dir is None:
-        raise CheckpointError("no source is a checkpoint directory with a config.json to describe the average")
+        raise CheckpointError("no checkpoint directory with a config.json to describe the average (give one as a "
+                              "source or as --config-from)")
     config = read_config(config_dir)
     weights = average_weights(sources)  # everything is read before anything is written
     arch = ModelConfig(**config["model"])
@@ -88,10 +91,13 @@ def main(argv=None) -> Path:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sources", nargs="+", help="checkpoint directories or .safetensors files of one model")
     p.add_argument("--out", required=True, help="the averaged checkpoint's directory")
+    p.add_argument("--config-from", default=None,
+                   help="checkpoint directory whose config.json describes the average (default: the first source "
+                        "that is a checkpoint directory)")
     args = p.parse_args(argv)
     command = "python -m playground.average " + " ".join(sys.argv[1:] if argv is None else argv)
     try:
-        out = average_checkpoints(args.sources, args.out, command=command)
+        out = average_checkpoints(args.sources, args.out, config_from=args.config_from, command=command)
     except (CheckpointError, ValueError) as e:
         p.error(str(e))
     print(f"averaged {len(args.sources)} checkpoints into {out}")

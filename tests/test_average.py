@@ -76,3 +76,10 @@ def test_a_corrupt_file_is_named(two, tmp_path):
 def test_weights_alone_cannot_describe_the_average(two, tmp_path):
     with pytest.raises(CheckpointError, match="config.json"):
         average_checkpoints([two[0] / "model.safetensors", two[1] / "model.safetensors"], tmp_path / "o")
+
+
+def test_the_config_can_come_from_a_directory_that_is_not_averaged(two, tmp_path):
+    a, b = two
+    out = main([str(a / "model.safetensors"), str(b / "model.safetensors"), "--config-from", str(a),
+                "--out", str(tmp_path / "avg")])
+    assert json.loads((out / "config.json").read_text())["name"] == "tiny"
