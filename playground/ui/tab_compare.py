@@ -202,16 +202,14 @@ def _wire(store, shared, tab, max_length) -> None:
         return evt.value == TITLE or evt.value == ID
 
     @gpu
+    @guarded
     def compare_json(text: str, model: str = "", presets: list[str] | None = None, seed: int = 0,
                      max_length: int = 32) -> dict:
         """Compare 2-4 presets (the Compare tab's names, e.g. "greedy", "beam 5", "nucleus p=0.9") on `text`
         with one shared seed: every column's outputs, per-step p(symbol), whole trace, and the aligned diff."""
-        try:
-            names = list(presets or DEFAULT_PRESETS[:2])
-            configs = [preset_config(name, seed=seed, max_length=max_length) for name in names]
-            return compare(store.get(model or store.default), text, configs, labels=names).to_dict()
-        except USER_ERRORS as e:
-            raise gr.Error(esc(str(e)), print_exception=False) from None
+        names = list(presets or DEFAULT_PRESETS[:2])
+        configs = [preset_config(name, seed=seed, max_length=max_length) for name in names]
+        return compare(store.get(model or store.default), text, configs, labels=names).to_dict()
 
     tab.run.click(on_compare, inputs, [tab.status, *outputs], api_name="compare", **DECODE_GROUP)
     gr.api(compare_json, api_name="compare_json", **DECODE_GROUP)

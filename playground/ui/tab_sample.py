@@ -147,16 +147,14 @@ def _wire(store, shared, tab, settings_widgets) -> None:
             return f"**Settings cannot be used:** {esc(str(e))}"
 
     @gpu
+    @guarded
     def sample_json(text: str, model: str = "", n: int = DEFAULT_N, temperature: float = 1.0, top_k: int = 0,
                     top_p: float = 1.0, min_p: float = 0.0, seed: int = 0, max_length: int = 32) -> dict:
         """Draw `n` samples of `text` (one batch): every distinct output with its count, frequency, exact model
         log p and log p under the filtered distribution; entropy, distinct count, share equal to beam-5's top."""
         settings = dict(temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p, seed=seed,
                         max_length=max_length)
-        try:
-            return run_sample(store, model or store.default, text, n, settings).to_dict()
-        except USER_ERRORS as e:
-            raise gr.Error(esc(str(e)), print_exception=False) from None
+        return run_sample(store, model or store.default, text, n, settings).to_dict()
 
     gr.api(sample_json, api_name="sample_json", **DECODE_GROUP)
     io = dict(outputs=[tab.status, *outputs], **DECODE_GROUP)
