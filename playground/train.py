@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -58,6 +59,8 @@ def parse_args(argv=None):
     p.add_argument("--resume", action="store_true", help="continue the run kept in OUT/train_state")
     p.add_argument("--warm-start", action="store_true",
                    help="continue from the checkpoint in OUT (its best epoch) with fresh optimizer moments")
+    p.add_argument("--keep-epochs", action="store_true",
+                   help="also keep every epoch's weights as OUT/train_state/epoch-N.safetensors (for averaging)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
 
@@ -196,6 +199,8 @@ def main(argv=None) -> dict:
             save_checkpoint(model, out, meta=meta, card=model_card(meta, arch, model.num_parameters()))
         state["epoch"] = epoch
         save_state(run_dir, model, optimizer, state)
+        if args.keep_epochs:  # inputs for `python -m playground.average` (Polyak averaging of late epochs)
+            shutil.copyfile(run_dir / "model.safetensors", run_dir / f"epoch-{epoch}.safetensors")
         if epoch - state["best_epoch"] >= args.patience:
             print(f"early stop: no better dev WER for {args.patience} epochs", flush=True)
             break

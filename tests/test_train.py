@@ -35,6 +35,16 @@ def test_resume_continues_from_the_saved_epoch(run, tmp_path):
     assert saved["epoch"] == 4
 
 
+def test_keep_epochs_saves_each_epoch_weights_for_averaging(tmp_path):
+    from safetensors.torch import load_file
+
+    out = tmp_path / "kept"
+    train.main(["--task", "g2p", "--out", str(out), "--epochs", "2", "--patience", "9", "--keep-epochs", *TINY])
+    first, last = (load_file(out / "train_state" / f"epoch-{e}.safetensors") for e in (1, 2))
+    assert first.keys() == last.keys() == load_file(out / "train_state" / "model.safetensors").keys()
+    assert any(not (first[k] == last[k]).all() for k in first)  # two different states, not one copied twice
+
+
 def test_p2g_vocabularies_are_swapped(tmp_path):
     train.main(["--task", "p2g", "--out", str(tmp_path / "p2g"), "--epochs", "1", *TINY])
     model = load_model(tmp_path / "p2g")
