@@ -6,16 +6,18 @@
 Headless Chromium (Debian's /usr/bin/chromium, never a Playwright download) driven by Playwright.
 
 Interaction: the app runs in this process on a free port (as tests/test_browser.py), on the shipped
-checkpoints. The page's ``Plotly.react`` is wrapped so that each chart reports when it has drawn new data
-(a chart whose figure did not change is not redrawn: Gradio compares the figure JSON). One change = typing a
-value into a slider's number box and pressing Enter; its latency = from that key press (the first input
-event, caught in the page) to the last chart drawn (one animation frame after ``Plotly.react`` resolved),
-once no chart has drawn for ``--quiet-ms``. Sliders: the step slider (re-renders from the stored trace:
-distribution, attention, tree and uncertainty change; the results chart has no per-step data) and a
-decoding slider (every change decodes again: max length for greedy, cycling through lengths that cut the
-output so that the charts change; the length-penalty alpha for beam 5, a new value each time). By default
-the server's result cache is cleared before every change, so every decoding change really decodes
-(``--cache`` keeps it, as a user going back and forth would).
+checkpoints. The page's ``Plotly.react`` and ``Plotly.relayout`` are wrapped so that each chart reports when
+it has drawn new data (a chart whose figure did not change is not redrawn: Gradio compares the figure JSON;
+a step move redraws the distribution with ``react`` and moves the other charts' marks with ``relayout``).
+One change = typing a value into a slider's number box and pressing Enter; its latency = from that key press
+(the first input event, caught in the page) to the last chart drawn (one animation frame after the draw
+call resolved), once no chart has drawn for ``--quiet-ms``. Sliders: the step slider (redrawn in the page
+from the step views shipped with the decode, no server round trip: distribution, attention, tree and
+uncertainty change; the results chart has no per-step data) and a decoding slider (every change decodes
+again: max length for greedy, cycling through lengths that cut the output so that the charts change; the
+length-penalty alpha for beam 5, a new value each time). By default the server's result cache is cleared
+before every change, so every decoding change really decodes (``--cache`` keeps it, as a user going back
+and forth would).
 
 Cold start: from spawning ``python app.py`` to the first chart drawn in an already open browser tab.
 Targets: p50 <= 150 ms, p95 <= 300 ms per slider and strategy; cold start <= 10 s.
@@ -41,18 +43,20 @@ WORD = "entrepreneur"  # 12 letters, 10 phonemes
 HOOK = """() => {
   if (window.__draws) return true;
   if (!window.Plotly) return false;
-  const original = window.Plotly.react;
   window.__draws = []; window.__inflight = 0; window.__t0 = null;
-  window.Plotly.react = function (gd, ...rest) {
-    window.__inflight++;
-    const id = (gd.closest('[id^="plot-"]') || {}).id || '?';
-    const done = () => requestAnimationFrame(() => {
-      window.__draws.push([id, performance.now()]); window.__inflight--;
-    });
-    const out = original.call(this, gd, ...rest);
-    Promise.resolve(out).then(done, done);
-    return out;
-  };
+  for (const method of ['react', 'relayout']) {  // gr.Plot calls react; a step move also relayouts marks
+    const original = window.Plotly[method];
+    window.Plotly[method] = function (gd, ...rest) {
+      window.__inflight++;
+      const id = (gd.closest('[id^="plot-"]') || {}).id || '?';
+      const done = () => requestAnimationFrame(() => {
+        window.__draws.push([id, performance.now()]); window.__inflight--;
+      });
+      const out = original.call(this, gd, ...rest);
+      Promise.resolve(out).then(done, done);
+      return out;
+    };
+  }
   const arm = () => { if (window.__t0 === null) window.__t0 = performance.now(); };
   document.addEventListener('input', arm, true);
   document.addEventListener('keydown', e => { if (e.key === 'Enter') arm(); }, true);

@@ -1,15 +1,17 @@
-"""Where a step-slider move's time goes: server round trip, Plotly redraws in the page, and a minimal app.
+"""Where a slider change's time goes: server round trip, Plotly draws in the page, and a minimal app.
 
     python benchmarks/browser_breakdown.py            # 20 changes each
 
-Three measurements that explain benchmark 4 (browser.py), with its measuring method (``change``: type a value
+Measurements that explain benchmark 4 (browser.py), with its measuring method (``change``: type a value
 into a slider's number box, press Enter, wait until no chart has drawn for 400 ms):
 
 1. a minimal Gradio app (one slider, one small bar chart): what the method measures for Gradio alone;
-2. the server alone: gradio_client round trips to ``/select_step`` (the step slider's event: re-render the
-   stored trace, no decoding) on the shipped G2P checkpoint;
-3. the page: for step-slider moves with greedy and beam 5, how many ``Plotly.react`` calls each move makes,
-   how long each call runs synchronously, and when the first one starts (≈ when the server's answer arrived).
+2. the server alone: gradio_client round trips to ``/explore`` (a decoding slider's event: decode, render
+   the views and every step's views) on the shipped G2P checkpoint, greedy and beam 5, result cache cleared;
+3. the page: for decoding-slider changes (max length for greedy, alpha for beam 5) and step-slider moves
+   (drawn in the page, no server), how many Plotly draw calls (``react`` / ``relayout``) each change makes,
+   how long each call runs synchronously, and when the first one starts (for a decoding change: about when
+   the server's answer arrived).
 """
 
 from __future__ import annotations
@@ -19,16 +21,18 @@ import time
 from browser import ARGS, CHROMIUM, HOOK, WORD, change
 from common import machine, parser, percentile, table
 
-SYNC_HOOK = """() => {  // after HOOK: time each Plotly.react call's synchronous part (installed once)
+SYNC_HOOK = """() => {  // after HOOK: time each draw call's synchronous part (installed once)
   if (window.__sync) return;
   window.__sync = [];
-  const original = window.Plotly.react;
-  window.Plotly.react = function (gd, ...rest) {
-    const t = performance.now();
-    const out = original.call(this, gd, ...rest);
-    window.__sync.push([performance.now() - t, t - window.__t0]);
-    return out;
-  };
+  for (const method of ['react', 'relayout']) {
+    const original = window.Plotly[method];
+    window.Plotly[method] = function (gd, ...rest) {
+      const t = performance.now();
+      const out = original.call(this, gd, ...rest);
+      window.__sync.push([performance.now() - t, t - window.__t0]);
+      return out;
+    };
+  }
 }"""
 
 
@@ -51,39 +55,52 @@ def minimal_app(page_factory, serve, n: int) -> list[float]:
         demo.close()
 
 
-def server_round_trips(url: str, n: int) -> list[float]:
+def server_round_trips(url: str, store, n: int) -> dict[str, list[float]]:
+    """/explore round trips per strategy, each with a new decoding-slider value and the result cache cleared."""
     from gradio_client import Client
 
     from playground.ui.controls import UiParams
     from playground.ui.layout import PARAMS
 
     client = Client(url, verbose=False)
-    client.predict("g2p-bahdanau", WORD, 1, *[getattr(UiParams(), k) for k in PARAMS], api_name="/explore")
-    out = []
-    for i in range(n):
-        start = time.perf_counter()
-        client.predict(0, 1 + i % 8, api_name="/select_step")
-        out.append(1000 * (time.perf_counter() - start))
+    out = {}
+    for strategy, params, knob, values in (
+            ("greedy", UiParams(strategy="greedy"), "max_length", [2 + i % 9 for i in range(n)]),
+            ("beam 5", UiParams(strategy="beam", beam_width=5), "length_penalty",
+             [round(0.05 * (1 + (7 * i) % 40), 2) for i in range(n)])):
+        trips = []
+        for value in values:
+            store.clear_cache()
+            args = [getattr(params, k) if k != knob else value for k in PARAMS]
+            start = time.perf_counter()
+            client.predict("g2p-bahdanau", WORD, 1, *args, api_name="/explore")
+            trips.append(1000 * (time.perf_counter() - start))
+        out[strategy] = trips
     return out
 
 
-def page_redraws(page, strategy: str, n: int) -> tuple[list[float], list[float], list[float], list[int]]:
-    """(latency ms, per-call sync ms, first-call start ms, calls per move) for ``n`` step moves."""
-    if strategy == "beam 5":
-        page.locator("#strategy label", has_text="beam search").first.click()
-        page.locator("#beam-width").wait_for(state="visible")
-        change(page, "beam-width", 5, 400)
-    page.wait_for_timeout(1000)
+def page_draws(page, store, slider: str, values: list) -> tuple[list[float], list[float], list[float], list[int]]:
+    """(latency ms, per-call sync ms, first-call start ms, calls per change) for one change per value."""
     page.evaluate(SYNC_HOOK)
     latencies, sync, first, calls = [], [], [], []
-    for i in range(n):
-        latency, _ = change(page, "step", 2 + i % 6, 400)
+    for value in values:
+        if slider != "step":
+            store.clear_cache()
+        latency, _ = change(page, slider, value, 400)
         records = page.evaluate("() => window.__sync.splice(0)")
         latencies.append(latency)
         sync += [r[0] for r in records]
         first.append(min(r[1] for r in records))
         calls.append(len(records))
     return latencies, sync, first, calls
+
+
+def use_strategy(page, strategy: str) -> None:
+    page.locator("#strategy label", has_text="greedy" if strategy == "greedy" else "beam search").first.click()
+    if strategy == "beam 5":
+        page.locator("#beam-width").wait_for(state="visible")
+        change(page, "beam-width", 5, 400)
+    page.wait_for_timeout(1000)
 
 
 def main() -> int:
@@ -112,25 +129,32 @@ def main() -> int:
         base = minimal_app(open_page, serve, args.changes)
         rows.append(["minimal app: slider -> one bar chart, in the page", f"{percentile(base, 50):.0f}",
                      f"{percentile(base, 95):.0f}", ""])
-        url, demo = serve(build_demo(ModelStore.discover()), ports=range(7990, 8000))
+        store = ModelStore.discover()
+        url, demo = serve(build_demo(store), ports=range(7990, 8000))
         try:
-            trips = server_round_trips(url, args.changes)
-            rows.append(["server: /select_step round trip (gradio_client)", f"{percentile(trips, 50):.0f}",
-                         f"{percentile(trips, 95):.0f}", ""])
+            for strategy, trips in server_round_trips(url, store, args.changes).items():
+                rows.append([f"server: /explore round trip, {strategy} (gradio_client)",
+                             f"{percentile(trips, 50):.0f}", f"{percentile(trips, 95):.0f}", ""])
             page = open_page(url, "#plot-tree .main-svg")
             page.locator("#text textarea").fill(WORD)
             page.wait_for_function("w => document.querySelector('#summary').innerText.includes(w)", arg=WORD)
             for strategy in ("greedy", "beam 5"):
-                latency, sync, first, calls = page_redraws(page, strategy, args.changes)
-                note = (f"{min(calls)}-{max(calls)} Plotly.react calls per move, each {min(sync):.0f}-{max(sync):.0f}"
-                        f" ms (sum p50 {percentile(sync, 50) * percentile(calls, 50):.0f} ms); first call "
-                        f"{percentile(first, 50):.0f} ms after the key press (p50)")
-                rows.append([f"page: step slider, {strategy}", f"{percentile(latency, 50):.0f}",
-                             f"{percentile(latency, 95):.0f}", note])
+                use_strategy(page, strategy)
+                decoding = ("max-length", [2 + i % 9 for i in range(args.changes)]) if strategy == "greedy" else \
+                    ("length-penalty", [round(0.05 * (1 + (7 * i) % 40), 2) for i in range(args.changes)])
+                for slider, values in (decoding, ("step", [2 + i % 6 for i in range(args.changes)])):
+                    latency, sync, first, calls = page_draws(page, store, slider, values)
+                    note = (f"{min(calls)}-{max(calls)} draw calls per change, each {min(sync):.0f}-{max(sync):.0f}"
+                            f" ms (sum p50 {percentile(sync, 50) * percentile(calls, 50):.0f} ms); first call "
+                            f"{percentile(first, 50):.0f} ms after the key press (p50)")
+                    rows.append([f"page: {slider} slider, {strategy}", f"{percentile(latency, 50):.0f}",
+                                 f"{percentile(latency, 95):.0f}", note])
+                if strategy == "greedy":
+                    change(page, "max-length", 32, 400)
         finally:
             demo.close()
             browser.close()
-    print(f"Where a step-slider move's time goes ({args.changes} changes per row; word '{WORD}')")
+    print(f"Where a slider change's time goes ({args.changes} changes per row; word '{WORD}')")
     print(f"machine: {machine(torch.get_num_threads())}\n")
     print(table(["measurement", "p50 ms", "p95 ms", "in the page"], rows))
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -50,8 +51,9 @@ def client():
 
 def test_named_endpoints(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/decode", "/models", "/explore", "/select_step", "/select_hypothesis", "/controls",
+    assert {"/decode", "/models", "/explore", "/select_hypothesis", "/controls",
             "/switch_model", "/pick_example"} <= names
+    assert "/select_step" not in names  # the step slider redraws in the page (step_views.js), never the server
 
 
 def test_decode_returns_the_trace_as_json(client):
@@ -89,10 +91,12 @@ def test_models_endpoint(client):
 def test_explore_endpoint_returns_every_view(client):
     out = client.predict("g2p-tiny", "cab", 1, "beam", 1.0, 0, 1.0, 0.0, 4, 2, 0.5, 3, "gnmt", 1.0, 0, 8,
                          api_name="/explore")
-    status, summary, results, hyp, step, *plots = out
+    status, summary, results, hyp, step, *plots, step_views = out
     assert status == "" and "cab" in summary
     assert all(p["type"] == "plotly" and len(p["plot"]) < 100_000 for p in [results, *plots])
     assert len(hyp["choices"]) == 3  # beam search returns num_return hypotheses
+    views = json.loads(step_views)  # every step's views, for the step slider in the page
+    assert max(views["steps"], 2) == step["maximum"] and len(views["distribution"]) == views["steps"]
 
 
 def test_controls_endpoint_hides_what_a_strategy_ignores(client):

@@ -46,9 +46,20 @@ def test_beam_width_changes_the_tree_and_the_step_slider_moves_the_marker(page):
     set_slider(page, "beam-width", 8)
     after = wait_changed(page, "tree", before)
     assert "pruned" in after
-    before = chart(page, "attention")
+    # a step move is drawn in the page from the step views: every per-step chart changes, no server call
+    requests = []
+
+    def record(request):
+        requests.append(request.url)
+
+    page.on("request", record)
+    before = {name: chart(page, name) for name in ("distribution", "attention", "tree", "uncertainty")}
     set_slider(page, "step", 2)
-    wait_changed(page, "attention", before)
+    for name, svg in before.items():
+        wait_changed(page, name, svg)
+    page.remove_listener("request", record)
+    assert page.locator("#plot-distribution .gtitle").text_content().startswith("Step 2 ·")
+    assert not [url for url in requests if "/gradio_api/" in url]
 
 
 def test_screenshot_for_the_readme(page, app_url, tmp_path):

@@ -47,7 +47,7 @@ def url():
 
 
 def run_session(url: str, session: int) -> list[str]:
-    """One browser-like session: REQUESTS /decode calls, then /explore and /select_step (gr.State)."""
+    """One browser-like session: REQUESTS /decode calls, then /explore and /select_hypothesis (gr.State)."""
     problems = []
     client = Client(url, verbose=False)
     for request in range(REQUESTS):
@@ -63,7 +63,7 @@ def run_session(url: str, session: int) -> list[str]:
     try:
         client.predict("g2p-tiny", text, 1, "beam", 1.0, 0, 1.0, 0.0, 3, 1, 0.0, 2, "length", 1.0, 0, 6,
                        api_name="/explore")
-        summary = client.predict(1, 2, api_name="/select_step")[0]  # re-renders from the stored trace
+        summary = client.predict(1, 2, api_name="/select_hypothesis")[0]  # re-renders the stored trace
     except Exception as e:  # noqa: BLE001
         return problems + [f"session {session} explore: {type(e).__name__}: {e}"]
     if not summary.startswith(f"**{text.lower()}** →"):
@@ -77,7 +77,7 @@ def test_concurrent_sessions_get_their_own_results_without_errors(url):
         problems = [p for ps in pool.map(lambda s: run_session(url, s), range(SESSIONS)) for p in ps]
     elapsed = time.monotonic() - start
     assert problems == [], problems[:5]
-    print(f"\n{SESSIONS} sessions x ({REQUESTS} /decode + /explore + /select_step) in {elapsed:.1f} s")
+    print(f"\n{SESSIONS} sessions x ({REQUESTS} /decode + /explore + /select_hypothesis) in {elapsed:.1f} s")
 
 
 MUTABLE = (list, dict, set, bytearray, deque, OrderedDict, defaultdict)

@@ -48,10 +48,16 @@ def attention_figure(trace, hyp: int = 0, t: int | None = None) -> go.Figure:
                                     title=dict(text="output step · symbol")))
     layout["margin"]["t"] = 84  # the source labels sit on top, under the title
     if t is not None:
-        t = min(max(t, 0), n_rows - 1)
-        layout["shapes"] = [dict(type="rect", x0=-0.5, x1=n_cols - 0.5, y0=t - 0.5, y1=t + 0.5,
-                                 line=dict(color=C_CHOSEN, width=3))]
-        if z[t].any():
-            layout["annotations"] = [dict(x=int(z[t].argmax()), y=t, text="●", showarrow=False,
-                                          font=dict(color=C_CHOSEN, size=10), hovertext="most attended source symbol")]
+        layout.update(attention_marks(z, t))
     return figure([heatmap], layout)
+
+
+def attention_marks(z, t: int) -> dict:
+    """The step marks of the heatmap ``z`` (L, S): a box around row t and a dot on its most attended
+    column. The only part of the figure that depends on the step (step_views.js moves it in the page)."""
+    n_rows, n_cols = z.shape
+    t = min(max(t, 0), n_rows - 1)
+    box = dict(type="rect", x0=-0.5, x1=n_cols - 0.5, y0=t - 0.5, y1=t + 0.5, line=dict(color=C_CHOSEN, width=3))
+    dot = [dict(x=int(z[t].argmax()), y=t, text="●", showarrow=False, font=dict(color=C_CHOSEN, size=10),
+                hovertext="most attended source symbol")] if z[t].any() else []
+    return {"shapes": [box], "annotations": dot}

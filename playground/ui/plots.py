@@ -123,6 +123,7 @@ def _mark_cut_off(layout: dict, order: list[int], allowed, p_filt, kept_total: i
 
 # the uncertainty chart's three rows, top to bottom: p(chosen), entropy, kept-set size (shared x axis)
 ROW_HEIGHTS, ROW_GAP = (0.38, 0.38, 0.24), 0.06
+AXES = ("", "2", "3")  # row r's axes are x{AXES[r]} / y{AXES[r]}: x, x2, x3
 
 
 def stacked_domains(weights=ROW_HEIGHTS, gap: float = ROW_GAP) -> list[list[float]]:
@@ -141,7 +142,7 @@ def uncertainty_figure(trace, hyp: int = 0, t: int | None = None) -> go.Figure:
         return empty_figure("no recorded steps to show")
     sym = trace.target_symbols
     x = np.array([ps.t for ps, _ in recorded], dtype=np.int16)
-    ax = ["", "2", "3"]  # row r's axes are x{ax[r]} / y{ax[r]}: x, x2, x3
+    ax = AXES
     lines = [  # (row, name, values, colour, dash)
         (0, "p(chosen), T=1", [r["p1"][ps.token] for ps, r in recorded], style.C_TEMP, "solid"),
         (0, "p(chosen), filtered", [r["filtered"][ps.token] for ps, r in recorded], style.C_FILTERED, "dot"),
@@ -166,6 +167,10 @@ def uncertainty_figure(trace, hyp: int = 0, t: int | None = None) -> go.Figure:
                             ticktext=[f"{ps.t + 1}<br>{esc(sym[ps.token])}" for ps, _ in recorded],
                             title=dict(text="output step · symbol produced"))
     if t is not None:
-        t = min(max(t, 0), len(path) - 1)
-        layout["shapes"] = [band(t - 0.5, t + 0.5, axis="x" + a, across="y" + a) for a in ax]
+        layout.update(uncertainty_marks(min(max(t, 0), len(path) - 1)))
     return figure(data, layout)
+
+
+def uncertainty_marks(t: int) -> dict:
+    """The selected step t: one band across each of the three rows (layout keys to update)."""
+    return {"shapes": [band(t - 0.5, t + 0.5, axis="x" + a, across="y" + a) for a in AXES]}

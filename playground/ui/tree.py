@@ -62,6 +62,11 @@ def euler_tour(nodes, keep: set[int]) -> list[int]:
     return tour
 
 
+def tree_marks(t: int) -> dict:
+    """The selected step t: the same orange band as in the uncertainty chart (layout keys to update)."""
+    return {"shapes": [band(t - 0.45, t + 0.45)]}
+
+
 def tree_figure(trace, hyp: int = 0, t: int | None = None) -> go.Figure:
     nodes = trace.nodes
     if len(nodes) < 2:
@@ -84,8 +89,8 @@ def tree_figure(trace, hyp: int = 0, t: int | None = None) -> go.Figure:
                          # reversed: rank 0 on top, room for its label
                          yaxis=dict(visible=False, range=[rows - 0.5, -0.9]))
     layout["margin"]["t"] = 56
-    if t is not None:  # the selected step: the same orange band as in the uncertainty chart
-        layout["shapes"] = [band(t - 0.45, t + 0.45)]
+    if t is not None:
+        layout.update(tree_marks(t))
     data = []
     edge_sets = [({n.id for n in drawn if n.status != "pruned"}, "#93a4c3", 1.5)]
     if len(drawn) == len(nodes):  # light edges to the pruned leaves, under the others

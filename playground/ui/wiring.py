@@ -3,8 +3,9 @@
 Why these queue settings: a decode is CPU-bound PyTorch work (milliseconds; a few hundred for a wide
 beam), mostly Python between tiny matrix products, so the GIL serialises most of it anyway. Decodes
 share one concurrency group sized to the CPU count: more would only interleave on the same cores and
-make everyone wait longer. Re-rendering for another step or hypothesis never touches the model and
-gets a larger group, so the step slider stays responsive while decodes queue. ``trigger_mode=
+make everyone wait longer. Re-rendering for another hypothesis never touches the model and gets a
+larger group, so it stays responsive while decodes queue; a step move never reaches the server (it
+redraws in the page from the step views sent with each decode: step_views.py). ``trigger_mode=
 "always_last"`` drops intermediate slider positions: only the latest value is decoded.
 """
 
@@ -24,6 +25,7 @@ from playground.ui.handlers import Session, api_decode, render_views, run_decode
 from playground.ui.layout import CSS, PARAMS, build_layout, example_samples, input_widget_props
 from playground.ui.models import describe, task_of
 from playground.ui.runtime import gpu
+from playground.ui.step_views import STEP_JS
 from playground.ui.style import esc
 from playground.vocab import InputError
 
@@ -51,7 +53,7 @@ def _view_outputs(views, step: int, with_hypotheses: bool) -> list:
     # a slider needs minimum < maximum: a one-step output gets 1..2, disabled
     out += [gr.update(maximum=max(views.steps, 2), value=min(max(step, 1), views.steps or 1),
                       interactive=views.steps > 1),
-            views.distribution, views.attention, views.tree, views.uncertainty]
+            views.distribution, views.attention, views.tree, views.uncertainty, views.step_views]
     return out
 
 
@@ -66,7 +68,7 @@ def explore_update(store, session: Session, model_name: str, text: str, step, va
     except USER_ERRORS as e:
         if str(text).strip():  # an empty box while typing is not worth a pop-up
             gr.Warning(esc(str(e)), duration=5)
-        return [session, f"**Cannot decode:** {esc(str(e))}"] + [gr.skip()] * 8
+        return [session, f"**Cannot decode:** {esc(str(e))}"] + [gr.skip()] * 9
     except Exception:
         log.exception("decode failed for %r with %s", text, values)
         raise gr.Error("Decoding failed unexpectedly; the server log has the details.") from None
@@ -106,9 +108,9 @@ def build_demo(store) -> gr.Blocks:
             trim()
 
     def select(session: Session, hyp: int, step: float):
-        """Re-render for another hypothesis or step from the stored trace (no decoding)."""
+        """Re-render for another hypothesis from the stored trace (no decoding)."""
         if not isinstance(session, Session) or session.trace is None:
-            return [gr.skip()] * 7
+            return [gr.skip()] * 8
         step = _whole_or(step, 1)
         views = render_views(session, _whole_or(hyp, 0), step - 1)
         return _view_outputs(views, step, False)
@@ -160,19 +162,22 @@ def build_demo(store) -> gr.Blocks:
         session = gr.State(first, time_to_live=STATE_TTL_S)  # per tab: the last good decoding
         ui = build_layout(store, first_text, render_views(first), params0)
         views_out = [ui.summary, ui.results, ui.hypothesis, ui.step, ui.distribution, ui.attention, ui.tree,
-                     ui.uncertainty]
+                     ui.uncertainty, ui.step_views]
         explore_io = dict(inputs=[session, ui.model, ui.text, ui.step, *ui.params],
                           outputs=[session, ui.status, *views_out])
         decode_group = dict(DECODE_GROUP)
         explored = gr.on([ui.text.change] + [p.change for p in ui.params], explore, **explore_io,
                          api_name="explore", trigger_mode="always_last", show_progress="minimal", **decode_group)
         # step and hypothesis listen to .input (user moves only): explore also sets them, and that
-        # programmatic change must not trigger a second, possibly stale, render
-        select_out = [ui.summary, ui.results, ui.step, ui.distribution, ui.attention, ui.tree, ui.uncertainty]
-        for widget, name in ((ui.step, "select_step"), (ui.hypothesis, "select_hypothesis")):
-            widget.input(select, [session, ui.hypothesis, ui.step], select_out, api_name=name,
-                         trigger_mode="always_last", show_progress="hidden", concurrency_id="render",
-                         concurrency_limit=RENDER_CONCURRENCY)
+        # programmatic change must not trigger a second, possibly stale, render. A step move never
+        # reaches the server: it redraws in the page from the step views shipped with the decode.
+        ui.step.input(None, [ui.step, ui.step_views], None, js=STEP_JS, queue=False, show_progress="hidden",
+                      api_visibility="private")
+        select_out = [ui.summary, ui.results, ui.step, ui.distribution, ui.attention, ui.tree, ui.uncertainty,
+                      ui.step_views]
+        ui.hypothesis.input(select, [session, ui.hypothesis, ui.step], select_out, api_name="select_hypothesis",
+                            trigger_mode="always_last", show_progress="hidden", concurrency_id="render",
+                            concurrency_limit=RENDER_CONCURRENCY)
         gr.on([ui.strategy.change, ui.length_penalty_formula.change], set_strategy,
               [ui.strategy, ui.length_penalty_formula], [getattr(ui, n) for n in CONTROL_NAMES],
               api_name="controls", queue=False, show_progress="hidden")
