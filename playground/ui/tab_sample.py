@@ -5,8 +5,10 @@ temperature, top-k, top-p, min-p, seed and max length; every distinct output is 
 (playground/analysis/sampling.py). This is where temperature and top-p show as a change of the *output*
 distribution, not just of one step's.
 
-Like the Compare tab, changes of the input, model or settings re-draw only while this tab is open;
-otherwise they mark it stale, and it re-draws when opened.
+Like the Compare tab, a change of the input or model re-draws only while this tab is open; opening the
+tab re-draws when the input, model or settings differ from its last draw. The settings are not watched:
+they live on the Explore tab, so they can only change while this tab is hidden, and watching them queued a
+server event on every Explore slider move (about 100 ms of its latency, benchmarks/browser.py).
 """
 
 from __future__ import annotations
@@ -95,7 +97,8 @@ def build(store, shared: SimpleNamespace) -> SimpleNamespace:
 def _wire(store, shared, tab, settings_widgets) -> None:
     outputs = [tab.figures, tab.outputs, tab.calibration, tab.download]
     inputs = [shared.model, shared.text, tab.n, *settings_widgets]
-    active, stale = gr.State(False), gr.State(True)  # stale until the first draw (on first opening the tab)
+    # drawn: the arguments of the last automatic draw (None: none yet, so the first opening draws)
+    active, drawn = gr.State(False), gr.State(None)
 
     def draw(model_name, text, n, settings_values, progress):
         settings = dict(zip(SETTINGS, settings_values, strict=True))
@@ -112,30 +115,30 @@ def _wire(store, shared, tab, settings_widgets) -> None:
         JSON download."""
         return [""] + draw(model_name, text, n, [temperature, top_k, top_p, min_p, seed, max_length], progress)
 
-    def auto(run: bool, stale_now: bool, args, progress) -> list:
+    def auto(run: bool, args, progress) -> list:
         if not run:
-            return [stale_now] + [gr.skip()] * (len(outputs) + 1)
+            return [gr.skip()] * (len(outputs) + 2)
         try:
-            return [False, ""] + draw(args[0], args[1], args[2], list(args[3:]), progress)
+            return [list(args), ""] + draw(args[0], args[1], args[2], list(args[3:]), progress)
         except USER_ERRORS as e:
-            return [False, f"**Cannot sample:** {esc(str(e))}"] + [gr.skip()] * len(outputs)
+            return [list(args), f"**Cannot sample:** {esc(str(e))}"] + [gr.skip()] * len(outputs)
 
     # (every argument spelled out: gradio finds gr.Progress only among the named positional parameters)
     @gpu
     @guarded
-    def sample_on_change(is_active, is_stale, model_name, text, n, temperature, top_k, top_p, min_p, seed,
+    def sample_on_change(is_active, last, model_name, text, n, temperature, top_k, top_p, min_p, seed,
                          max_length, progress=PROGRESS):
-        """The input, model or a setting changed: re-draw if the tab is showing, else mark it stale."""
+        """The input or model changed: re-draw if the tab is showing (opening it re-draws otherwise)."""
         args = (model_name, text, n, temperature, top_k, top_p, min_p, seed, max_length)
-        return auto(bool(is_active), not is_active, args, progress)
+        return auto(bool(is_active), args, progress)
 
     @gpu
     @guarded
-    def sample_on_open(is_active, is_stale, model_name, text, n, temperature, top_k, top_p, min_p, seed,
+    def sample_on_open(is_active, last, model_name, text, n, temperature, top_k, top_p, min_p, seed,
                        max_length, progress=PROGRESS):
-        """The tab was opened: re-draw if anything changed since the last draw."""
+        """The tab was opened: re-draw if the input, model or settings differ from the last draw."""
         args = (model_name, text, n, temperature, top_k, top_p, min_p, seed, max_length)
-        return auto(bool(is_active and is_stale), bool(is_stale), args, progress)
+        return auto(bool(is_active) and last != list(args), args, progress)
 
     def is_this_tab(evt: gr.SelectData) -> bool:
         return evt.value == TITLE or evt.value == ID
@@ -159,11 +162,11 @@ def _wire(store, shared, tab, settings_widgets) -> None:
     gr.api(sample_json, api_name="sample_json", **DECODE_GROUP)
     io = dict(outputs=[tab.status, *outputs], **DECODE_GROUP)
     tab.draw.click(sample, inputs, api_name="sample", show_progress="full", **io)
-    auto_io = dict(inputs=[active, stale, *inputs], outputs=[stale, tab.status, *outputs], **DECODE_GROUP)
-    gr.on([shared.text.change, shared.model.change] + [w.change for w in settings_widgets], sample_on_change,
+    auto_io = dict(inputs=[active, drawn, *inputs], outputs=[drawn, tab.status, *outputs], **DECODE_GROUP)
+    gr.on([shared.text.change, shared.model.change], sample_on_change,
           **auto_io, trigger_mode="always_last", api_name="sample_on_change", api_visibility="undocumented")
     shared.tabs.select(is_this_tab, None, active, queue=False, show_progress="hidden",
                        api_visibility="private").then(sample_on_open, **auto_io, api_visibility="private")
-    gr.on([w.change for w in settings_widgets], show_settings, settings_widgets, tab.settings, queue=False,
-          show_progress="hidden", api_visibility="private")
+    shared.tabs.select(show_settings, settings_widgets, tab.settings, queue=False,  # (they change elsewhere)
+                       show_progress="hidden", api_visibility="private")
     tab.n.release(sample, inputs, trigger_mode="always_last", api_visibility="private", **io)
