@@ -7,8 +7,9 @@ Headless Chromium (Debian's /usr/bin/chromium, never a Playwright download) driv
 
 Interaction: the app runs in this process on a free port (as tests/test_browser.py), on the shipped
 checkpoints. The page's ``Plotly.react`` and ``Plotly.relayout`` are wrapped so that each chart reports when
-it has drawn new data (a chart whose figure did not change is not redrawn: Gradio compares the figure JSON;
-a step move redraws the distribution with ``react`` and moves the other charts' marks with ``relayout``).
+it has drawn new data (the page draws the Explore charts itself, playground/ui/step_views.js: a decode
+redraws each chart with ``react``; a step move redraws the distribution with ``react`` and moves the other
+charts' marks with ``relayout``).
 One change = typing a value into a slider's number box and pressing Enter; its latency = from that key press
 (the first input event, caught in the page) to the last chart drawn (one animation frame after the draw
 call resolved), once no chart has drawn for ``--quiet-ms``. Sliders: the step slider (redrawn in the page

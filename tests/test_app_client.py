@@ -91,12 +91,14 @@ def test_models_endpoint(client):
 def test_explore_endpoint_returns_every_view(client):
     out = client.predict("g2p-tiny", "cab", 1, "beam", 1.0, 0, 1.0, 0.0, 4, 2, 0.5, 3, "gnmt", 1.0, 0, 8,
                          api_name="/explore")
-    status, summary, results, hyp, step, *plots, step_views = out
+    status, summary, hyp, step, views_json = out
     assert status == "" and "cab" in summary
-    assert all(p["type"] == "plotly" and len(p["plot"]) < 100_000 for p in [results, *plots])
     assert len(hyp["choices"]) == 3  # beam search returns num_return hypotheses
-    views = json.loads(step_views)  # every step's views, for the step slider in the page
+    views = json.loads(views_json)  # the five figures and every step's views: the page draws them
+    assert set(views["figures"]) == {"results", "distribution", "attention", "tree", "uncertainty"}
+    assert all(set(fig) == {"data", "layout"} for fig in views["figures"].values())
     assert max(views["steps"], 2) == step["maximum"] and len(views["distribution"]) == views["steps"]
+    assert len(views_json) < 300_000
 
 
 def test_controls_endpoint_hides_what_a_strategy_ignores(client):

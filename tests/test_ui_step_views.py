@@ -1,8 +1,8 @@
-"""The step views shipped with each decode must reproduce, step by step, exactly what the server renders.
+"""The views JSON each decode sends must reproduce, step by step, exactly what the server renders.
 
-The page moves the step slider without the server (step_views.js): it draws ``distribution[t]`` and applies
-``attention[t]`` / ``tree[t]`` / ``uncertainty[t]`` to the charts rendered for step 1. So for every step,
-that JSON must equal the figure the server would have sent for that step.
+The page draws the Explore charts itself (step_views.js): a new JSON's ``figures``, then on a step move
+``distribution[t]`` and the ``marks`` of step t applied to the charts drawn for the shown step. So for every
+step, that JSON must equal the figure the server renders for that step.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from test_ui_plots import trace_of
 from playground.ui.handlers import Session, render_views
 from playground.ui.heatmap import attention_figure
 from playground.ui.plots import distribution_figure, uncertainty_figure
-from playground.ui.step_views import MARKED, has_step_mark, step_views
+from playground.ui.step_views import MARKED, step_views
 from playground.ui.style import empty_figure
 from playground.ui.tree import tree_figure
 from tests.conftest import tiny_model
 
-FIGURES = {"attention": attention_figure, "tree": tree_figure, "uncertainty": uncertainty_figure}
+FIGURES = ("results", "distribution", "attention", "tree", "uncertainty")  # Views fields, sent whole
+STEPPED = {"attention": attention_figure, "tree": tree_figure, "uncertainty": uncertainty_figure}
 
 
 def as_json(fig) -> dict:
@@ -31,35 +32,36 @@ def as_json(fig) -> dict:
 @pytest.mark.parametrize("name", TRACES)
 def test_every_step_equals_the_server_render_of_that_step(name):
     trace = trace_of(tiny_model(), "lead", **{"max_length": 8, **TRACES[name]})
-    for hyp in (0, 1):
-        views = render_views(Session(trace=trace), hyp, 0)  # the page opens a decode at step 1
+    for hyp, shown in ((0, 0), (1, 2)):
+        views = render_views(Session(trace=trace), hyp, shown)
         payload = json.loads(views.step_views)
-        hyp = payload["hypothesis"]  # (clamped to the hypotheses shown)
+        hyp, shown = payload["hypothesis"], payload["shown"]  # (clamped to the hypotheses and steps shown)
+        assert payload["figures"] == {name: as_json(getattr(views, name)) for name in FIGURES}
         assert payload["steps"] == views.steps == len(payload["distribution"]) > 0
         for t in range(views.steps):
             assert payload["distribution"][t] == as_json(distribution_figure(trace, hyp, t))
             for view in MARKED:
-                shown = as_json(FIGURES[view](trace, hyp, 0))["layout"]
-                moved = {**shown, **payload[view][t]}  # Plotly.relayout replaces these keys whole
-                assert moved == as_json(FIGURES[view](trace, hyp, t))["layout"], (view, t)
+                drawn = payload["figures"][view]["layout"]
+                moved = {**drawn, **payload["marks"][view][t]}  # Plotly.relayout replaces these keys whole
+                assert moved == as_json(STEPPED[view](trace, hyp, t))["layout"], (view, t)
 
 
 def test_the_marks_move_where_the_step_is():
     trace = trace_of(strategy="beam", beam_width=3)  # the trained colonel model: attention is peaked
-    payload = step_views(trace, 0, dict.fromkeys(MARKED, True))
-    box = [m["shapes"][0] for m in payload["attention"]]
-    assert [(b["y0"], b["y1"]) for b in box] == [(t - 0.5, t + 0.5) for t in range(payload["steps"])]
-    assert [m["shapes"][0]["x0"] for m in payload["tree"]] == pytest.approx(
-        [t - 0.45 for t in range(payload["steps"])])
-    assert all(len(m["shapes"]) == 3 for m in payload["uncertainty"])  # one band per row
+    figures = {name: STEPPED[name](trace, 0, 0) for name in MARKED}
+    payload = step_views(trace, 0, 0, figures)
+    marks, steps = payload["marks"], payload["steps"]
+    assert [(m["shapes"][0]["y0"], m["shapes"][0]["y1"]) for m in marks["attention"]] == \
+        [(t - 0.5, t + 0.5) for t in range(steps)]
+    assert [m["shapes"][0]["x0"] for m in marks["tree"]] == pytest.approx([t - 0.45 for t in range(steps)])
+    assert all(len(m["shapes"]) == 3 for m in marks["uncertainty"])  # one band per row
     titles = [d["layout"]["title"]["text"] for d in payload["distribution"]]
-    assert [s.split(" ·")[0] for s in titles] == [f"Step {t + 1}" for t in range(payload["steps"])]
+    assert [s.split(" ·")[0] for s in titles] == [f"Step {t + 1}" for t in range(steps)]
 
 
 def test_a_view_without_a_step_mark_gets_nothing_to_move():
     trace = trace_of(strategy="greedy")
-    payload = step_views(trace, 0, {"attention": False, "tree": True, "uncertainty": False})
-    assert payload["attention"] is None and payload["uncertainty"] is None and payload["tree"]
-    assert not has_step_mark(empty_figure("no attention to show"))
-    assert has_step_mark(tree_figure(trace, 0, 0)) and not has_step_mark(tree_figure(trace, 0, None))
-
+    figures = {"attention": empty_figure("no attention to show"), "tree": tree_figure(trace, 0, 0),
+               "uncertainty": uncertainty_figure(trace, 0, None)}  # (no step given: no band)
+    marks = step_views(trace, 0, 0, figures)["marks"]
+    assert marks["attention"] is None and marks["uncertainty"] is None and len(marks["tree"]) > 1

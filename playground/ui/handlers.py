@@ -17,7 +17,7 @@ from playground.ui.controls import UiParams
 from playground.ui.heatmap import attention_figure
 from playground.ui.paths import hypothesis_path, is_arpabet, readable, shown_hypotheses
 from playground.ui.plots import distribution_figure, results_figure, uncertainty_figure
-from playground.ui.step_views import has_step_mark, step_views_json
+from playground.ui.step_views import step_views_json
 from playground.ui.style import esc
 from playground.ui.tree import tree_figure
 
@@ -42,7 +42,7 @@ class Views:
     uncertainty: go.Figure
     hypotheses: list[tuple[str, int]]  # choices for the hypothesis picker: (label, index)
     steps: int  # length of the selected hypothesis (the step slider goes 1..steps)
-    step_views: str  # every step's views as JSON, for moving the step slider in the page (step_views.py)
+    step_views: str  # the views as the page draws them, every step included (JSON: step_views.py)
 
 
 def run_decode(store, model_name: str, text: str, params: UiParams) -> Session:
@@ -90,16 +90,15 @@ def render_views(session: Session, hyp: int = 0, t: int = 0) -> Views:
     t = clamp_step(trace, hyp, t)
     arpabet = is_arpabet(trace.target_symbols)
     choices = [(f"{i + 1}. {readable(h.tokens, arpabet)}", i) for i, h in enumerate(shown)]
-    marked = {"attention": attention_figure(trace, hyp, t), "tree": tree_figure(trace, hyp, t),
-              "uncertainty": uncertainty_figure(trace, hyp, t)}
+    figures = {"results": results_figure(trace, hyp), "distribution": distribution_figure(trace, hyp, t),
+               "attention": attention_figure(trace, hyp, t), "tree": tree_figure(trace, hyp, t),
+               "uncertainty": uncertainty_figure(trace, hyp, t)}
     return Views(
         summary=summary_markdown(session, hyp),
-        results=results_figure(trace, hyp),
-        distribution=distribution_figure(trace, hyp, t),
-        **marked,
+        **figures,
         hypotheses=choices,
         steps=len(hypothesis_path(trace, hyp)),
-        step_views=step_views_json(trace, hyp, {k: has_step_mark(f) for k, f in marked.items()}),
+        step_views=step_views_json(trace, hyp, t, figures),
     )
 
 

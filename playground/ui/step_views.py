@@ -1,20 +1,23 @@
-"""Every step of one hypothesis at once, so that the step slider moves in the browser alone.
+"""The Explore views as the page draws them: the whole figures, plus every step of the shown hypothesis.
 
-Why: a step move used to be a server event that re-sent four figures, and Gradio's Plot draws each new
-value twice (``Plotly.react``, then ``Plots.resize``): 574 ms p50 per move for greedy and 1235 ms for
-beam 5 (benchmarks/browser.py, issue #6), against a 150 ms target. Yet the stored trace already holds
-every step, and of the four views only the step distribution really changes with the step: the
-attention map, the search tree and the uncertainty chart keep their data and only move a mark.
+Why the page draws them itself: Gradio's Plot re-mounts its chart for every new value (a fresh div, a full
+``Plotly.newPlot``, then a resize), so a decode that changed five charts cost ~300 ms of drawing on top of
+the server's answer, and a step move, which re-sent four figures, took 574 ms p50 (greedy) and 1235 ms
+(beam 5) against a 150 ms target (benchmarks/browser.py, issue #6). Drawn with ``Plotly.react`` on the
+existing charts instead, Plotly only updates what changed.
 
-So each decode (and each hypothesis pick) also ships, for the selected hypothesis:
+And a step move needs no server at all: the stored trace already holds every step, and of the four step
+views only the step distribution really changes with the step; the attention map, the search tree and the
+uncertainty chart keep their data and only move a mark. So each decode (and each hypothesis pick) sends:
 
-- ``distribution``: the full figure of every step (plotly JSON, as gr.Plot would receive it);
-- ``attention`` / ``tree`` / ``uncertainty``: per step, only the layout keys that move (shapes and
+- ``figures``: the five figures as rendered for the shown step (``shown``, 0-based);
+- ``distribution``: the step distribution figure of every step of the shown hypothesis;
+- ``marks``: for attention / tree / uncertainty, per step, only the layout keys that move (shapes and
   annotations), or None when that view draws no step mark (e.g. "no attention to show").
 
-step_views.js applies them with the page's own Plotly: one ``react`` for the distribution and one cheap
-``relayout`` per other chart, no server round trip. tests/test_ui_step_views.py checks that this gives
-exactly the figures the server renders for that step.
+step_views.js draws a new set with ``Plotly.react`` and, on a step move, draws that step's distribution
+and relayouts the three marks. tests/test_ui_step_views.py checks that every step gives exactly the figures
+the server renders for that step.
 """
 
 from __future__ import annotations
@@ -30,30 +33,27 @@ from playground.ui.style import f32
 from playground.ui.tree import tree_marks
 
 MARKED = ("attention", "tree", "uncertainty")  # the views whose step marks move (their data stay)
-# the step slider's js-only event handler (wiring.py): (step, step views JSON) -> draws in the page
+# the page's js-only handler (wiring.py) of a new views JSON and of a step move: (step, views JSON)
 STEP_JS = (Path(__file__).with_name("step_views.js")).read_text(encoding="utf-8")
 
 
-def step_views(trace, hyp: int, marked: dict[str, bool]) -> dict:
-    """Per-step views of hypothesis ``hyp``. ``marked[name]`` says whether that view, as rendered, carries a
-    step mark (an empty-state figure has none, so there is nothing to move)."""
+def step_views(trace, hyp: int, t: int, figures: dict) -> dict:
+    """The page's views for hypothesis ``hyp``: ``figures`` (name -> go.Figure, the five views rendered for
+    step ``t``) sent whole, every step's distribution, and the step marks of the MARKED views that carry one."""
     path = hypothesis_path(trace, hyp)
     n = len(path)
-    out: dict = {"steps": n, "hypothesis": hyp,
-                 "distribution": [distribution_figure(trace, hyp, t).to_plotly_json() for t in range(n)]}
-    if marked.get("attention"):  # the heatmap's rows, as attention_figure reads them: (L, S)
+    whole = {name: fig.to_plotly_json() for name, fig in figures.items()}
+    out: dict = {"steps": n, "hypothesis": hyp, "shown": t, "figures": whole,
+                 "distribution": [whole["distribution"] if k == t and "distribution" in whole
+                                  else distribution_figure(trace, hyp, k).to_plotly_json() for k in range(n)]}
+    marked = {name for name in MARKED if name in whole and whole[name]["layout"].get("shapes")}
+    if "attention" in marked:  # the heatmap's rows, as attention_figure reads them: (L, S)
         z = f32(trace.attention_path(trace.hypotheses[min(max(hyp, 0), len(trace.hypotheses) - 1)].node))
     marks = {"attention": lambda t: attention_marks(z, t), "tree": tree_marks, "uncertainty": uncertainty_marks}
-    for name in MARKED:
-        out[name] = [marks[name](t) for t in range(n)] if marked.get(name) else None
+    out["marks"] = {name: [marks[name](t) for t in range(n)] if name in marked else None for name in MARKED}
     return out
 
 
-def step_views_json(trace, hyp: int, marked: dict[str, bool]) -> str:
+def step_views_json(trace, hyp: int, t: int, figures: dict) -> str:
     """step_views as the JSON string the page keeps (numpy arrays as plotly's base64 typed arrays)."""
-    return to_json_plotly(step_views(trace, hyp, marked))
-
-
-def has_step_mark(fig) -> bool:
-    """Whether a rendered figure carries a step mark (its layout has shapes)."""
-    return bool(fig.to_plotly_json()["layout"].get("shapes"))
+    return to_json_plotly(step_views(trace, hyp, t, figures))

@@ -47,13 +47,14 @@ def launch_kwargs() -> dict:
 
 
 def _view_outputs(views, step: int, with_hypotheses: bool) -> list:
-    out = [views.summary, views.results]
+    """[summary, (hypothesis picker), step slider, views JSON]. The five charts are not outputs: the page
+    draws them from the views JSON (step_views.js), because gr.Plot re-mounts its chart on every new value."""
+    out = [views.summary]
     if with_hypotheses:
         out.append(gr.update(choices=views.hypotheses, value=0, visible=len(views.hypotheses) > 1))
     # a slider needs minimum < maximum: a one-step output gets 1..2, disabled
     out += [gr.update(maximum=max(views.steps, 2), value=min(max(step, 1), views.steps or 1),
-                      interactive=views.steps > 1),
-            views.distribution, views.attention, views.tree, views.uncertainty, views.step_views]
+                      interactive=views.steps > 1), views.step_views]
     return out
 
 
@@ -68,7 +69,7 @@ def explore_update(store, session: Session, model_name: str, text: str, step, va
     except USER_ERRORS as e:
         if str(text).strip():  # an empty box while typing is not worth a pop-up
             gr.Warning(esc(str(e)), duration=5)
-        return [session, f"**Cannot decode:** {esc(str(e))}"] + [gr.skip()] * 9
+        return [session, f"**Cannot decode:** {esc(str(e))}"] + [gr.skip()] * 4
     except Exception:
         log.exception("decode failed for %r with %s", text, values)
         raise gr.Error("Decoding failed unexpectedly; the server log has the details.") from None
@@ -110,7 +111,7 @@ def build_demo(store) -> gr.Blocks:
     def select(session: Session, hyp: int, step: float):
         """Re-render for another hypothesis from the stored trace (no decoding)."""
         if not isinstance(session, Session) or session.trace is None:
-            return [gr.skip()] * 8
+            return [gr.skip()] * 3
         step = _whole_or(step, 1)
         views = render_views(session, _whole_or(hyp, 0), step - 1)
         return _view_outputs(views, step, False)
@@ -161,23 +162,22 @@ def build_demo(store) -> gr.Blocks:
     with gr.Blocks(title="Decoding Playground", fill_width=True) as demo:
         session = gr.State(first, time_to_live=STATE_TTL_S)  # per tab: the last good decoding
         ui = build_layout(store, first_text, render_views(first), params0)
-        views_out = [ui.summary, ui.results, ui.hypothesis, ui.step, ui.distribution, ui.attention, ui.tree,
-                     ui.uncertainty, ui.step_views]
+        views_out = [ui.summary, ui.hypothesis, ui.step, ui.step_views]
         explore_io = dict(inputs=[session, ui.model, ui.text, ui.step, *ui.params],
                           outputs=[session, ui.status, *views_out])
         decode_group = dict(DECODE_GROUP)
         explored = gr.on([ui.text.change] + [p.change for p in ui.params], explore, **explore_io,
                          api_name="explore", trigger_mode="always_last", show_progress="minimal", **decode_group)
         # step and hypothesis listen to .input (user moves only): explore also sets them, and that
-        # programmatic change must not trigger a second, possibly stale, render. A step move never
-        # reaches the server: it redraws in the page from the step views shipped with the decode.
-        ui.step.input(None, [ui.step, ui.step_views], None, js=STEP_JS, queue=False, show_progress="hidden",
-                      api_visibility="private")
-        select_out = [ui.summary, ui.results, ui.step, ui.distribution, ui.attention, ui.tree, ui.uncertainty,
-                      ui.step_views]
-        ui.hypothesis.input(select, [session, ui.hypothesis, ui.step], select_out, api_name="select_hypothesis",
-                            trigger_mode="always_last", show_progress="hidden", concurrency_id="render",
-                            concurrency_limit=RENDER_CONCURRENCY)
+        # programmatic change must not trigger a second, possibly stale, render. The page draws the charts
+        # from the views JSON, when it changes and when the step moves: neither reaches the server.
+        draw = dict(inputs=[ui.step, ui.step_views], outputs=None, js=STEP_JS, queue=False, show_progress="hidden",
+                    api_visibility="private")
+        ui.step_views.change(None, **draw)
+        ui.step.input(None, **draw)
+        ui.hypothesis.input(select, [session, ui.hypothesis, ui.step], [ui.summary, ui.step, ui.step_views],
+                            api_name="select_hypothesis", trigger_mode="always_last", show_progress="hidden",
+                            concurrency_id="render", concurrency_limit=RENDER_CONCURRENCY)
         gr.on([ui.strategy.change, ui.length_penalty_formula.change], set_strategy,
               [ui.strategy, ui.length_penalty_formula], [getattr(ui, n) for n in CONTROL_NAMES],
               api_name="controls", queue=False, show_progress="hidden")
