@@ -192,6 +192,17 @@ def test_payloads_stay_well_under_100_kb_even_for_the_widest_longest_search():
     assert "pruned not drawn" in tree_figure(trace).layout.title.text
 
 
+def test_the_views_json_a_decode_sends_stays_bounded():
+    # what the page receives per decode: the five figures plus every step's distribution (~3 KB a step)
+    from playground.ui.handlers import Session, render_views
+
+    word = "worcestershire"
+    trace = trace_of(tiny_model(), word, strategy="beam", beam_width=8, max_length=20, num_return=8)
+    assert len(render_views(Session(trace=trace), 0, 5).step_views) < 100_000  # 20 steps
+    trace = trace_of(tiny_model(), word, strategy="beam", beam_width=16, max_length=64, num_return=16)
+    assert len(render_views(Session(trace=trace), 0, 5).step_views) < 300_000  # 64 steps, the most there are
+
+
 def test_figures_use_the_slim_template_and_float32_arrays():
     fig = uncertainty_figure(trace_of(strategy="greedy"), 0, 0)
     assert "data" not in fig.to_plotly_json()["layout"]["template"]  # no default per-trace styling blob
