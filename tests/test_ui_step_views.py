@@ -65,3 +65,12 @@ def test_a_view_without_a_step_mark_gets_nothing_to_move():
                "uncertainty": uncertainty_figure(trace, 0, None)}  # (no step given: no band)
     marks = step_views(trace, 0, 0, figures)["marks"]
     assert marks["attention"] is None and marks["uncertainty"] is None and len(marks["tree"]) > 1
+
+
+def test_a_figure_keeps_its_key_until_it_changes():
+    # the page redraws only charts whose key changed: equal figures must give equal keys, and any change a new one
+    trace = trace_of(strategy="beam", beam_width=3)
+    first, again, later = (json.loads(render_views(Session(trace=trace), 0, t).step_views)["keys"] for t in (0, 0, 2))
+    assert first == again
+    assert later["results"] == first["results"]  # no per-step data
+    assert all(later[name] != first[name] for name in ("distribution", *MARKED))

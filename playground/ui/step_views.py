@@ -10,7 +10,8 @@ And a step move needs no server at all: the stored trace already holds every ste
 views only the step distribution really changes with the step; the attention map, the search tree and the
 uncertainty chart keep their data and only move a mark. So each decode (and each hypothesis pick) sends:
 
-- ``figures``: the five figures as rendered for the shown step (``shown``, 0-based);
+- ``figures``: the five figures as rendered for the shown step (``shown``, 0-based), with a ``keys`` hash
+  of each, so that the page redraws only the charts that changed;
 - ``distribution``: the step distribution figure of every step of the shown hypothesis;
 - ``marks``: for attention / tree / uncertainty, per step, only the layout keys that move (shapes and
   annotations), or None when that view draws no step mark (e.g. "no attention to show").
@@ -22,6 +23,8 @@ the server renders for that step.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from plotly.io.json import to_json_plotly
@@ -42,8 +45,12 @@ def step_views(trace, hyp: int, t: int, figures: dict) -> dict:
     step ``t``) sent whole, every step's distribution, and the step marks of the MARKED views that carry one."""
     path = hypothesis_path(trace, hyp)
     n = len(path)
-    whole = {name: fig.to_plotly_json() for name, fig in figures.items()}
-    out: dict = {"steps": n, "hypothesis": hyp, "shown": t, "figures": whole,
+    sent = {name: fig.to_json() for name, fig in figures.items()}  # exactly what gr.Plot would receive
+    whole = {name: json.loads(text) for name, text in sent.items()}
+    # a key per figure: the page skips a chart whose figure is the one it shows (e.g. the attention map when
+    # only the length penalty moved), as gr.Plot did by comparing the figure JSON
+    keys = {name: hashlib.blake2b(text.encode(), digest_size=8).hexdigest() for name, text in sent.items()}
+    out: dict = {"steps": n, "hypothesis": hyp, "shown": t, "figures": whole, "keys": keys,
                  "distribution": [whole["distribution"] if k == t and "distribution" in whole
                                   else distribution_figure(trace, hyp, k).to_plotly_json() for k in range(n)]}
     marked = {name for name in MARKED if name in whole and whole[name]["layout"].get("shapes")}
