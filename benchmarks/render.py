@@ -1,13 +1,13 @@
-"""Benchmark 6 (issue 6): what a step-slider move costs the server: building the five Plotly figures.
+"""Benchmark 6 (issue 6): what a decode costs the server beyond decoding: the views JSON the page draws.
 
     python benchmarks/render.py                 # "entrepreneur", median of 20 calls, 1 thread
 
 Decodes one word per strategy on the shipped G2P checkpoint (through the page's own ModelStore and
-handlers), then times each figure function and the whole ``render_views`` call, moving the step like the
-slider does (t = 0, 1, 2, ... wrapping). Reports medians of ``--repeats`` calls after a warm-up. The
-payload column is ``fig.to_json()`` of all five, what Gradio sends per move. Target: render_views p50
-under 35 ms on the 2-core development machine (so the ~150 ms slider-to-charts budget has room).
-"""
+handlers), then times each figure function and the whole ``render_views`` call (the five figures plus
+every step's distribution and marks, serialised: playground/ui/step_views.py), at steps t = 0, 1, 2, ...
+wrapping. Reports medians of ``--repeats`` calls after a warm-up. The payload column is the views JSON,
+what the page receives per decode or hypothesis pick (a step move sends nothing). Target: render_views p50
+under 35 ms on the 2-core development machine (so the ~150 ms slider-to-charts budget has room)."""
 
 from __future__ import annotations
 
@@ -62,11 +62,11 @@ def main() -> int:
         cells = [f"{median_ms(fn, trace, steps, args.repeats):.1f}" for fn in figures.values()]
         total = median_ms(lambda s, t: render_views(s, 0, t), session, steps, args.repeats)
         views = render_views(session, 0, 1)
-        payload = sum(len(getattr(views, f).to_json()) for f in figures)
+        payload = len(views.step_views)
         ok &= total <= TARGET_MS
         rows.append([name, f"{len(trace.nodes) - 1}", *cells, f"{total:.1f}", f"{payload / 1000:.1f}",
                      "yes" if total <= TARGET_MS else "NO"])
-    print(f'render_views for "{args.word}" on {model}: median of {args.repeats} calls, step slider moving')
+    print(f'render_views for "{args.word}" on {model}: median of {args.repeats} calls, steps 1, 2, 3, ...')
     print(f"machine: {machine(args.threads)}\n")
     print(table(["strategy", "tree nodes", *(f"{f} ms" for f in figures), "render_views ms", "payload KB",
                  f"<= {TARGET_MS:g} ms"], rows))
