@@ -132,7 +132,7 @@ def explore_tab(ui: SimpleNamespace, views: Views, params: UiParams) -> None:
             ui.step = gr.Slider(1, max(views.steps, 2), 1, step=1, label="Step", elem_id="step",
                                 info="the output position shown in every view below",
                                 interactive=views.steps > 1)
-            # every step's views, kept in the page: the step slider redraws from it without the server
+            # the views as JSON, every step included: the page draws the charts from it (step_views.py)
             ui.step_views = gr.Textbox(views.step_views, visible=False, elem_id="step-views")
             with gr.Row():
                 with gr.Column(min_width=360):

@@ -7,8 +7,8 @@ distribution, not just of one step's.
 
 Like the Compare tab, a change of the input or model re-draws only while this tab is open; opening the
 tab re-draws when the input, model or settings differ from its last draw. The settings are not watched:
-they live on the Explore tab, so they can only change while this tab is hidden, and watching them queued a
-server event on every Explore slider move (about 100 ms of its latency, benchmarks/browser.py).
+they live on the Explore tab, so they can only change while this tab is hidden, and watching them queued
+two server events beside every Explore slider move's decode, which delayed its charts.
 """
 
 from __future__ import annotations
