@@ -55,6 +55,12 @@ def minimal_app(page_factory, serve, n: int) -> list[float]:
         demo.close()
 
 
+def decoding_values(strategy: str, n: int) -> list:
+    """``n`` values of the decoding slider: lengths that cut the greedy output, or alphas for beam 5."""
+    return [2 + i % 9 for i in range(n)] if strategy == "greedy" else [round(0.05 * (1 + (7 * i) % 40), 2)
+                                                                        for i in range(n)]
+
+
 def server_round_trips(url: str, store, n: int) -> dict[str, list[float]]:
     """/explore round trips per strategy, each with a new decoding-slider value and the result cache cleared."""
     from gradio_client import Client
@@ -64,12 +70,10 @@ def server_round_trips(url: str, store, n: int) -> dict[str, list[float]]:
 
     client = Client(url, verbose=False)
     out = {}
-    for strategy, params, knob, values in (
-            ("greedy", UiParams(strategy="greedy"), "max_length", [2 + i % 9 for i in range(n)]),
-            ("beam 5", UiParams(strategy="beam", beam_width=5), "length_penalty",
-             [round(0.05 * (1 + (7 * i) % 40), 2) for i in range(n)])):
+    for strategy, params, knob in (("greedy", UiParams(strategy="greedy"), "max_length"),
+                                   ("beam 5", UiParams(strategy="beam", beam_width=5), "length_penalty")):
         trips = []
-        for value in values:
+        for value in decoding_values(strategy, n):
             store.clear_cache()
             args = [getattr(params, k) if k != knob else value for k in PARAMS]
             start = time.perf_counter()
@@ -140,8 +144,8 @@ def main() -> int:
             page.wait_for_function("w => document.querySelector('#summary').innerText.includes(w)", arg=WORD)
             for strategy in ("greedy", "beam 5"):
                 use_strategy(page, strategy)
-                decoding = ("max-length", [2 + i % 9 for i in range(args.changes)]) if strategy == "greedy" else \
-                    ("length-penalty", [round(0.05 * (1 + (7 * i) % 40), 2) for i in range(args.changes)])
+                decoding = ("max-length" if strategy == "greedy" else "length-penalty",
+                            decoding_values(strategy, args.changes))
                 for slider, values in (decoding, ("step", [2 + i % 6 for i in range(args.changes)])):
                     latency, sync, first, calls = page_draws(page, store, slider, values)
                     note = (f"{min(calls)}-{max(calls)} draw calls per change, each {min(sync):.0f}-{max(sync):.0f}"
