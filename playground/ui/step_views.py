@@ -27,8 +27,6 @@ import hashlib
 import json
 from pathlib import Path
 
-from plotly.io.json import to_json_plotly
-
 from playground.ui.heatmap import attention_marks
 from playground.ui.paths import hypothesis_path
 from playground.ui.plots import distribution_figure, uncertainty_marks
@@ -40,27 +38,37 @@ MARKED = ("attention", "tree", "uncertainty")  # the views whose step marks move
 STEP_JS = (Path(__file__).with_name("step_views.js")).read_text(encoding="utf-8")
 
 
-def step_views(trace, hyp: int, t: int, figures: dict) -> dict:
-    """The page's views for hypothesis ``hyp``: ``figures`` (name -> go.Figure, the five views rendered for
-    step ``t``) sent whole, every step's distribution, and the step marks of the MARKED views that carry one."""
+def step_views_json(trace, hyp: int, t: int, figures: dict) -> str:
+    """The page's views for hypothesis ``hyp`` as the JSON string the page keeps: ``figures`` (name ->
+    go.Figure, the five views rendered for step ``t``) sent whole, every step's distribution, and the step
+    marks of the MARKED views that carry one.
+
+    Assembled from each figure's own ``to_json()`` (exactly what gr.Plot would receive, numpy arrays as
+    plotly's base64 typed arrays): re-encoding the whole payload in one go cost about as much again."""
     path = hypothesis_path(trace, hyp)
     n = len(path)
-    sent = {name: fig.to_json() for name, fig in figures.items()}  # exactly what gr.Plot would receive
-    whole = {name: json.loads(text) for name, text in sent.items()}
+    sent = {name: fig.to_json() for name, fig in figures.items()}
     # a key per figure: the page skips a chart whose figure is the one it shows (e.g. the attention map when
     # only the length penalty moved), as gr.Plot did by comparing the figure JSON
     keys = {name: hashlib.blake2b(text.encode(), digest_size=8).hexdigest() for name, text in sent.items()}
-    out: dict = {"steps": n, "hypothesis": hyp, "shown": t, "figures": whole, "keys": keys,
-                 "distribution": [whole["distribution"] if k == t and "distribution" in whole
-                                  else distribution_figure(trace, hyp, k).to_plotly_json() for k in range(n)]}
-    marked = {name for name in MARKED if name in whole and whole[name]["layout"].get("shapes")}
+    marked = {name for name in MARKED if name in figures and has_step_mark(figures[name])}
     if "attention" in marked:  # the heatmap's rows, as attention_figure reads them: (L, S)
         z = f32(trace.attention_path(trace.hypotheses[min(max(hyp, 0), len(trace.hypotheses) - 1)].node))
-    marks = {"attention": lambda t: attention_marks(z, t), "tree": tree_marks, "uncertainty": uncertainty_marks}
-    out["marks"] = {name: [marks[name](t) for t in range(n)] if name in marked else None for name in MARKED}
-    return out
+    marks = {"attention": lambda k: attention_marks(z, k), "tree": tree_marks, "uncertainty": uncertainty_marks}
+    head = json.dumps({"steps": n, "hypothesis": hyp, "shown": t, "keys": keys,
+                       "marks": {name: [marks[name](k) for k in range(n)] if name in marked else None
+                                 for name in MARKED}})
+    whole = ",".join(f"{json.dumps(name)}:{text}" for name, text in sent.items())
+    steps = ",".join(sent["distribution"] if k == t and "distribution" in sent
+                     else distribution_figure(trace, hyp, k).to_json() for k in range(n))
+    return f'{head[:-1]},"figures":{{{whole}}},"distribution":[{steps}]}}'
 
 
-def step_views_json(trace, hyp: int, t: int, figures: dict) -> str:
-    """step_views as the JSON string the page keeps (numpy arrays as plotly's base64 typed arrays)."""
-    return to_json_plotly(step_views(trace, hyp, t, figures))
+def step_views(trace, hyp: int, t: int, figures: dict) -> dict:
+    """step_views_json, parsed (tests, and anyone reading the views in Python)."""
+    return json.loads(step_views_json(trace, hyp, t, figures))
+
+
+def has_step_mark(fig) -> bool:
+    """Whether a rendered figure carries a step mark: its layout has shapes (read without a deep copy)."""
+    return bool(fig.layout.shapes)
