@@ -28,6 +28,14 @@ def test_typing_a_word_updates_the_views(page, app_url):
     page.wait_for_function("w => document.querySelector('#summary').innerText.includes(w)", arg=word)
 
 
+def test_decodes_leave_nothing_in_the_browsers_storage(page):
+    # Gradio's run history would keep every call's outputs (each a views JSON of 50-300 KB) in
+    # localStorage and rewrite that list on every event: each slider change got slower (wiring.launch_kwargs)
+    keys = page.evaluate("() => Object.keys(window.localStorage)")
+    assert not [k for k in keys if k.startswith("gradio:run-history")], keys
+    assert page.locator("footer a[href*='runs']").count() == 0  # and the footer offers no run history page
+
+
 def test_temperature_changes_the_step_distribution(page):
     page.locator("#strategy label", has_text="sampling").click()
     page.locator("#temperature").wait_for(state="visible")

@@ -41,9 +41,15 @@ assert set(DECODE_FIELDS) <= set(DecodeConfig.__dataclass_fields__), "/decode kn
 
 
 def launch_kwargs() -> dict:
-    """Arguments for demo.launch() (Gradio 6 takes theme and css at launch, not in gr.Blocks)."""
+    """Arguments for demo.launch() (Gradio 6 takes theme and css at launch, not in gr.Blocks).
+
+    ``run_history=False``: Gradio's run history keeps the last 100 calls' inputs and outputs in the
+    browser's localStorage and re-parses and re-writes that whole list several times per event. Every
+    Explore call returns a views JSON of 50-300 KB, so each slider change got slower than the one before
+    (measured: 450 ms for the first changes, 1.9 s after 40; benchmarks/browser_breakdown.py's drift column).
+    Disabling it also deletes runs an older version of the page saved."""
     return dict(theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, show_error=True,
-                state_session_capacity=1000)
+                state_session_capacity=1000, run_history=False)
 
 
 def _view_outputs(views, step: int, with_hypotheses: bool) -> list:
