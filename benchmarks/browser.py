@@ -20,7 +20,8 @@ length-penalty alpha for beam 5, a new value each time). By default the server's
 before every change, so every decoding change really decodes (``--cache`` keeps it, as a user going back
 and forth would).
 
-Cold start: from spawning ``python app.py`` to the first chart drawn in an already open browser tab.
+Cold start: from spawning ``python app.py`` to the first chart drawn in a browser tab opened as soon as the
+server accepts connections (split into the two).
 Targets: p50 <= 150 ms, p95 <= 300 ms per slider and strategy; cold start <= 10 s.
 """
 
@@ -81,8 +82,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def cold_start(browser) -> float:
-    """Seconds from spawning ``python app.py`` to its first chart drawn in an open tab."""
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def cold_start(browser) -> tuple[float, float]:
+    """(seconds until the server accepts connections, seconds until its first chart is drawn in a new tab),
+    both from spawning ``python app.py``. The port is polled with plain TCP connects, as a person waits for
+    the printed URL: polling with page loads rendered an error page every 100 ms, and those renders took
+    CPU from the starting app on this 2-core machine (about 5 s later)."""
     port = free_port()
     env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
     page = browser.new_page()
@@ -90,16 +99,14 @@ def cold_start(browser) -> float:
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
-        while True:
-            try:
-                page.goto(f"http://127.0.0.1:{port}/", timeout=5_000)
-                break
-            except Exception:  # noqa: BLE001 - not listening yet
-                if proc.poll() is not None or time.perf_counter() - start > 120:
-                    raise SystemExit("app.py did not start") from None
-                time.sleep(0.05)
+        while not listening(port):
+            if proc.poll() is not None or time.perf_counter() - start > 120:
+                raise SystemExit("app.py did not start")
+            time.sleep(0.05)
+        up = time.perf_counter() - start
+        page.goto(f"http://127.0.0.1:{port}/")
         page.wait_for_selector("#plot-tree .main-svg", timeout=60_000)
-        return time.perf_counter() - start
+        return up, time.perf_counter() - start
     finally:
         page.close()
         proc.terminate()
@@ -161,9 +168,11 @@ def main() -> int:
     print(table(["strategy", "slider", "changes", "p50 ms", "p95 ms", "max ms", "charts redrawn",
                  f"p50 <= {P50_MS}, p95 <= {P95_MS}"], out))
     if cold is not None:
-        ok &= cold <= COLD_S
-        print(f"\ncold start (python app.py -> first chart drawn): {cold:.1f} s "
-              f"({'within' if cold <= COLD_S else 'OVER'} the {COLD_S} s target)")
+        up, first = cold
+        ok &= first <= COLD_S
+        print(f"\ncold start (python app.py -> first chart drawn): {first:.1f} s "
+              f"({'within' if first <= COLD_S else 'OVER'} the {COLD_S} s target); the server accepted "
+              f"connections after {up:.1f} s, the page took {first - up:.1f} s")
     print(f"\ntargets: {'hold' if ok else 'do NOT all hold'}")
     return 0
 
