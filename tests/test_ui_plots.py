@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -207,3 +208,21 @@ def test_figures_use_the_slim_template_and_float32_arrays():
     fig = uncertainty_figure(trace_of(strategy="greedy"), 0, 0)
     assert "data" not in fig.to_plotly_json()["layout"]["template"]  # no default per-trace styling blob
     assert '"dtype":"f4"' in fig.to_json()
+
+
+def test_figure_json_is_what_plotly_writes_for_the_same_dicts():
+    from playground.ui.style import base_layout, figure, figure_json
+
+    def spec():  # fresh dicts each time: nothing may depend on plotly having copied them
+        bars = [dict(type="bar", x=[0, 1, 2], y=np.array([0.5, 0.25, 0.125], dtype=np.float32), name="<b>p</b>"),
+                dict(type="scatter", x=[], y=np.zeros(0, dtype=np.float32))]
+        return bars, base_layout("Step 1 · entropy 0.50 nats", 330, yaxis=dict(range=[0.0, 0.61]))
+
+    written = json.loads(figure_json(*spec()))
+    assert written == json.loads(figure(*spec()).to_json())
+    assert written["data"][0]["y"] == {"dtype": "f4", "bdata": "AAAAPwAAgD4AAAA+"}  # 0.5, 0.25, 0.125 as float32
+    assert written["data"][1]["y"] == []
+    with pytest.raises(TypeError, match="int64"):  # plotly would shrink it to int8: not ours to guess
+        figure_json([dict(type="bar", y=np.arange(3))], base_layout("", 100))
+    with pytest.raises(ValueError):  # plotly writes NaN as null; we refuse it
+        figure_json([dict(type="bar", y=[math.nan])], base_layout("", 100))

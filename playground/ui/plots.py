@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from playground.ui import style
 from playground.ui.paths import hypothesis_path, is_arpabet, readable, row_probs, shown_hypotheses
-from playground.ui.style import band, base_layout, empty_figure, esc, f32, figure
+from playground.ui.style import band, base_layout, empty_figure, empty_spec, esc, f32, figure
 
 SAMPLING = ("sample", "stochastic_beam")  # the strategies that apply temperature and the filters
 TOP_N = 12  # bars in the step distribution: enough to see the tail, few enough to read the labels
@@ -54,19 +54,24 @@ def results_figure(trace, selected: int = 0) -> go.Figure:
 
 def distribution_figure(trace, hyp: int = 0, t: int = 0, top_n: int = TOP_N) -> go.Figure:
     """View 2: the next-token distribution at step t: T=1, after temperature, after filtering."""
+    return figure(*distribution_spec(trace, hyp, t, top_n))
+
+
+def distribution_spec(trace, hyp: int = 0, t: int = 0, top_n: int = TOP_N) -> tuple[list[dict], dict]:
+    """distribution_figure's (data, layout), as plain dicts (the page gets every step's: style.figure_json)."""
     path = hypothesis_path(trace, hyp)
     if not path:
-        return empty_figure("no step to show")
+        return empty_spec("no step to show")
     t = min(max(t, 0), len(path) - 1)
     ps, sym = path[t], trace.target_symbols
     rows = row_probs(trace, ps)
     if rows is None:
-        return empty_figure(f"step {t + 1} was not recorded (this search only re-scores its best path)")
+        return empty_spec(f"step {t + 1} was not recorded (this search only re-scores its best path)")
     p1, p_temp, p_filt = rows["p1"], rows["temperature"], rows["filtered"]
     order = [int(i) for i in np.argsort(-p1, kind="stable")[:top_n]]
     if ps.token not in order:  # always show the token that was taken, even from far down the tail
         order[-1] = ps.token
-    x = np.arange(len(order))
+    x = list(range(len(order)))
     # temperature and filters only shape sampling; argmax-style searches read the model's distribution
     # (minus tokens the engine never allows, e.g. <pad>), so they get one series instead of three
     processed = trace.strategy in SAMPLING or not np.allclose(p_temp, p_filt, atol=1e-6)
@@ -102,7 +107,7 @@ def distribution_figure(trace, hyp: int = 0, t: int = 0, top_n: int = TOP_N) -> 
     layout["title"]["subtitle"] = dict(text=" · ".join([f"after: {prefix}"] + [n for n in notes if n]),
                                        font=dict(size=11))
     layout["margin"]["t"] = 62  # room for the subtitle
-    return figure(bars, layout)
+    return bars, layout
 
 
 def _mark_cut_off(layout: dict, order: list[int], allowed, p_filt, kept_total: int) -> str:

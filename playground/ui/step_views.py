@@ -29,8 +29,8 @@ from pathlib import Path
 
 from playground.ui.heatmap import attention_marks
 from playground.ui.paths import hypothesis_path
-from playground.ui.plots import distribution_figure, uncertainty_marks
-from playground.ui.style import f32
+from playground.ui.plots import distribution_spec, uncertainty_marks
+from playground.ui.style import f32, figure_json
 from playground.ui.tree import tree_marks
 
 MARKED = ("attention", "tree", "uncertainty")  # the views whose step marks move (their data stay)
@@ -60,7 +60,7 @@ def step_views_json(trace, hyp: int, t: int, figures: dict) -> str:
                                  for name in MARKED}})
     whole = ",".join(f"{json.dumps(name)}:{text}" for name, text in sent.items())
     steps = ",".join(sent["distribution"] if k == t and "distribution" in sent
-                     else distribution_figure(trace, hyp, k).to_json() for k in range(n))
+                     else figure_json(*distribution_spec(trace, hyp, k)) for k in range(n))
     return f'{head[:-1]},"figures":{{{whole}}},"distribution":[{steps}]}}'
 
 

@@ -6,7 +6,9 @@ figure, and Gradio sends the whole figure on every slider move. This one carries
 
 from __future__ import annotations
 
+import base64
 import html
+import json
 
 import numpy as np
 import plotly.graph_objects as go
@@ -69,8 +71,34 @@ def band(lo: float, hi: float, axis: str = "x", across: str = "y") -> dict:
             "fillcolor": C_STEP, "layer": "below", "line": {"width": 0}}
 
 
-def empty_figure(message: str, height: int = 240) -> go.Figure:
-    """A placeholder chart that says why there is nothing to draw (never a blank box)."""
-    return figure([], base_layout("", height, xaxis={"visible": False}, yaxis={"visible": False}, annotations=[
+def figure_json(data: list[dict], layout: dict) -> str:
+    """``figure(data, layout).to_json()`` without building the Figure: the same JSON once parsed.
+
+    Why: each decode sends the page every step's distribution chart (step_views.py). Building a Figure per
+    step, then plotly's deep copy and its walk looking for arrays, was most of render_views' time (issue
+    #6). The figures sent this way hold arrays only as 1-D float32 (f32), which plotly also writes as a
+    base64 typed array; anything else raises TypeError, and so does a NaN (plotly would write null)."""
+    return json.dumps({"data": data, "layout": layout}, separators=(",", ":"), allow_nan=False,
+                      default=_plotly_value)
+
+
+def _plotly_value(value):
+    if isinstance(value, np.ndarray) and value.dtype == np.float32 and value.ndim == 1:
+        if value.size == 0:  # plotly leaves empty arrays as lists
+            return []
+        return {"dtype": "f4", "bdata": base64.b64encode(value.tobytes()).decode("ascii")}
+    if isinstance(value, go.layout.Template):
+        return value.to_plotly_json()
+    kind = f"{value.dtype} array" if isinstance(value, np.ndarray) else type(value).__name__
+    raise TypeError(f"figure_json cannot write a {kind} as plotly would")
+
+
+def empty_spec(message: str, height: int = 240) -> tuple[list[dict], dict]:
+    """(data, layout) of a placeholder chart that says why there is nothing to draw (never a blank box)."""
+    return [], base_layout("", height, xaxis={"visible": False}, yaxis={"visible": False}, annotations=[
         {"text": esc(message), "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "showarrow": False,
-         "font": {"size": 14, "color": "#6b7280"}}]))
+         "font": {"size": 14, "color": "#6b7280"}}])
+
+
+def empty_figure(message: str, height: int = 240) -> go.Figure:
+    return figure(*empty_spec(message, height))
