@@ -11,8 +11,10 @@ into a slider's number box, press Enter, wait until no chart has drawn for 400 m
 3. the page: for decoding-slider changes (max length for greedy, alpha for beam 5) and step-slider moves
    (drawn in the page, no server), how many Plotly draw calls (``react`` / ``relayout``) each change makes,
    how long each call runs synchronously, and when the first one starts (for a decoding change: about when
-   the server's answer arrived), also for the first five changes against the last five: in one page, that
-   start drifts later change after change while the server's round trip stays flat.
+   the server's answer arrived), also for the first five changes against the last five. That start used to
+   drift later change after change (benchmarks/page_profile.py --run-history) while the server's round trip stayed
+   flat: Gradio's run history re-wrote every call's views JSON into localStorage; it is off now
+   (playground/ui/wiring.py, launch_kwargs), and the drift column checks that it stays flat.
 """
 
 from __future__ import annotations

@@ -46,8 +46,8 @@ def launch_kwargs() -> dict:
     ``run_history=False``: Gradio's run history keeps the last 100 calls' inputs and outputs in the
     browser's localStorage and re-parses and re-writes that whole list several times per event. Every
     Explore call returns a views JSON of 50-300 KB, so each slider change got slower than the one before
-    (measured: 450 ms for the first changes, 1.9 s after 40; benchmarks/browser_breakdown.py's drift column).
-    Disabling it also deletes runs an older version of the page saved."""
+    (521 ms p50 over the first five changes, 994 ms over the last five of 40:
+    benchmarks/page_profile.py --run-history). Disabling it also deletes runs an older page saved."""
     return dict(theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, show_error=True,
                 state_session_capacity=1000, run_history=False)
 
