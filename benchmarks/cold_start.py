@@ -6,7 +6,9 @@ Each run is a new Python process that does what app.py does, timing each phase: 
 gradio, import the playground's UI, find and load the checkpoints, build the page (this includes the first
 decode and its views), launch the server. Then headless Chromium opens the page and waits for the first
 chart (the Explore tree, as benchmarks/browser.py's cold start does). Benchmark 4's target (python app.py ->
-first chart drawn <= 10 s) is printed against the sum.
+first chart drawn <= 10 s) is printed against the sum. For scale, the same page measurement is made on a
+minimal Gradio app (one small Plotly chart and nothing else, served from this process after the runs): the
+floor that importing gradio and loading Gradio's own page put under any app on this machine.
 """
 
 from __future__ import annotations
@@ -59,6 +61,30 @@ def one_run(browser) -> list[float]:
         proc.wait(timeout=15)
 
 
+def minimal_page(browser, repeats: int) -> list[float]:
+    """Seconds from opening a minimal Gradio app (one bar chart) to its chart drawn, ``repeats`` times."""
+    import gradio as gr
+    import plotly.graph_objects as go
+
+    from playground.ui.server import serve
+
+    with gr.Blocks() as demo:
+        gr.Plot(go.Figure(go.Bar(x=list("abc"), y=[1, 2, 3])), elem_id="plot-minimal")
+    url, demo = serve(demo, ports=range(7980, 7990))
+    try:
+        out = []
+        for _ in range(repeats):
+            page = browser.new_page()
+            start = time.perf_counter()
+            page.goto(url)
+            page.wait_for_selector("#plot-minimal .main-svg", timeout=60_000)
+            out.append(time.perf_counter() - start)
+            page.close()
+        return out
+    finally:
+        demo.close()
+
+
 def main() -> int:
     p = parser(__doc__.split("\n")[0])
     args = p.parse_args()
@@ -67,6 +93,7 @@ def main() -> int:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         runs = [one_run(browser) for _ in range(args.repeats)]
+        minimal = minimal_page(browser, args.repeats)
         browser.close()
     names = [*PHASES, "page: load -> first chart"]
     columns = list(zip(*runs, strict=True))
@@ -74,6 +101,8 @@ def main() -> int:
             for name, col in zip(names, columns, strict=True)]
     totals = [sum(run) for run in runs]
     rows.append(["total", f"{percentile(totals, 50):.2f}", f"{min(totals):.2f}", f"{max(totals):.2f}"])
+    rows.append(["for scale: a minimal Gradio app's page: load -> first chart", f"{percentile(minimal, 50):.2f}",
+                 f"{min(minimal):.2f}", f"{max(minimal):.2f}"])
     print(f"Cold start by phase ({args.repeats} fresh processes)")
     from playground.ui import DECODE_CONCURRENCY  # (imported after the runs: the parent stays idle)
 
