@@ -101,4 +101,5 @@ def empty_spec(message: str, height: int = 240) -> tuple[list[dict], dict]:
 
 
 def empty_figure(message: str, height: int = 240) -> go.Figure:
+    """The placeholder chart of ``empty_spec``, as a Figure."""
     return figure(*empty_spec(message, height))
