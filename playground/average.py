@@ -10,7 +10,8 @@ same vocabularies) make sense to average; which ones to average is chosen on the
 
 The output is an ordinary checkpoint: the config.json of the first input that is a checkpoint directory
 (architecture, vocabularies, data, training record) plus ``training.averaged`` naming every source and
-the command, and a regenerated model card. Weights are read and written with safetensors only.
+the command, and a regenerated model card. Weights are read and written with safetensors only;
+``--weights-dtype float16`` stores them at half the size (config.json says so; the model runs in float32).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from playground.card import model_card
-from playground.checkpoint import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, CheckpointError, read_config
+from playground.checkpoint import CARD_NAME, CONFIG_NAME, WEIGHTS_DTYPES, WEIGHTS_NAME, CheckpointError, read_config
 from playground.model import ModelConfig, Seq2Seq
 
 
@@ -63,9 +64,12 @@ def average_weights(sources) -> dict[str, torch.Tensor]:
     return {k: (v / len(sources)).to(torch.float32).contiguous() for k, v in total.items()}
 
 
-def average_checkpoints(sources, out, *, config_from=None, command: str = "") -> Path:
+def average_checkpoints(sources, out, *, config_from=None, command: str = "", weights_dtype: str = "float32") -> Path:
     """Average ``sources`` into the checkpoint directory ``out`` (which may be one of the sources). The
-    config comes from ``config_from`` (a checkpoint directory) or else the first source that is one."""
+    config comes from ``config_from`` (a checkpoint directory) or else the first source that is one.
+    ``weights_dtype`` (a WEIGHTS_DTYPES name) is how the averaged weights are stored."""
+    if weights_dtype not in WEIGHTS_DTYPES:
+        raise ValueError(f"weights_dtype must be one of {sorted(WEIGHTS_DTYPES)}, not {weights_dtype!r}")
     candidates = [config_from] if config_from is not None else sources
     config_dir = next((Path(s) for s in candidates if (Path(s) / CONFIG_NAME).is_file()), None)
     if config_dir is None:
@@ -76,11 +80,12 @@ def average_checkpoints(sources, out, *, config_from=None, command: str = "") ->
     arch = ModelConfig(**config["model"])
     Seq2Seq(arch).load_state_dict(weights, strict=True)  # the config's architecture must fit the weights
     config.setdefault("training", {})["averaged"] = {"sources": [str(s) for s in sources], "command": command}
+    config["weights_dtype"] = weights_dtype
     config.get("metrics", {}).pop("dev", None)  # the sources' numbers: measure the average again
     config.get("metrics", {}).pop("test", None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    save_file(weights, str(out / WEIGHTS_NAME))
+    save_file({k: v.to(WEIGHTS_DTYPES[weights_dtype]) for k, v in weights.items()}, str(out / WEIGHTS_NAME))
     (out / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
     (out / CARD_NAME).write_text(model_card(config, arch, Seq2Seq(arch).num_parameters()))
     return out
@@ -94,10 +99,13 @@ def main(argv=None) -> Path:
     p.add_argument("--config-from", default=None,
                    help="checkpoint directory whose config.json describes the average (default: the first source "
                         "that is a checkpoint directory)")
+    p.add_argument("--weights-dtype", choices=sorted(WEIGHTS_DTYPES), default="float32",
+                   help="how to store the weights: float16 halves the file (the model still runs in float32)")
     args = p.parse_args(argv)
     command = "python -m playground.average " + " ".join(sys.argv[1:] if argv is None else argv)
     try:
-        out = average_checkpoints(args.sources, args.out, config_from=args.config_from, command=command)
+        out = average_checkpoints(args.sources, args.out, config_from=args.config_from, command=command,
+                                  weights_dtype=args.weights_dtype)
     except (CheckpointError, ValueError) as e:
         p.error(str(e))
     print(f"averaged {len(args.sources)} checkpoints into {out}")

@@ -20,6 +20,9 @@ from playground.vocab import Vocab
 
 CONFIG_NAME, WEIGHTS_NAME, CARD_NAME = "config.json", "model.safetensors", "README.md"
 FORMAT_VERSION = 1
+# how weights may be stored: float16 halves the file (for a model that would not fit 15 MB in float32);
+# the model always runs in float32, loading casts back
+WEIGHTS_DTYPES = {"float32": torch.float32, "float16": torch.float16}
 
 
 class CheckpointError(RuntimeError):
@@ -74,6 +77,9 @@ def load_local(directory, device: str | torch.device = "cpu") -> Seq2Seq:
         tensors = load_file(str(weights))
     except (SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(f"{weights}: unreadable or corrupt safetensors file ({e})") from None
+    not_float = sorted(k for k, v in tensors.items() if not v.is_floating_point())
+    if not_float:
+        raise CheckpointError(f"{weights}: tensors that are not floating point: {not_float[:5]}")
     expected = model.state_dict()
     missing, unexpected = sorted(expected.keys() - tensors.keys()), sorted(tensors.keys() - expected.keys())
     if missing or unexpected:
@@ -82,7 +88,7 @@ def load_local(directory, device: str | torch.device = "cpu") -> Seq2Seq:
     if bad:
         shapes = ", ".join(f"{k} {tuple(tensors[k].shape)} != {tuple(expected[k].shape)}" for k in bad)
         raise CheckpointError(f"{weights}: tensor shapes do not match {CONFIG_NAME}: {shapes}")
-    model.load_state_dict(tensors, strict=True)
+    model.load_state_dict(tensors, strict=True)  # copies into the float32 parameters (float16 files cast up)
     model.config = config
     return model.to(device).eval()
 

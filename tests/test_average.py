@@ -49,6 +49,25 @@ def test_the_result_loads_and_names_its_sources(two, tmp_path):
     torch.testing.assert_close(model.out.bias, (tiny_model(seed=0).out.bias + tiny_model(seed=1).out.bias) / 2)
 
 
+def test_float16_storage_halves_the_file_and_loads_as_the_rounded_float32_model(two, tmp_path):
+    from safetensors.torch import load_file
+
+    a, b = two
+    full = main([str(a), str(b), "--out", str(tmp_path / "f32")])
+    half = main([str(a), str(b), "--out", str(tmp_path / "f16"), "--weights-dtype", "float16"])
+    stored = load_file(str(half / "model.safetensors"))
+    assert {v.dtype for v in stored.values()} == {torch.float16}
+    assert json.loads((half / "config.json").read_text())["weights_dtype"] == "float16"
+    size = lambda d: (d / "model.safetensors").stat().st_size  # noqa: E731
+    assert size(half) < 0.55 * size(full)
+    model, mean = load_model(half), load_model(full).state_dict()
+    for name, value in model.state_dict().items():  # runs in float32, on exactly the float16-rounded mean
+        assert value.dtype == torch.float32
+        assert torch.equal(value, mean[name].half().float()), name
+    with pytest.raises(ValueError, match="weights_dtype must be one of"):
+        average_checkpoints([a, b], tmp_path / "int8", weights_dtype="int8")
+
+
 def test_different_models_are_refused(two, tmp_path):
     a, _ = two
     other = save_checkpoint(tiny_model(layers=2), tmp_path / "c", meta={"task": "g2p", "name": "c"})

@@ -77,6 +77,16 @@ def test_key_mismatch(checkpoint):
         load_model(checkpoint)
 
 
+def test_integer_weights_are_refused(checkpoint):
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(checkpoint / "model.safetensors"))
+    tensors["out.bias"] = tensors["out.bias"].to(torch.int32)  # would be cast silently by load_state_dict
+    save_file(tensors, str(checkpoint / "model.safetensors"))
+    with pytest.raises(CheckpointError, match=r"not floating point: \['out\.bias'\]"):
+        load_model(checkpoint)
+
+
 def test_a_typo_in_a_local_folder_is_not_sent_to_the_hub(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "checkpoints").mkdir()
