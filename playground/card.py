@@ -51,7 +51,8 @@ Task: **{TASK_TITLES[task]}**.
 ## Model
 {arch.rnn.upper()} encoder (bidirectional, {arch.encoder_layers} layer(s), {arch.hidden_dim} units per direction),
 {arch.decoder_layers}-layer decoder with input feeding ({2 * arch.hidden_dim} units), {arch.attention} attention,
-embeddings {arch.embed_dim}, dropout {arch.dropout}; {num_parameters:,} parameters.
+embeddings {arch.embed_dim}, dropout {arch.dropout}; {num_parameters:,} parameters, stored as
+{config.get('weights_dtype', 'float32')} (the model runs in float32).
 Load it with `playground.load_model(DIR)` (safetensors weights, config.json with both vocabularies).
 
 ## Data and licence

@@ -58,6 +58,7 @@ def test_float16_storage_halves_the_file_and_loads_as_the_rounded_float32_model(
     stored = load_file(str(half / "model.safetensors"))
     assert {v.dtype for v in stored.values()} == {torch.float16}
     assert json.loads((half / "config.json").read_text())["weights_dtype"] == "float16"
+    assert "float16 (the model runs in float32)" in (half / "README.md").read_text()  # the card says so too
     size = lambda d: (d / "model.safetensors").stat().st_size  # noqa: E731
     assert size(half) < 0.55 * size(full)
     model, mean = load_model(half), load_model(full).state_dict()
