@@ -51,6 +51,6 @@ def test_a_lesson_shows_its_text_formula_and_chart_and_opens_in_explore(client):
     assert "Beam beats greedy" in text and formula.startswith("$$") and chart["type"] == "plotly"
     assert str(path).endswith(".json")
     model, word, strategy, *rest = client.predict("beam_beats_greedy", api_name="/lesson_settings")
-    assert (model, word, strategy) == ("g2p-tiny", "cobras", "beam")
+    assert (model, word, strategy) == ("g2p-tiny", "acetone", "beam")
     with pytest.raises(Exception, match="unknown lesson"):
         client.predict("nope", api_name="/lesson")

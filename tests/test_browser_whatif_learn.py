@@ -30,18 +30,18 @@ def test_scoring_a_target_draws_both_charts_and_a_new_target_redraws_them(page, 
     _use_g2p(page, "colonel" if shipped else "cab")
     open_tab(page, "whatif")
     before = chart(page, "whatif-score")
-    page.locator("#whatif-target textarea").fill("K AH L OW N AH L" if shipped else "T AH")
+    page.locator("#whatif-target textarea").fill("K ER N AH L" if shipped else "T AH")
     page.locator("#whatif-score-btn").click()
     after = wait_changed(page, "whatif-score", before, timeout_ms=60_000)
     assert "rank" in after and "log p" in chart(page, "whatif-logp")
     assert "log p =" in page.locator("#whatif-score-summary").inner_text()
-    page.locator("#whatif-target textarea").fill("K ER N AH L" if shipped else "K AE B")
+    page.locator("#whatif-target textarea").fill("K AH L OW N AH L" if shipped else "K AE B")
     page.locator("#whatif-score-btn").click()
     after = wait_changed(page, "whatif-score", after, timeout_ms=60_000)
-    if shipped:  # colonel's ER is not the model's favourite: the chart shows its rank, as the engine scores it
+    if shipped:  # the spelling-like AH is not the model's favourite second symbol: the chart shows its rank
         from playground import load_model, score
 
-        rank = score(load_model(ROOT / "checkpoints" / "g2p-bahdanau"), "colonel", "K ER N AH L").ranks[1]
+        rank = score(load_model(ROOT / "checkpoints" / "g2p-bahdanau"), "colonel", "K AH L OW N AH L").ranks[1]
         assert rank > 0 and f"rank {rank + 1}" in after
 
 

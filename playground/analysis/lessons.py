@@ -71,7 +71,7 @@ LESSONS = (
            formula=r"V^{(p)}=\min\{V'\subseteq V:\ \textstyle\sum_{i\in V'}p(i)\ge p\}",
            source="Holtzman et al. 2020, The Curious Case of Neural Text Degeneration (ICLR).",
            settings=dict(strategy="sample", top_p=0.9, temperature=1.0, num_return=1, seed=0)),
-    Lesson(key="beam_beats_greedy", title="Beam beats greedy", word="cobras", text="cobras", model="g2p",
+    Lesson(key="beam_beats_greedy", title="Beam beats greedy", word="acetone", text="acetone", model="g2p",
            explanation="Greedy decoding commits to the best symbol at each step and never looks back. Beam "
            "search keeps the k best prefixes, so a first step that looked slightly worse can lead to a whole "
            "output that is more probable.",
@@ -79,7 +79,7 @@ LESSONS = (
                    r"\hat y_{\text{beam}}=\arg\max_{y\in\text{beam}_k}\log p(y\mid x)",
            source="Beam search as in Sutskever et al. 2014 and Hugging Face / fairseq (top 2k candidates per step).",
            settings=dict(strategy="beam", beam_width=5, num_return=5, length_penalty_formula="none")),
-    Lesson(key="length_penalty", title="The length penalty changes the winner", word="alfred", text="alfred",
+    Lesson(key="length_penalty", title="The length penalty changes the winner", word="belabor", text="belabor",
            model="g2p",
            explanation="Every extra symbol multiplies in another probability below 1, so raw log p favours short "
            "outputs. Dividing by a length penalty rewards longer ones; with a large enough α a longer "
@@ -89,7 +89,7 @@ LESSONS = (
            source="Wu et al. 2016, Google's Neural Machine Translation System, eq. 14 (the GNMT form).",
            settings=dict(strategy="beam", beam_width=5, num_return=5, length_penalty_formula="length",
                          length_penalty=2.0)),
-    Lesson(key="exact_search_error", title="Exact search reveals a search error", word="tkach", text="tkach",
+    Lesson(key="exact_search_error", title="Exact search reveals a search error", word="jeremia", text="jeremia",
            model="g2p",
            explanation="Exact search finds the model's most probable output by depth-first branch and bound. "
            "When beam search's best is less probable, beam search made a search error. If the mode itself is "
