@@ -5,7 +5,7 @@ Everything else lives in playground/ui/.
 """
 
 from playground.ui import DECODE_CONCURRENCY, ModelStore, build_demo, launch_kwargs
-from playground.ui.runtime import configure_threads
+from playground.ui.common.runtime import configure_threads
 
 configure_threads(DECODE_CONCURRENCY)
 demo = build_demo(ModelStore.discover())

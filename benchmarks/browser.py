@@ -141,7 +141,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     from playground.ui import DECODE_CONCURRENCY, ModelStore, build_demo
-    from playground.ui.runtime import configure_threads
+    from playground.ui.common.runtime import configure_threads
     from playground.ui.server import serve
 
     with sync_playwright() as pw:
@@ -197,8 +197,8 @@ def sequence(values: list, current: str, n: int) -> list:
 
 def shown_steps(store, strategy: str) -> int:
     """How many steps the step slider has for WORD's best output (the page's own computation)."""
-    from playground.ui.controls import UiParams
-    from playground.ui.handlers import render_views, run_decode
+    from playground.ui.common.controls import UiParams
+    from playground.ui.explore.handlers import render_views, run_decode
 
     params = UiParams(strategy="greedy") if strategy == "greedy" else UiParams(strategy="beam", beam_width=5)
     return render_views(run_decode(store, store.default, WORD, params)).steps

@@ -68,7 +68,7 @@ def server_round_trips(url: str, store, n: int) -> dict[str, list[float]]:
     """/explore round trips per strategy, each with a new decoding-slider value and the result cache cleared."""
     from gradio_client import Client
 
-    from playground.ui.controls import UiParams
+    from playground.ui.common.controls import UiParams
     from playground.ui.layout import PARAMS
 
     client = Client(url, verbose=False)
@@ -118,7 +118,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     from playground.ui import DECODE_CONCURRENCY, ModelStore, build_demo
-    from playground.ui.runtime import configure_threads
+    from playground.ui.common.runtime import configure_threads
     from playground.ui.server import serve
 
     configure_threads(DECODE_CONCURRENCY)  # as app.py does

@@ -31,7 +31,7 @@ marks = [time.perf_counter()]
 import torch; marks.append(time.perf_counter())
 import gradio; marks.append(time.perf_counter())
 from playground.ui import DECODE_CONCURRENCY, ModelStore, build_demo, launch_kwargs
-from playground.ui.runtime import configure_threads
+from playground.ui.common.runtime import configure_threads
 marks.append(time.perf_counter())
 configure_threads(DECODE_CONCURRENCY)
 store = ModelStore.discover(); marks.append(time.perf_counter())

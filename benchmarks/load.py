@@ -54,7 +54,7 @@ def phoneme_strings():
 def serve_forever(args) -> None:
     """Child mode: what app.py does, on a free loopback port; prints the URL, then serves until killed."""
     from playground.ui import DECODE_CONCURRENCY, ModelStore, build_demo
-    from playground.ui.runtime import configure_threads
+    from playground.ui.common.runtime import configure_threads
     from playground.ui.server import serve
 
     configure_threads(DECODE_CONCURRENCY)

@@ -82,7 +82,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     from playground.ui import DECODE_CONCURRENCY, ModelStore, build_demo
-    from playground.ui.runtime import configure_threads
+    from playground.ui.common.runtime import configure_threads
     from playground.ui.server import serve
 
     configure_threads(DECODE_CONCURRENCY)

@@ -37,12 +37,12 @@ def main() -> int:
     from pathlib import Path
 
     from playground.ui import ModelStore
-    from playground.ui.controls import UiParams
-    from playground.ui.handlers import render_views, run_decode
-    from playground.ui.heatmap import attention_figure
-    from playground.ui.paths import hypothesis_path
-    from playground.ui.plots import distribution_figure, results_figure, uncertainty_figure
-    from playground.ui.tree import tree_figure
+    from playground.ui.common.controls import UiParams
+    from playground.ui.explore.attention import attention_figure
+    from playground.ui.explore.handlers import render_views, run_decode
+    from playground.ui.explore.plots import distribution_figure, results_figure, uncertainty_figure
+    from playground.ui.explore.selection import hypothesis_path
+    from playground.ui.explore.tree import tree_figure
 
     model = Path(args.checkpoint).name
     store = ModelStore({model: setup(args)})  # the page's own store: it also caches decodes, as the page does

@@ -5,8 +5,8 @@
     result = decode(model, "colonel", DecodeConfig(strategy="beam", beam_width=5))
 """
 
-from playground.checkpoint import CheckpointError, load_model
 from playground.decoding import DecodeConfig, decode, score
-from playground.vocab import InputError
+from playground.models.checkpoint import CheckpointError, load_model
+from playground.models.vocab import InputError
 
 __all__ = ["CheckpointError", "DecodeConfig", "InputError", "decode", "load_model", "score"]

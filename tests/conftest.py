@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from playground.checkpoint import save_checkpoint
-from playground.model import ModelConfig, Seq2Seq
-from playground.vocab import Vocab
+from playground.models.checkpoint import save_checkpoint
+from playground.models.rnn import ModelConfig, Seq2Seq
+from playground.models.vocab import Vocab
 
 # Every test works on tiny tensors: a thread pool costs more than it gives, and CI has 2 cores.
 torch.set_num_threads(1)

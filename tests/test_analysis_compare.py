@@ -21,7 +21,7 @@ from playground.analysis.compare import (
 )
 from playground.decoding import DecodeConfig, decode
 from playground.decoding.trace import Trace
-from playground.vocab import InputError
+from playground.models.vocab import InputError
 from tests.decoding_cases import BEAM_MISSES, SHORT_OR_LONG
 
 CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "g2p-bahdanau"

@@ -12,7 +12,7 @@ from decoding_cases import BEAM_MISSES, SHORT_OR_LONG
 
 from playground.analysis import lesson_demos
 from playground.analysis.lessons import BY_KEY, LESSONS, MODELS, Lesson, demonstrate, main
-from playground.ui.controls import UiParams
+from playground.ui.common.controls import UiParams
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = all((ROOT / path / "config.json").is_file() for path in MODELS.values())
@@ -42,7 +42,7 @@ def test_there_are_eight_presets_each_with_text_formula_and_valid_explore_settin
 
 
 def test_preset_words_are_not_test_words():
-    from playground.data import default_test_words_path, load_test_words
+    from playground.training.data import default_test_words_path, load_test_words
 
     if not default_test_words_path().is_file():
         pytest.skip("the standard test word list is absent")

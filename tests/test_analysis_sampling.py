@@ -17,9 +17,10 @@ from playground.analysis.sampling import (
     sample_distribution,
     sampling_config,
 )
-from playground.decoding import DecodeConfig, ScriptedModel, decode, score
+from playground.decoding import DecodeConfig, decode, score
+from playground.decoding.scripted import ScriptedModel
 from playground.decoding.trace import LOG_ZERO
-from playground.vocab import InputError
+from playground.models.vocab import InputError
 from tests.decoding_cases import BEAM_MISSES
 
 CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "g2p-bahdanau"

@@ -10,7 +10,7 @@ from decoding_cases import BEAM_MISSES
 
 from playground.analysis.whatif import Candidate, continue_prefix, score_target, search_check, to_dict
 from playground.decoding.config import DecodeConfig
-from playground.vocab import InputError
+from playground.models.vocab import InputError
 
 WORD = "qqz"  # not a dictionary word: the scripted model ignores its source, and no dictionary verdict applies
 G2P = Path(__file__).resolve().parents[1] / "checkpoints" / "g2p-bahdanau"

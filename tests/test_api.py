@@ -5,8 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from playground.decoding import STRATEGIES, DecodeConfig, decode, random_scripted_model, score
-from playground.vocab import InputError
+from playground.decoding import STRATEGIES, DecodeConfig, decode, score
+from playground.decoding.scripted import random_scripted_model
+from playground.models.vocab import InputError
 from tests.conftest import tiny_model
 from tests.decoding_cases import BEAM_MISSES
 

@@ -10,7 +10,7 @@ import torch
 from gradio_client import Client
 
 from playground.decoding.trace import Trace
-from playground.model import ModelConfig, Seq2Seq
+from playground.models.rnn import ModelConfig, Seq2Seq
 from tests.conftest import CHARS, PHONES, tiny_model
 
 pytestmark = pytest.mark.server
@@ -125,9 +125,9 @@ def test_concurrent_sessions_each_get_their_own_result(client):
 
 
 def test_open_view_endpoint_sets_model_input_and_controls(client):
-    from playground.ui.controls import UiParams
+    from playground.ui.common.controls import UiParams
+    from playground.ui.explore.share import ShareView, view_string
     from playground.ui.layout import PARAMS
-    from playground.ui.share import ShareView, view_string
 
     s = view_string(ShareView(model="p2g-tiny", text="K AE T", params=UiParams(strategy="beam", beam_width=7)))
     out = client.predict(s, api_name="/open_view")
@@ -143,7 +143,7 @@ def test_open_view_refuses_a_bad_string_with_a_message(client, s, message):
 
 
 def test_open_view_refuses_an_unknown_model(client):
-    from playground.ui.share import ShareView, view_string
+    from playground.ui.explore.share import ShareView, view_string
 
     with pytest.raises(Exception, match="no-such-model"):
         client.predict(view_string(ShareView(model="no-such-model", text="cab")), api_name="/open_view")

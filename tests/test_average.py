@@ -7,8 +7,8 @@ import json
 import pytest
 import torch
 
-from playground.average import average_checkpoints, average_weights, main
-from playground.checkpoint import CheckpointError, load_model, save_checkpoint
+from playground.models.checkpoint import CheckpointError, load_model, save_checkpoint
+from playground.training.average import average_checkpoints, average_weights, main
 from tests.conftest import tiny_model
 
 
@@ -42,7 +42,7 @@ def test_the_result_loads_and_names_its_sources(two, tmp_path):
     out = main([str(a), str(b), "--out", str(tmp_path / "avg")])
     config = json.loads((out / "config.json").read_text())
     assert config["training"]["averaged"]["sources"] == [str(a), str(b)]
-    assert config["training"]["averaged"]["command"].startswith("python -m playground.average ")
+    assert config["training"]["averaged"]["command"].startswith("python -m playground.training.average ")
     assert "dev" not in config["metrics"]  # the sources' numbers do not describe the average
     assert "element-wise average of 2 checkpoints" in (out / "README.md").read_text()
     model = load_model(out)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from playground import CheckpointError, load_model
-from playground.checkpoint import save_checkpoint
+from playground.models.checkpoint import save_checkpoint
 from tests.conftest import HUB_COMMIT, tiny_model
 
 META = {"name": "tiny", "task": "g2p", "description": "test model"}

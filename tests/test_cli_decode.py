@@ -1,4 +1,4 @@
-"""The decoding CLI (python -m playground.decode): options, inputs, text and JSON output, errors."""
+"""The decoding CLI (python -m playground.cli): options, inputs, text and JSON output, errors."""
 
 import io
 import json
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from playground.checkpoint import save_checkpoint
-from playground.cli_decode import build_parser, config_from_args, main
+from playground.cli import build_parser, config_from_args, main
+from playground.models.checkpoint import save_checkpoint
 from tests.conftest import tiny_model
 from tests.decoding_cases import BEAM_MISSES
 
@@ -83,7 +83,7 @@ def test_a_saved_checkpoint_decodes_end_to_end(tmp_path):
 
 def test_python_dash_m_entry_point(tmp_path):
     directory = save_checkpoint(tiny_model(), tmp_path / "ckpt", meta={"name": "tiny", "task": "g2p"})
-    done = subprocess.run([sys.executable, "-m", "playground.decode", "--model", str(directory), "--strategy",
+    done = subprocess.run([sys.executable, "-m", "playground.cli", "--model", str(directory), "--strategy",
                            "beam", "--beam-width", "3", "--max-length", "4", "--json", "cat", "dog"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from playground import data
+from playground.training import data
 
 
 @pytest.fixture(scope="module")

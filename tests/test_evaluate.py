@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from playground import evaluate, load_model
-from playground.checkpoint import save_checkpoint
+from playground import load_model
+from playground.models.checkpoint import save_checkpoint
+from playground.training import evaluate
 from tests.conftest import tiny_model
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from playground.metrics import edit_distance, error_rates
+from playground.training.metrics import edit_distance, error_rates
 
 
 @pytest.mark.parametrize("a, b, d", [("", "", 0), ("abc", "abc", 0), ("abc", "abd", 1), ("", "ab", 2),

@@ -9,13 +9,14 @@ import json
 
 import pytest
 
-from playground.cli_decode import main
-from playground.decoding import STRATEGIES, DecodeConfig, ScriptedModel, decode
+from playground.cli import main
+from playground.decoding import STRATEGIES, DecodeConfig, decode
 from playground.decoding.budget import Deadline, cut_by_budget
 from playground.decoding.recorder import MAX_STEP_ROWS, MAX_TRACE_ROWS
-from playground.ui.controls import UiParams
-from playground.ui.handlers import Session, run_decode, summary_markdown
-from playground.ui.models import ModelStore
+from playground.decoding.scripted import ScriptedModel
+from playground.ui.common.controls import UiParams
+from playground.ui.explore.handlers import Session, run_decode, summary_markdown
+from playground.ui.store import ModelStore
 from playground.ui.wiring import explore_update
 from tests.conftest import tiny_model
 

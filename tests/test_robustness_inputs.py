@@ -20,14 +20,15 @@ import torch
 from gradio_client import Client
 from test_app_client import tiny_store
 
-from playground.checkpoint import save_checkpoint
-from playground.cli_decode import main
-from playground.decoding import DecodeConfig, ScriptedModel, decode
+from playground.cli import main
+from playground.decoding import DecodeConfig, decode
 from playground.decoding.config import LENGTH_PENALTY_FORMULAS, STRATEGIES
-from playground.ui.controls import UiParams
-from playground.ui.handlers import Session, api_decode, run_decode
+from playground.decoding.scripted import ScriptedModel
+from playground.models.checkpoint import save_checkpoint
+from playground.models.vocab import InputError
+from playground.ui.common.controls import UiParams
+from playground.ui.explore.handlers import Session, api_decode, run_decode
 from playground.ui.wiring import DECODE_FIELDS, explore_update
-from playground.vocab import InputError
 from tests.conftest import tiny_model
 
 MODEL = tiny_model()  # source vocabulary: the letters a-z and the apostrophe (CHARS), as the shipped G2P
@@ -246,7 +247,7 @@ def test_the_page_repairs_what_it_can_and_says_so(store):
 
 def test_python_dash_m_reports_bad_input_without_a_traceback(tmp_path):
     directory = save_checkpoint(tiny_model(), tmp_path / "ckpt", meta={"name": "tiny", "task": "g2p"})
-    done = subprocess.run([sys.executable, "-m", "playground.decode", "--model", str(directory), "--max-length",
+    done = subprocess.run([sys.executable, "-m", "playground.cli", "--model", str(directory), "--max-length",
                            "4", "--json", "c4t", "<script>", "cat"], cwd=Path(__file__).resolve().parents[1],
                           capture_output=True, text=True, timeout=120)
     lines = [json.loads(line) for line in done.stdout.splitlines()]

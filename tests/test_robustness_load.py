@@ -18,7 +18,7 @@ from gradio_client import Client
 from test_app_client import tiny_store
 
 import playground.ui
-from playground.ui.runtime import MemoryTrim
+from playground.ui.common.runtime import MemoryTrim
 
 pytestmark = pytest.mark.server
 SESSIONS, REQUESTS = 20, 10

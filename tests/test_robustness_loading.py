@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from playground.checkpoint import CheckpointError, save_checkpoint
-from playground.ui.models import HUB_ENV, ModelStore, hub_allowed
+from playground.models.checkpoint import CheckpointError, save_checkpoint
+from playground.ui.store import HUB_ENV, ModelStore, hub_allowed
 from tests.conftest import HUB_COMMIT as COMMIT
 from tests.conftest import tiny_model
 

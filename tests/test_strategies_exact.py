@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playground.decoding import DecodeConfig, ScriptedModel, decode, random_scripted_model
+from playground.decoding import DecodeConfig, decode
+from playground.decoding.scripted import ScriptedModel, random_scripted_model
 from tests.decoding_cases import BEAM_MISSES, exhaustive
 
 

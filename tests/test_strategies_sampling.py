@@ -12,7 +12,8 @@ import math
 import pytest
 import torch
 
-from playground.decoding import DecodeConfig, ScriptedModel, decode, random_scripted_model
+from playground.decoding import DecodeConfig, decode
+from playground.decoding.scripted import ScriptedModel, random_scripted_model
 from tests.decoding_cases import BEAM_MISSES
 
 CHI2_CRITICAL_DF2_ALPHA_0001 = 13.816

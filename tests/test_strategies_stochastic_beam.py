@@ -6,8 +6,9 @@ import math
 import pytest
 import torch
 
-from playground.decoding import DecodeConfig, ScriptedModel, decode
+from playground.decoding import DecodeConfig, decode
 from playground.decoding.samplers import gumbel_noise
+from playground.decoding.scripted import ScriptedModel
 from playground.decoding.stochastic_beam import truncated_gumbel
 from tests import decoding_cases  # noqa: F401  (one torch thread)
 

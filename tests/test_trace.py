@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from playground.decoding import DecodeConfig, Trace, decode, random_scripted_model
+from playground.decoding import DecodeConfig, Trace, decode
+from playground.decoding.scripted import random_scripted_model
 from playground.decoding.trace import LOG_ZERO, STATUSES, Step
 from tests.conftest import tiny_model
 from tests.decoding_cases import BEAM_MISSES

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from playground import load_model, train
+from playground import load_model
+from playground.training import train
 
 TINY = ["--limit-words", "300", "--limit-dev", "40", "--embed-dim", "16", "--hidden-dim", "24",
         "--batch-size", "32", "--lr", "0.005", "--dropout", "0.0", "--threads", "1", "--quiet"]

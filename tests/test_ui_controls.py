@@ -8,8 +8,8 @@ import pytest
 
 from playground.decoding.api import decode
 from playground.decoding.config import STRATEGIES
-from playground.ui.controls import APPLIES, CONTROLS, STRATEGY_CHOICES, UiParams, visible_controls
-from playground.ui.paths import shown_hypotheses
+from playground.ui.common.controls import APPLIES, CONTROLS, STRATEGY_CHOICES, UiParams, visible_controls
+from playground.ui.explore.selection import shown_hypotheses
 from tests.conftest import tiny_model
 
 # values that bite even on the untrained (nearly uniform) test model; UiParams' defaults are the reference
@@ -97,7 +97,7 @@ def test_values_that_cannot_be_repaired_raise_a_message_naming_the_field():
 
 
 def test_returned_hypotheses_help_says_samples_only_for_sampling():
-    from playground.ui.controls import return_info
+    from playground.ui.common.controls import return_info
 
     assert "samples drawn" in return_info("sample")
     for strategy in ("beam", "stochastic_beam", "diverse_beam"):

@@ -14,8 +14,8 @@ import pytest
 from plotly.subplots import make_subplots
 from test_ui_plots import all_figures, trace_of
 
-from playground.ui.plots import ROW_GAP, ROW_HEIGHTS, stacked_domains
-from playground.ui.style import empty_figure, figure
+from playground.ui.common.style import empty_figure, figure
+from playground.ui.explore.plots import ROW_GAP, ROW_HEIGHTS, stacked_domains
 from tests.conftest import tiny_model
 
 TRACES = {  # every strategy, the filters, lengths penalties, hypotheses cut at the maximum length

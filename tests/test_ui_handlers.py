@@ -7,12 +7,12 @@ import json
 import pytest
 from test_ui_plots import colonel_model
 
-from playground.checkpoint import CheckpointError
 from playground.decoding.trace import Trace
-from playground.ui.controls import UiParams
-from playground.ui.handlers import Session, api_decode, clamp_step, render_views, run_decode, summary_markdown
-from playground.ui.models import ModelStore
-from playground.vocab import InputError
+from playground.models.checkpoint import CheckpointError
+from playground.models.vocab import InputError
+from playground.ui.common.controls import UiParams
+from playground.ui.explore.handlers import Session, api_decode, clamp_step, render_views, run_decode, summary_markdown
+from playground.ui.store import ModelStore
 from tests.conftest import tiny_model
 
 

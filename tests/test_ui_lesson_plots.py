@@ -7,7 +7,7 @@ from decoding_cases import BEAM_MISSES
 
 from playground.analysis import lesson_demos
 from playground.analysis.lesson_demos import Demo, Panel, Series
-from playground.ui.lesson_plots import demo_figure
+from playground.ui.tabs.learn_plots import demo_figure
 
 
 def test_no_demo_is_a_placeholder_that_says_what_to_do():

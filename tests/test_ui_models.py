@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from test_app_client import tiny_p2g
 
-from playground.checkpoint import CheckpointError, save_checkpoint
-from playground.ui.models import HUB_ID, ModelStore, describe, task_of
+from playground.models.checkpoint import CheckpointError, save_checkpoint
+from playground.ui.store import HUB_ID, ModelStore, describe, task_of
 from tests.conftest import tiny_model
 
 
@@ -43,7 +43,7 @@ def test_hub_loading_is_off_by_default_and_validated_when_on(monkeypatch):
     with pytest.raises(CheckpointError, match="Hub is off"):
         store.get("owner/model")
     calls = []
-    monkeypatch.setattr("playground.ui.models.load_model", lambda repo, revision, device: calls.append(
+    monkeypatch.setattr("playground.ui.store.load_model", lambda repo, revision, device: calls.append(
         (repo, revision)) or tiny_model())
     store = ModelStore({"tiny": tiny_model()}, allow_hub=True)
     with pytest.raises(CheckpointError, match="unknown model"):

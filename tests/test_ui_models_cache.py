@@ -3,8 +3,8 @@
 import pytest
 
 from playground import DecodeConfig
-from playground.ui.models import RESULTS_KEPT, ModelStore
-from playground.vocab import InputError
+from playground.models.vocab import InputError
+from playground.ui.store import RESULTS_KEPT, ModelStore
 from tests.conftest import tiny_model
 
 

@@ -12,10 +12,10 @@ import pytest
 from playground.decoding.api import decode
 from playground.decoding.config import STRATEGIES, DecodeConfig
 from playground.decoding.scripted import ScriptedModel
-from playground.ui.heatmap import attention_figure
-from playground.ui.paths import hypothesis_path
-from playground.ui.plots import distribution_figure, results_figure, uncertainty_figure
-from playground.ui.tree import euler_tour, tree_figure, tree_layout
+from playground.ui.explore.attention import attention_figure
+from playground.ui.explore.plots import distribution_figure, results_figure, uncertainty_figure
+from playground.ui.explore.selection import hypothesis_path
+from playground.ui.explore.tree import euler_tour, tree_figure, tree_layout
 from tests.conftest import tiny_model
 
 PHONES = ("K", "ER", "N", "AH", "L", "OW")
@@ -195,7 +195,7 @@ def test_payloads_stay_well_under_100_kb_even_for_the_widest_longest_search():
 
 def test_the_views_json_a_decode_sends_stays_bounded():
     # what the page receives per decode: the five figures plus every step's distribution (~3 KB a step)
-    from playground.ui.handlers import Session, render_views
+    from playground.ui.explore.handlers import Session, render_views
 
     word = "worcestershire"
     trace = trace_of(tiny_model(), word, strategy="beam", beam_width=8, max_length=20, num_return=8)
@@ -211,7 +211,7 @@ def test_figures_use_the_slim_template_and_float32_arrays():
 
 
 def test_figure_json_is_what_plotly_writes_for_the_same_dicts():
-    from playground.ui.style import base_layout, figure, figure_json
+    from playground.ui.common.style import base_layout, figure, figure_json
 
     def spec():  # fresh dicts each time: nothing may depend on plotly having copied them
         bars = [dict(type="bar", x=[0, 1, 2], y=np.array([0.5, 0.25, 0.125], dtype=np.float32), name="<b>p</b>"),

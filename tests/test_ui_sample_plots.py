@@ -10,7 +10,7 @@ import pytest
 from playground.analysis.sampling import DistinctOutput, SampleStats
 from playground.decoding import DecodeConfig
 from playground.decoding.trace import LOG_ZERO
-from playground.ui.sample_plots import calibration_figure, diversity_markdown, outputs_figure, settings_markdown
+from playground.ui.tabs.sample_plots import calibration_figure, diversity_markdown, outputs_figure, settings_markdown
 
 
 def out(tokens, count, n, p, p_filtered, finished=True) -> DistinctOutput:

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from playground.ui.controls import UiParams
-from playground.ui.share import MAX_CHARS, ShareView, parse_view, view_string
+from playground.ui.common.controls import UiParams
+from playground.ui.explore.share import MAX_CHARS, ShareView, parse_view, view_string
 
 
 def encode(payload) -> str:

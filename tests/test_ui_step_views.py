@@ -13,12 +13,12 @@ import pytest
 from test_ui_figures_valid import TRACES
 from test_ui_plots import trace_of
 
-from playground.ui.handlers import Session, render_views
-from playground.ui.heatmap import attention_figure
-from playground.ui.plots import distribution_figure, uncertainty_figure
-from playground.ui.step_views import MARKED, step_views
-from playground.ui.style import empty_figure
-from playground.ui.tree import tree_figure
+from playground.ui.common.style import empty_figure
+from playground.ui.explore.attention import attention_figure
+from playground.ui.explore.handlers import Session, render_views
+from playground.ui.explore.plots import distribution_figure, uncertainty_figure
+from playground.ui.explore.step_views import MARKED, step_views
+from playground.ui.explore.tree import tree_figure
 from tests.conftest import tiny_model
 
 FIGURES = ("results", "distribution", "attention", "tree", "uncertainty")  # Views fields, sent whole

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decoding_cases import BEAM_MISSES
 
 from playground.analysis.whatif import Candidate, TokenStep, score_target, search_check
-from playground.ui.whatif_plots import C_FORCED, C_OFF_TOP, log_prob_figure, token_figure
+from playground.ui.tabs.whatif_plots import C_FORCED, C_OFF_TOP, log_prob_figure, token_figure
 
 
 def test_token_figure_has_one_bar_per_position_with_rank_labels():

@@ -1,6 +1,6 @@
 import pytest
 
-from playground.vocab import MAX_SOURCE_SYMBOLS, InputError, Vocab
+from playground.models.vocab import MAX_SOURCE_SYMBOLS, InputError, Vocab
 from tests.conftest import CHARS, PHONES
 
 

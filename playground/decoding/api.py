@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import torch
 
 from playground.decoding.budget import Deadline
+from playground.decoding.chains import chain
 from playground.decoding.config import MAX_LENGTH, DecodeConfig
 from playground.decoding.recorder import Recorder
 from playground.decoding.registry import STRATEGIES
-from playground.decoding.sampling import chain
 from playground.decoding.trace import Hypothesis, Trace
-from playground.vocab import EOS, InputError
+from playground.models.vocab import EOS, InputError
 
 
 @dataclass(frozen=True)

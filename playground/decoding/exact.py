@@ -24,10 +24,10 @@ import dataclasses
 import torch
 
 from playground.decoding.beam import Beams, beam, expand
+from playground.decoding.chains import chain
 from playground.decoding.common import filter_settings, forced_at, make_hypothesis, prefix_ids
 from playground.decoding.config import DecodeConfig
 from playground.decoding.recorder import Recorder
-from playground.decoding.sampling import chain
 from playground.decoding.trace import Hypothesis
 
 MAX_RECORDED = 2000  # explored nodes kept in the trace (the UI draws them)

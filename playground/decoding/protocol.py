@@ -20,7 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import torch
 
-from playground.vocab import Vocab
+from playground.models.vocab import Vocab
 
 
 @runtime_checkable

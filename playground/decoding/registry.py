@@ -9,10 +9,10 @@
 from __future__ import annotations
 
 from playground.decoding.beam import beam
+from playground.decoding.chains import greedy, sample
 from playground.decoding.config import STRATEGIES as STRATEGY_NAMES
 from playground.decoding.diverse_beam import diverse_beam
 from playground.decoding.exact import exact
-from playground.decoding.sampling import greedy, sample
 from playground.decoding.stochastic_beam import stochastic_beam
 
 STRATEGIES = {

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from playground.vocab import EOS, SPECIALS, Vocab
+from playground.models.vocab import EOS, SPECIALS, Vocab
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,16 @@ from types import MappingProxyType, SimpleNamespace
 
 import gradio as gr
 
-from playground.ui import share_panel, tab_compare, tab_learn, tab_sample, tab_whatif
-from playground.ui.controls import FORMULAS, STRATEGY_CHOICES, UiParams, return_info, visible_controls
-from playground.ui.examples import examples_for
-from playground.ui.handlers import Views
-from playground.ui.models import task_of
-from playground.ui.share import ShareView
+from playground.ui.common.controls import FORMULAS, STRATEGY_CHOICES, UiParams, return_info, visible_controls
+from playground.ui.common.examples import examples_for
+from playground.ui.explore import share_panel
+from playground.ui.explore.handlers import Views
+from playground.ui.explore.share import ShareView
+from playground.ui.store import task_of
+from playground.ui.tabs import compare as tab_compare
+from playground.ui.tabs import learn as tab_learn
+from playground.ui.tabs import sample as tab_sample
+from playground.ui.tabs import whatif as tab_whatif
 
 PARAMS = ("strategy", "temperature", "top_k", "top_p", "min_p", "beam_width", "num_groups",
           "diversity_penalty", "num_return", "length_penalty_formula", "length_penalty", "seed",

@@ -17,17 +17,17 @@ import gradio as gr
 
 from playground.decoding.budget import cut_by_budget
 from playground.decoding.config import DecodeConfig
-from playground.ui import share_panel
-from playground.ui.controls import CONTROLS, FORMULAS, UiParams, return_info, visible_controls
-from playground.ui.events import DECODE_CONCURRENCY, DECODE_GROUP, TRIM, USER_ERRORS
-from playground.ui.examples import default_input
-from playground.ui.handlers import Session, api_decode, render_views, run_decode
+from playground.models.vocab import InputError
+from playground.ui.common.controls import CONTROLS, FORMULAS, UiParams, return_info, visible_controls
+from playground.ui.common.events import DECODE_CONCURRENCY, DECODE_GROUP, TRIM, USER_ERRORS
+from playground.ui.common.examples import default_input
+from playground.ui.common.runtime import gpu
+from playground.ui.common.style import esc
+from playground.ui.explore import share_panel
+from playground.ui.explore.handlers import Session, api_decode, render_views, run_decode
+from playground.ui.explore.step_views import STEP_JS
 from playground.ui.layout import CSS, PARAMS, build_layout, example_samples, input_widget_props
-from playground.ui.models import describe, task_of
-from playground.ui.runtime import gpu
-from playground.ui.step_views import STEP_JS
-from playground.ui.style import esc
-from playground.vocab import InputError
+from playground.ui.store import describe, task_of
 
 log = logging.getLogger(__name__)
 RENDER_CONCURRENCY = 2 * DECODE_CONCURRENCY

@@ -1,0 +1,119 @@
+"""Self-describing checkpoints: a directory with config.json, model.safetensors and README.md.
+
+config.json holds everything needed to rebuild the model (architecture, both vocabularies, the
+task, the data split, metrics), so loading never runs code from the file: weights come from
+safetensors only, with strict key and shape checks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from playground.models.rnn import ModelConfig, Seq2Seq
+from playground.models.vocab import Vocab
+
+CONFIG_NAME, WEIGHTS_NAME, CARD_NAME = "config.json", "model.safetensors", "README.md"
+FORMAT_VERSION = 1
+# how weights may be stored: float16 halves the file (for a model that would not fit 15 MB in float32);
+# the model always runs in float32, loading casts back
+WEIGHTS_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that is missing, corrupt or does not match its config; the message names the file."""
+
+
+def save_checkpoint(model: Seq2Seq, directory, *, meta: dict, card: str | None = None) -> Path:
+    """Write config.json (architecture + vocabularies + ``meta``), model.safetensors and a model card."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    config = {
+        "format_version": FORMAT_VERSION,
+        **meta,
+        "model": model.arch.to_dict(),
+        "source_vocab": model.source_vocab.to_dict(),
+        "target_vocab": model.target_vocab.to_dict(),
+    }
+    tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in model.state_dict().items()}
+    save_file(tensors, str(directory / WEIGHTS_NAME))
+    (directory / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
+    if card is not None:
+        (directory / CARD_NAME).write_text(card)
+    return directory
+
+
+def read_config(directory) -> dict:
+    path = Path(directory) / CONFIG_NAME
+    if not path.is_file():
+        raise CheckpointError(f"{path}: missing (a checkpoint directory holds {CONFIG_NAME} and {WEIGHTS_NAME})")
+    try:
+        config = json.loads(path.read_text())
+        config["model"], config["source_vocab"], config["target_vocab"]
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{path}: not a valid checkpoint config ({type(e).__name__}: {e})") from None
+    return config
+
+
+def load_local(directory, device: str | torch.device = "cpu") -> Seq2Seq:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CheckpointError(f"{directory}: no such checkpoint directory")
+    config = read_config(directory)
+    try:
+        model = Seq2Seq(ModelConfig(**config["model"]), Vocab.from_dict(config["source_vocab"]),
+                        Vocab.from_dict(config["target_vocab"]))
+    except (TypeError, ValueError, KeyError) as e:
+        raise CheckpointError(f"{directory / CONFIG_NAME}: invalid model description ({e})") from None
+    weights = directory / WEIGHTS_NAME
+    if not weights.is_file():
+        raise CheckpointError(f"{weights}: missing")
+    try:
+        tensors = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"{weights}: unreadable or corrupt safetensors file ({e})") from None
+    not_float = sorted(k for k, v in tensors.items() if not v.is_floating_point())
+    if not_float:
+        raise CheckpointError(f"{weights}: tensors that are not floating point: {not_float[:5]}")
+    expected = model.state_dict()
+    missing, unexpected = sorted(expected.keys() - tensors.keys()), sorted(tensors.keys() - expected.keys())
+    if missing or unexpected:
+        raise CheckpointError(f"{weights}: keys do not match {CONFIG_NAME}: missing {missing}, unexpected {unexpected}")
+    bad = [k for k in expected if tuple(expected[k].shape) != tuple(tensors[k].shape)]
+    if bad:
+        shapes = ", ".join(f"{k} {tuple(tensors[k].shape)} != {tuple(expected[k].shape)}" for k in bad)
+        raise CheckpointError(f"{weights}: tensor shapes do not match {CONFIG_NAME}: {shapes}")
+    model.load_state_dict(tensors, strict=True)  # copies into the float32 parameters (float16 files cast up)
+    model.config = config
+    return model.to(device).eval()
+
+
+def load_model(path_or_repo_id: str | os.PathLike, *, revision: str | None = None,
+               device: str | torch.device = "cpu") -> Seq2Seq:
+    """Load a checkpoint from a local directory, or else from a Hugging Face Hub model repository.
+
+    Only config.json, model.safetensors and README.md are fetched from the Hub; pass ``revision`` (a
+    commit hash) to pin exactly what is loaded.
+    """
+    path = Path(path_or_repo_id).expanduser()
+    # a path that exists, looks like a path, or sits in an existing folder (checkpoints/typo) is local
+    looks_local = str(path_or_repo_id).startswith((".", "/", "~")) or path.parent.is_dir() and path.parent != Path()
+    if path.exists() or looks_local:
+        return load_local(path, device)
+    repo_id = str(path_or_repo_id)
+    if repo_id.count("/") != 1:
+        raise CheckpointError(f"{repo_id}: no such local directory, and not a Hub repository id (owner/name)")
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+    try:
+        local = snapshot_download(repo_id, revision=revision, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, CARD_NAME])
+    except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError) as e:
+        reason = f"{type(e).__name__}: {e}"
+        raise CheckpointError(f"{repo_id}: could not fetch from the Hugging Face Hub ({reason})") from None
+    return load_local(local, device)

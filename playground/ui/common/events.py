@@ -1,0 +1,47 @@
+"""What every tab's events share: the decode concurrency group, and how errors reach people.
+
+Every tab (Explore, Compare, Sample, What-if, Learn) runs model work in the one "decode" concurrency
+group, so a busy Compare tab cannot starve the Explore tab's sliders of cores (see wiring.py for why
+the group is sized to the CPU count).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from types import MappingProxyType
+
+import gradio as gr
+
+from playground.models.checkpoint import CheckpointError
+from playground.models.vocab import InputError
+from playground.ui.common.runtime import MemoryTrim
+from playground.ui.common.style import esc
+
+log = logging.getLogger(__name__)
+DECODE_CONCURRENCY = max(1, min(4, os.cpu_count() or 1))
+DECODE_GROUP = MappingProxyType(dict(concurrency_id="decode", concurrency_limit=DECODE_CONCURRENCY))
+USER_ERRORS = (InputError, CheckpointError, ValueError)  # their messages are written for people
+TRIM = MemoryTrim()  # one per process: keeps the server's RSS flat (runtime.py says why)
+
+
+def guarded(fn):
+    """Wrap an event handler: a user error becomes a gr.Error modal with its (HTML-escaped) message, anything
+    else is logged with its traceback and shown as a generic failure; freed memory is trimmed afterwards."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except USER_ERRORS as e:
+            raise gr.Error(esc(str(e)), print_exception=False) from None
+        except Exception:
+            log.exception("%s failed", fn.__name__)
+            raise gr.Error("Something failed unexpectedly; the server log has the details.") from None
+        finally:
+            TRIM()
+
+    return wrapper

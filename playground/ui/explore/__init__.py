@@ -1,0 +1,1 @@
+"""The Explore tab: decode with the controls, draw the five views, share and export."""

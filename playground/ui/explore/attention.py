@@ -1,0 +1,63 @@
+"""View 3: attention of the selected hypothesis, output steps (rows) x source symbols (columns)."""
+
+from __future__ import annotations
+
+import plotly.colors
+import plotly.graph_objects as go
+
+from playground.ui.common.style import C_CHOSEN, base_layout, empty_figure, esc, f32, figure
+from playground.ui.explore.selection import hypothesis_path
+
+# plotly.py's "Blues" spelled out, as its validation would: plotly.js has its own, different "Blues"
+BLUES = tuple((k / 8, c) for k, c in enumerate(plotly.colors.sequential.Blues))  # read-only module table
+
+
+def unique_labels(labels: list[str]) -> list[str]:
+    """Make repeated labels distinct with zero-width spaces (invisible), e.g. the two o's of "colonel":
+    plotly merges equal categories into one column, and numeric axes would lose the symbol on hover."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        out.append(label + "\u200b" * seen.get(label, 0))
+        seen[label] = seen.get(label, 0) + 1
+    return out
+
+
+def attention_figure(trace, hyp: int = 0, t: int | None = None) -> go.Figure:
+    """Heatmap of attention_path(hypothesis): row j = where the decoder looked while producing token j."""
+    path = hypothesis_path(trace, hyp)
+    if not path or not trace.source:
+        return empty_figure("no attention to show")
+    hyp_obj = trace.hypotheses[min(max(hyp, 0), len(trace.hypotheses) - 1)]
+    z = f32(trace.attention_path(hyp_obj.node))  # (L, S)
+    sym = trace.target_symbols
+    rows = [f"{ps.t + 1}·{esc(sym[ps.token])}" for ps in path]  # unique: the step number comes first
+    cols = unique_labels([esc(s) for s in trace.source])
+    n_rows, n_cols = z.shape
+    height = int(min(max(110 + 24 * n_rows, 260), 560))
+    heatmap = dict(
+        type="heatmap", z=z, x=cols, y=rows, colorscale=[list(stop) for stop in BLUES], zmin=0.0,
+        zmax=float(max(z.max(), 1e-6)),
+        xgap=1, ygap=1, colorbar=dict(title=dict(text="weight", side="right"), thickness=12, len=0.9),
+        hovertemplate="output %{y} ← source %{x}<br>attention %{z:.3f}<extra></extra>",
+    )
+    layout = base_layout("Attention · output step × source symbol", height,
+                         xaxis=dict(type="category", title=dict(text="source symbol", standoff=4), side="top",
+                                    tickfont=dict(size=13)),
+                         yaxis=dict(type="category", autorange="reversed", showgrid=False,
+                                    title=dict(text="output step · symbol")))
+    layout["margin"]["t"] = 84  # the source labels sit on top, under the title
+    if t is not None:
+        layout.update(attention_marks(z, t))
+    return figure([heatmap], layout)
+
+
+def attention_marks(z, t: int) -> dict:
+    """The step marks of the heatmap ``z`` (L, S): a box around row t and a dot on its most attended
+    column. The only part of the figure that depends on the step (step_views.js moves it in the page)."""
+    n_rows, n_cols = z.shape
+    t = min(max(t, 0), n_rows - 1)
+    box = dict(type="rect", x0=-0.5, x1=n_cols - 0.5, y0=t - 0.5, y1=t + 0.5, line=dict(color=C_CHOSEN, width=3))
+    dot = [dict(x=int(z[t].argmax()), y=t, text="●", showarrow=False, font=dict(color=C_CHOSEN, size=10),
+                hovertext="most attended source symbol")] if z[t].any() else []
+    return {"shapes": [box], "annotations": dot}

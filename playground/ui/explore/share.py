@@ -1,0 +1,74 @@
+"""A view as a short string: input, model and every control, to paste back or put in a link.
+
+    s = view_string(ShareView(model="g2p-bahdanau", text="colonel", params=UiParams(strategy="beam")))
+    # -> "eyJ2IjoxLCJtIjoiZzJwLWJhaGRhbmF1Ii..."  (URL-safe base64 of compact JSON)
+    parse_view(s) == ShareView(...)   # validated: a bad string raises ValueError with a reason
+
+The page reads ``?view=<string>`` on load, so ``http://host/?view=...`` reopens the same decoding (the
+engine is deterministic for a given seed). Only fields that differ from the defaults are stored, which
+keeps links short and lets later versions add controls without breaking old links.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import asdict, dataclass, field, fields
+from types import MappingProxyType
+
+from playground.ui.common.controls import UiParams
+
+VERSION = 1
+MAX_CHARS = 2000  # a view is ~100-300 characters; anything longer is not one of ours
+MAX_TEXT = 200  # the input box's own limit
+_DEFAULTS = MappingProxyType(asdict(UiParams()))
+_PARAM_NAMES = tuple(f.name for f in fields(UiParams) if f.name != "time_budget_s")  # the server's, not shared
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShareView:
+    model: str
+    text: str
+    params: UiParams = field(default_factory=UiParams)
+
+    def __post_init__(self) -> None:
+        for name in ("model", "text"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"view {name} must be a string, got {getattr(self, name)!r}")
+        if len(self.text) > MAX_TEXT:
+            raise ValueError(f"view text has {len(self.text)} characters; at most {MAX_TEXT}")
+        if not isinstance(self.params, UiParams):
+            raise ValueError("view params must be UiParams")
+        self.params.to_config()  # the same ValueError, naming the field, as the page would show
+
+
+def view_string(view: ShareView) -> str:
+    params = {k: v for k, v in asdict(view.params).items() if k in _PARAM_NAMES and v != _DEFAULTS[k]}
+    payload = {"v": VERSION, "m": view.model, "t": view.text, "p": params}
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def parse_view(s: str) -> ShareView:
+    """The inverse of ``view_string``; raises ValueError saying what is wrong with ``s``."""
+    if not isinstance(s, str) or not s.strip():
+        raise ValueError("the view string is empty")
+    s = s.strip()
+    if len(s) > MAX_CHARS:
+        raise ValueError(f"the view string has {len(s)} characters; a view is at most {MAX_CHARS}")
+    try:
+        raw = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+        payload = json.loads(raw.decode())
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, ValueError):
+        raise ValueError("this is not a view string (copy it whole from the Share box)") from None
+    version = payload.get("v") if isinstance(payload, dict) else None
+    if version != VERSION:
+        raise ValueError(f"unsupported view string (version {version!r}; this playground reads version {VERSION})")
+    params = payload.get("p", {})
+    if not isinstance(params, dict):
+        raise ValueError("the view string's parameters are not a mapping")
+    unknown = sorted(set(params) - set(_PARAM_NAMES))
+    if unknown:
+        raise ValueError(f"the view string has unknown parameter(s) {unknown}")
+    return ShareView(model=payload.get("m"), text=payload.get("t"), params=UiParams(**params))

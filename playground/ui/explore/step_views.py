@@ -1,0 +1,75 @@
+"""The Explore views as the page draws them: the whole figures, plus every step of the shown hypothesis.
+
+Why the page draws them itself: Gradio's Plot re-mounts its chart for every new value (a fresh div, a full
+``Plotly.newPlot``, then a resize), so a decode that changed five charts cost ~300 ms of drawing on top of
+the server's answer, and a step move, which re-sent four figures, took 574 ms p50 (greedy) and 1235 ms
+(beam 5) against a 150 ms target (benchmarks/browser.py, issue #6). Drawn with ``Plotly.react`` on the
+existing charts instead, Plotly only updates what changed.
+
+And a step move needs no server at all: the stored trace already holds every step, and of the four step
+views only the step distribution really changes with the step; the attention map, the search tree and the
+uncertainty chart keep their data and only move a mark. So each decode (and each hypothesis pick) sends:
+
+- ``figures``: the five figures as rendered for the shown step (``shown``, 0-based), with a ``keys`` hash
+  of each, so that the page redraws only the charts that changed;
+- ``distribution``: the step distribution figure of every step of the shown hypothesis;
+- ``marks``: for attention / tree / uncertainty, per step, only the layout keys that move (shapes and
+  annotations), or None when that view draws no step mark (e.g. "no attention to show").
+
+step_views.js draws a new set with ``Plotly.react`` and, on a step move, draws that step's distribution
+and relayouts the three marks. tests/test_ui_step_views.py checks that every step gives exactly the figures
+the server renders for that step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from playground.ui.common.style import f32, figure_json
+from playground.ui.explore.attention import attention_marks
+from playground.ui.explore.plots import distribution_spec, uncertainty_marks
+from playground.ui.explore.selection import hypothesis_path
+from playground.ui.explore.tree import tree_marks
+
+MARKED = ("attention", "tree", "uncertainty")  # the views whose step marks move (their data stay)
+# the page's js-only handler (wiring.py) of a new views JSON and of a step move: (step, views JSON)
+STEP_JS = (Path(__file__).with_name("step_views.js")).read_text(encoding="utf-8")
+
+
+def step_views_json(trace, hyp: int, t: int, figures: dict) -> str:
+    """The page's views for hypothesis ``hyp`` as the JSON string the page keeps: ``figures`` (name ->
+    go.Figure, the five views rendered for step ``t``) sent whole, every step's distribution, and the step
+    marks of the MARKED views that carry one.
+
+    Assembled from JSON text: the five figures' own ``to_json()`` (exactly what gr.Plot would receive, numpy
+    arrays as plotly's base64 typed arrays) and every other step's distribution written straight from its
+    dicts (style.figure_json, the same JSON once parsed): a Figure per step was most of the cost."""
+    path = hypothesis_path(trace, hyp)
+    n = len(path)
+    sent = {name: fig.to_json() for name, fig in figures.items()}
+    # a key per figure: the page skips a chart whose figure is the one it shows (e.g. the attention map when
+    # only the length penalty moved), as gr.Plot did by comparing the figure JSON
+    keys = {name: hashlib.blake2b(text.encode(), digest_size=8).hexdigest() for name, text in sent.items()}
+    marked = {name for name in MARKED if name in figures and has_step_mark(figures[name])}
+    if "attention" in marked:  # the heatmap's rows, as attention_figure reads them: (L, S)
+        z = f32(trace.attention_path(trace.hypotheses[min(max(hyp, 0), len(trace.hypotheses) - 1)].node))
+    marks = {"attention": lambda k: attention_marks(z, k), "tree": tree_marks, "uncertainty": uncertainty_marks}
+    head = json.dumps({"steps": n, "hypothesis": hyp, "shown": t, "keys": keys,
+                       "marks": {name: [marks[name](k) for k in range(n)] if name in marked else None
+                                 for name in MARKED}})
+    whole = ",".join(f"{json.dumps(name)}:{text}" for name, text in sent.items())
+    steps = ",".join(sent["distribution"] if k == t and "distribution" in sent
+                     else figure_json(*distribution_spec(trace, hyp, k)) for k in range(n))
+    return f'{head[:-1]},"figures":{{{whole}}},"distribution":[{steps}]}}'
+
+
+def step_views(trace, hyp: int, t: int, figures: dict) -> dict:
+    """step_views_json, parsed (tests, and anyone reading the views in Python)."""
+    return json.loads(step_views_json(trace, hyp, t, figures))
+
+
+def has_step_mark(fig) -> bool:
+    """Whether a rendered figure carries a step mark: its layout has shapes (read without a deep copy)."""
+    return bool(fig.layout.shapes)

@@ -1,0 +1,1 @@
+"""The other tabs (Compare, Sample, What-if, Learn), each a module that builds and wires itself, with its charts."""

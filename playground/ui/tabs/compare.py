@@ -1,0 +1,234 @@
+"""The Compare tab: 2-4 strategies side by side on the same input and seed, computed in one call.
+
+Each column has a preset (which fills its compact controls) and only the knobs its strategy reads.
+All columns are decoded by one handler (``/compare``); the aligned diff of their top outputs sits on
+top, each column below shows its outputs and its top output's attention and p(symbol) strip.
+
+Re-running on every keystroke of the shared input box would decode 2-4 times per key for a tab nobody
+is looking at, so input/model changes re-run only while this tab is open; otherwise they mark it stale
+and it re-runs when opened (``active`` / ``stale`` states, per browser tab). A new page starts stale: the
+columns are first computed when the tab is first opened, which keeps the app's start fast.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType, SimpleNamespace
+
+import gradio as gr
+
+from playground.analysis.compare import (
+    KNOBS,
+    MAX_COLUMNS,
+    PRESETS,
+    column_config,
+    compare,
+    preset_config,
+    preset_knobs,
+)
+from playground.ui.common.controls import APPLIES, STRATEGY_CHOICES
+from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded
+from playground.ui.common.export import write_json
+from playground.ui.common.runtime import gpu
+from playground.ui.common.style import esc
+from playground.ui.tabs.compare_plots import column_figure, diff_figure, outputs_html
+
+ID, TITLE = "compare", "Compare"
+DEFAULT_PRESETS = ("greedy", "beam 5", "nucleus p=0.9", "exact search")
+DEFAULT_COUNT = 3
+KNOB_SLIDERS = MappingProxyType({  # a column's slider per knob: (min, max, step, label), the Explore tab's ranges
+    "temperature": (0, 5, 0.05, "Temperature"),
+    "top_k": (0, 50, 1, "top-k (0 = off)"),
+    "top_p": (0.05, 1, 0.01, "top-p (1 = off)"),
+    "beam_width": (1, 16, 1, "Beam width"),
+    "num_groups": (1, 16, 1, "Groups (divide the width)"),
+    "diversity_penalty": (0, 5, 0.1, "Diversity penalty"),
+    "length_penalty": (0, 2, 0.05, "α (length penalty)"),
+})
+CUSTOM = "custom"  # the preset label once a column's knobs were edited by hand
+KNOB_NAMES = tuple(k for k in KNOBS if k != "strategy")  # the sliders under each column's strategy
+CSS = """
+.cmp-column ol { margin: 4px 0 0 0; padding-left: 1.4em; }
+.cmp-column li { margin-bottom: 4px; }
+.cmp-out { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.95rem; }
+.cmp-num { font-size: 0.8rem; color: #6b7280; }
+mark.cmp-diff { background: #fdba74; color: inherit; padding: 0 2px; border-radius: 3px; }
+#compare-status p { color: #b45309; margin: 0; }
+"""
+
+
+def knob_updates(strategy: str, values: dict | None = None) -> list:
+    """gr.update per KNOB_NAMES: shown only if ``strategy`` reads it, with ``values`` filled in."""
+    used = APPLIES.get(strategy, ())
+    return [gr.update(visible=name in used, **({"value": values[name]} if values else {})) for name in KNOB_NAMES]
+
+
+def fill_preset(name: str) -> list:
+    """The column's strategy and knobs for preset ``name`` ("custom" leaves them as they are)."""
+    if name not in PRESETS:
+        return [gr.skip()] * (1 + len(KNOB_NAMES))
+    knobs = preset_knobs(name)
+    return [gr.update(value=knobs["strategy"]), *knob_updates(knobs["strategy"], knobs)]
+
+
+def run_compare(store, model_name: str, text: str, count, seed, max_length, knob_values: list):
+    """Decode with the first ``count`` columns' knobs (KNOBS order, one block per column) -> Comparison."""
+    count = int(count) if isinstance(count, (int, float)) else DEFAULT_COUNT
+    if not 2 <= count <= MAX_COLUMNS:
+        raise ValueError(f"the number of columns must be 2 to {MAX_COLUMNS}, got {count}")
+    seed = 0 if seed is None else seed
+    if not isinstance(seed, (int, float)) or seed != int(seed):
+        raise ValueError(f"seed must be a whole number, got {seed!r}")
+    per = len(KNOBS)
+    configs = []
+    for c in range(count):
+        knobs = dict(zip(KNOBS, knob_values[c * per:(c + 1) * per], strict=True))
+        knobs = {k: int(v) if isinstance(KNOBS[k], int) and isinstance(v, float) and v.is_integer() else v
+                 for k, v in knobs.items()}
+        try:
+            configs.append(column_config(seed=int(seed), max_length=_whole(max_length), **knobs))
+        except ValueError as e:
+            raise ValueError(f"column {c + 1}: {e}") from None
+    return compare(store.get(model_name), text, configs)
+
+
+def render(comparison, text: str) -> list:
+    """[diff figure, download path, then per column (HTML, figure)] for MAX_COLUMNS columns."""
+    out = [diff_figure(comparison), _json(comparison, text)]
+    for c in range(MAX_COLUMNS):
+        if c < len(comparison.columns):
+            col, marks = comparison.columns[c], comparison.alignment.marks(c)
+            out += [outputs_html(col, marks), column_figure(col, marks)]
+        else:
+            out += [gr.skip(), gr.skip()]
+    return out
+
+
+def build(store, shared: SimpleNamespace) -> SimpleNamespace:
+    """Create this tab's widgets inside the current gr.Tab and wire its events."""
+    tab = SimpleNamespace(columns=[], knobs=[], presets=[], strategies=[], html=[], plots=[])
+    gr.Markdown("The same input and seed through 2-4 strategies at once. Pick a preset per column (it fills "
+                "the column's controls) or set the controls yourself; orange marks where the columns' top "
+                "outputs differ.")
+    explore_max_length = shared.params[-1]  # layout.PARAMS ends with max_length: the same cut-off everywhere
+    # the columns are computed when the tab is first opened (``stale`` starts True): the app starts faster
+    with gr.Row(equal_height=True):
+        tab.count = gr.Radio([2, 3, 4], value=DEFAULT_COUNT, label="Columns", elem_id="compare-count", scale=1)
+        tab.seed = gr.Number(0, label="Seed (shared by every column)", precision=0, minimum=0,
+                             elem_id="compare-seed", scale=1)
+        tab.run = gr.Button("Compare", variant="primary", elem_id="compare-run", scale=1)
+        tab.download = gr.DownloadButton("Download all columns (JSON)", None,
+                                         elem_id="compare-download", scale=1)
+    tab.status = gr.Markdown("", elem_id="compare-status")
+    tab.diff = gr.Plot(None, show_label=False, elem_id="plot-compare-diff")
+    # three rows of 4 columns (controls, outputs, charts), so that each row lines up across the columns
+    with gr.Row(equal_height=False):
+        for c in range(MAX_COLUMNS):
+            knobs = preset_knobs(DEFAULT_PRESETS[c])
+            with gr.Column(visible=c < DEFAULT_COUNT, min_width=300, elem_id=f"compare-col-{c}") as column:
+                tab.columns.append(column)
+                preset = gr.Dropdown([*PRESETS, CUSTOM], value=DEFAULT_PRESETS[c], label=f"Column {c + 1}: preset",
+                                     elem_id=f"compare-preset-{c}")
+                strategy = gr.Dropdown(STRATEGY_CHOICES, value=knobs["strategy"], label="Strategy",
+                                       elem_id=f"compare-strategy-{c}")
+                used = APPLIES[knobs["strategy"]]
+                sliders = [_knob(name, knobs[name], c, name in used) for name in KNOB_NAMES]
+                tab.presets.append(preset)
+                tab.strategies.append(strategy)
+                tab.knobs.append([strategy, *sliders])
+    for kind in ("outputs", "plot"):
+        with gr.Row(equal_height=False):
+            for c in range(MAX_COLUMNS):
+                with gr.Column(visible=c < DEFAULT_COUNT, min_width=300) as column:
+                    tab.columns.append(column)
+                    if kind == "outputs":
+                        tab.html.append(gr.HTML("", elem_id=f"compare-outputs-{c}"))
+                    else:
+                        tab.plots.append(gr.Plot(None, show_label=False, elem_id=f"plot-compare-{c}"))
+    _wire(store, shared, tab, explore_max_length)
+    return tab
+
+
+def _json(comparison, text: str) -> str:
+    return write_json(comparison.to_dict(), f"compare-{text}")
+
+
+def _knob(name: str, value, column: int, visible: bool) -> gr.Slider:
+    low, high, step, label = KNOB_SLIDERS[name]
+    return gr.Slider(low, high, step=step, label=label, value=value, visible=visible, min_width=120,
+                     elem_id=f"compare-{name.replace('_', '-')}-{column}")
+
+def _whole(value) -> int:
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        return int(value)
+    raise ValueError(f"max length must be a whole number, got {value!r}")
+
+
+def _wire(store, shared, tab, max_length) -> None:
+    knob_inputs = [k for column in tab.knobs for k in column]
+    outputs = [tab.diff, tab.download] + [w for pair in zip(tab.html, tab.plots, strict=True) for w in pair]
+    inputs = [shared.model, shared.text, tab.count, tab.seed, max_length, *knob_inputs]
+    active, stale = gr.State(False), gr.State(True)  # stale until the first run (on first opening the tab)
+
+    @gpu
+    @guarded
+    def on_compare(model_name, text, count, seed, max_len, *knob_values):
+        """Decode the input with every shown column's strategy (one call); returns the aligned diff, the JSON
+        download and each column's outputs and attention/p(symbol) figure."""
+        return [""] + render(run_compare(store, model_name, text, count, seed, max_len, knob_values), text)
+
+    def auto(run: bool, stale_now: bool, args) -> list:
+        """Re-run (``run``) or just remember whether the views are stale; errors go to the status line."""
+        if not run:
+            return [stale_now] + [gr.skip()] * (len(outputs) + 1)
+        try:
+            comparison = run_compare(store, *args[:5], args[5:])
+        except USER_ERRORS as e:
+            return [False, f"**Cannot compare:** {esc(str(e))}"] + [gr.skip()] * len(outputs)
+        return [False, ""] + render(comparison, args[1])
+
+    @gpu
+    @guarded
+    def compare_on_change(is_active, is_stale, *args):
+        """The input or model changed: re-run if the tab is showing, else mark it stale."""
+        return auto(bool(is_active), not is_active, args)
+
+    @gpu
+    @guarded
+    def compare_on_open(is_active, is_stale, *args):
+        """The tab was opened: re-run if the input changed since the last run."""
+        return auto(bool(is_active and is_stale), bool(is_stale), args)
+
+    def is_this_tab(evt: gr.SelectData) -> bool:
+        return evt.value == TITLE or evt.value == ID
+
+    @gpu
+    @guarded
+    def compare_json(text: str, model: str = "", presets: list[str] | None = None, seed: int = 0,
+                     max_length: int = 32) -> dict:
+        """Compare 2-4 presets (the Compare tab's names, e.g. "greedy", "beam 5", "nucleus p=0.9") on `text`
+        with one shared seed: every column's outputs, per-step p(symbol), whole trace, and the aligned diff."""
+        names = list(presets or DEFAULT_PRESETS[:2])
+        configs = [preset_config(name, seed=seed, max_length=max_length) for name in names]
+        return compare(store.get(model or store.default), text, configs, labels=names).to_dict()
+
+    tab.run.click(on_compare, inputs, [tab.status, *outputs], api_name="compare", **DECODE_GROUP)
+    gr.api(compare_json, api_name="compare_json", **DECODE_GROUP)
+    auto_io = dict(inputs=[active, stale, *inputs], outputs=[stale, tab.status, *outputs], **DECODE_GROUP)
+    gr.on([shared.text.change, shared.model.change], compare_on_change, **auto_io, trigger_mode="always_last",
+          api_name="compare_on_change", api_visibility="undocumented", show_progress="minimal")
+    shared.tabs.select(is_this_tab, None, active, queue=False, show_progress="hidden",
+                       api_visibility="private").then(compare_on_open, **auto_io, api_visibility="private")
+    for c in range(MAX_COLUMNS):
+        strategy, sliders = tab.knobs[c][0], tab.knobs[c][1:]
+        tab.presets[c].input(fill_preset, tab.presets[c], tab.knobs[c], queue=False,
+                             api_visibility="private").then(
+            on_compare, inputs, [tab.status, *outputs], api_visibility="private", **DECODE_GROUP)
+        strategy.input(knob_updates, strategy, sliders, queue=False, api_visibility="private")
+        # once a knob is edited by hand the column no longer is its preset: say so instead of a stale name
+        gr.on([k.input for k in tab.knobs[c]], lambda: CUSTOM, None, tab.presets[c], queue=False,
+              api_visibility="private", show_progress="hidden")
+    # a user's own knob or count change re-runs all columns (.input: not the preset's programmatic fill)
+    gr.on([tab.count.input, tab.seed.input] + [k.input for k in knob_inputs], on_compare, inputs,
+          [tab.status, *outputs], trigger_mode="always_last", api_visibility="private", **DECODE_GROUP)
+    tab.count.change(lambda n: [gr.update(visible=c % MAX_COLUMNS < int(n)) for c in range(len(tab.columns))],
+                     tab.count, tab.columns, queue=False, api_visibility="private")
