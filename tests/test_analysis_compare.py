@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import random
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from playground.analysis.compare import (
 from playground.decoding import DecodeConfig, decode
 from playground.decoding.trace import Trace
 from playground.models.vocab import InputError
+from playground.training.metrics import edit_distance
 from tests.decoding_cases import BEAM_MISSES, SHORT_OR_LONG
 
 CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "g2p-bahdanau"
@@ -55,6 +57,40 @@ def test_insertions_of_different_lengths_at_one_place_are_merged():
 def test_an_empty_output_aligns_as_all_gaps():
     al = align([("a", "b"), ()])
     assert al.rows == (("a", "b"), (None, None)) and all(al.differs) and al.marks(1) == []
+
+
+def test_a_deletion_and_an_insertion_stay_gaps_around_the_matches():
+    # a b c -> b c d: dropping a and adding d costs 2; any alignment with a substitution costs 3
+    al = align([("a", "b", "c"), ("b", "c", "d")])
+    assert al.rows == (("a", "b", "c", None), (None, "b", "c", "d")) and al.differs == (True, False, False, True)
+    assert al.marks(0) == [True, False, False] and al.marks(1) == [False, False, True]
+
+
+def test_three_rows_share_the_centres_positions():
+    al = align([("K", "AE", "T"), ("K", "AE", "T", "S"), ("AE", "T")])
+    assert al.rows == (("K", "AE", "T", None), ("K", "AE", "T", "S"), (None, "AE", "T", None))
+    assert al.differs == (True, False, False, True)
+
+
+def test_alignments_are_minimal_and_keep_every_symbol_on_random_sequences():
+    rng = random.Random(0)
+    symbols = ("AA", "AE", "T")  # few symbols, so equally short alignments (ties) are common
+
+    def draw():
+        return tuple(rng.choice(symbols) for _ in range(rng.randrange(7)))
+
+    for _ in range(300):
+        sequences = [draw() for _ in range(rng.randrange(2, 5))]
+        al = align(sequences)
+        for row, seq in zip(al.rows, sequences, strict=True):
+            assert tuple(s for s in row if s is not None) == seq  # gaps added, nothing lost or reordered
+        assert al.differs == tuple(len(set(column)) > 1 for column in zip(*al.rows, strict=True))
+        a, b = sequences[:2]
+        pair = align([a, b]).rows  # two rows: nothing is padded, so this is the pairwise alignment itself
+        assert sum(x != y for x, y in zip(*pair, strict=True)) == edit_distance(a, b), (a, b)  # minimal
+        for j in range(len(pair[0]) - 1):  # never a deletion next to an insertion: one substitution is cheaper
+            assert not (pair[0][j] is None and pair[1][j + 1] is None), pair
+            assert not (pair[1][j] is None and pair[0][j + 1] is None), pair
 
 
 # --- presets and column configs -------------------------------------------------------------------

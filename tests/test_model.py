@@ -65,13 +65,6 @@ def test_loss_ignores_padding():
     assert not torch.allclose(loss, model.loss(src, tgt_in, other_out))
 
 
-def test_greedy_batch_stops_at_eos():
-    model = tiny_model()
-    src, _ = padded_batch()
-    outputs = model.greedy_batch(src, max_length=6)
-    assert len(outputs) == 3 and all(2 not in seq and len(seq) <= 6 for seq in outputs)
-
-
 @pytest.mark.parametrize("field, value", [("hidden_dim", 0), ("rnn", "rnn"), ("attention", "cosine"), ("dropout", 1.0)])
 def test_model_config_validates(field, value):
     kwargs = dict(src_vocab_size=10, tgt_vocab_size=10, **{field: value})

@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playground.decoding import filters as F
+from playground.decoding import processors
 from playground.decoding.pipeline import FILTER_NAMES, FilterSettings, Processed, entropy, kept_count, process
+from playground.decoding.processors import PROCESSORS
 
 INF = float("inf")
 
@@ -66,18 +68,24 @@ def test_history_processors_need_prev_tokens():
     assert torch.equal(out.filtered_logits, torch.zeros(1, 3))  # empty history is fine
 
 
-def test_disabled_filters_are_skipped(monkeypatch):
+def test_disabled_processors_are_never_called(monkeypatch):
     def boom(*args):
-        raise AssertionError("a disabled filter was called")
+        raise AssertionError("a disabled processor was called")
 
-    for name in FILTER_NAMES:
-        if name != "top_k":
-            monkeypatch.setitem(F.UNCHECKED, name, boom)
-    for name in F.UNCHECKED_HISTORY:
-        monkeypatch.setitem(F.UNCHECKED_HISTORY, name, boom)
+    table = {name: p if name == "top_k" else dataclasses.replace(p, apply=boom) for name, p in PROCESSORS.items()}
+    monkeypatch.setattr(processors, "PROCESSORS", table)
     out = process(torch.tensor([[1.0, 2.0, 3.0]]), FilterSettings(top_k=1))
     assert kept(out.filtered_logits) == [[2]]
     assert FilterSettings(top_k=1, min_p=0.1).active_filters == ("top_k", "min_p")
+
+
+def test_the_registry_describes_every_settings_field_and_filter():
+    fields = {f.name for f in dataclasses.fields(FilterSettings)} - {"filter_order"}
+    assert {p.field for p in PROCESSORS.values()} == fields
+    assert FILTER_NAMES == ("temperature", "top_k", "top_p", "min_p", "typical", "epsilon")
+    for p in PROCESSORS.values():  # the value that turns a processor off is one it accepts, and a no-op
+        x, prev = torch.tensor([[0.3, -1.0, 2.0]]), torch.tensor([[0, 2]])
+        assert torch.equal(p.apply(x, p.domain.check(p.name, p.off), prev), x)
 
 
 SETTINGS = st.builds(

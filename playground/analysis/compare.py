@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from rapidfuzz.distance import Levenshtein
+
 from playground.decoding.api import decode
 from playground.decoding.config import DecodeConfig
 from playground.decoding.trace import Trace
@@ -203,8 +205,11 @@ def _column(label: str, config: DecodeConfig, trace: Trace) -> Column:
 
 def align(sequences) -> Alignment:
     """Centre-star alignment of token sequences around the first one: each is aligned to it by edit
-    distance (unit costs, substitutions preferred over gap pairs), and the insertions are merged so that
-    every row has the same length. Positions where not every row shows the same symbol differ."""
+    distance (unit costs, see _pairwise), and the insertions are merged so that every row has the same
+    length. Positions where not every row shows the same symbol differ.
+
+    Substitutions are preferred over gap pairs: a changed symbol reads as one substitution, never as a
+    deletion next to an insertion (that would cost 2, not 1, so a minimal alignment never has one)."""
     sequences = [tuple(s) for s in sequences]
     if not sequences:
         raise ValueError("align needs at least one sequence")
@@ -228,25 +233,20 @@ def align(sequences) -> Alignment:
 
 def _pairwise(centre: tuple, other: tuple) -> tuple[list[list[str]], list[str | None]]:
     """Edit-distance alignment of ``other`` to ``centre``: (insertions before each centre position and
-    at the end, n + 1 lists; the symbol aligned to each centre position or None)."""
-    n, m = len(centre), len(other)
-    cost = [[i + j if i == 0 or j == 0 else 0 for j in range(m + 1)] for i in range(n + 1)]
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            cost[i][j] = min(cost[i - 1][j - 1] + (centre[i - 1] != other[j - 1]),
-                             cost[i - 1][j] + 1, cost[i][j - 1] + 1)
-    inserts: list[list[str]] = [[] for _ in range(n + 1)]
-    matched: list[str | None] = [None] * n
-    i, j = n, m
-    while i or j:  # trace back: diagonal first, so a changed symbol reads as a substitution
-        if i and j and cost[i][j] == cost[i - 1][j - 1] + (centre[i - 1] != other[j - 1]):
-            matched[i - 1] = other[j - 1]
-            i, j = i - 1, j - 1
-        elif i and cost[i][j] == cost[i - 1][j] + 1:
-            i -= 1  # centre symbol with nothing opposite
-        else:
-            inserts[i].insert(0, other[j - 1])
-            j -= 1
+    at the end, n + 1 lists; the symbol aligned to each centre position or None).
+
+    rapidfuzz computes a minimal unit-cost alignment (bit-parallel, in C++) and describes it as opcodes,
+    blocks that cover both sequences in order; we only regroup them around the centre's positions. Where
+    several alignments are equally short, rapidfuzz's choice is kept: "l u s y" vs "l u 0 s" keeps the s
+    matched (0 inserted, y deleted) rather than reading s->0, y->s."""
+    inserts: list[list[str]] = [[] for _ in range(len(centre) + 1)]  # (n + 1,) lists of other's symbols
+    matched: list[str | None] = [None] * len(centre)  # (n,) other's symbol facing each centre symbol
+    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(centre, other):
+        if tag == "insert":  # other[j1:j2] sits before centre[i1] (i1 == n: after the end); i1 == i2
+            inserts[i1] += other[j1:j2]
+        elif tag in ("equal", "replace"):  # centre[i1:i2] faces other[j1:j2], one to one
+            matched[i1:i2] = other[j1:j2]
+        # "delete": centre[i1:i2] faces nothing, so matched stays None there
     return inserts, matched
 
 

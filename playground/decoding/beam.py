@@ -28,6 +28,7 @@ from typing import Any
 
 import torch
 
+from playground.decoding.budget import Steps
 from playground.decoding.common import (
     filter_settings,
     forced_at,
@@ -90,25 +91,18 @@ class FinishedPool:
 def beam(model, state, config: DecodeConfig, recorder: Recorder) -> list[Hypothesis]:
     width, settings, forced = config.beam_width, filter_settings(config), prefix_ids(model, config)
     beams, pool = initial_beams(model, recorder), FinishedPool(width)
-    for t in range(config.max_length):
+    steps = Steps(config, recorder, lambda: "with live beams left")
+    for t in steps:
         exp = expand(model, state, beams, settings, forced_at(forced, t), config)
         ranking = beams.cum_search[:, None] + exp.search_log_probs  # (B, V)
         beams = advance(model, beams, exp, ranking, torch.arange(ranking.shape[0]), width=width, t=t,
                         config=config, recorder=recorder, pool=pool)
         if beams.nodes.numel() == 0 or is_done(pool, beams, t + 1, config):
             return pool.items
-        if out_of_time(recorder, t, config):
-            finalize(model, [pool], [beams], config, recorder, length=t + 1)
-            return pool.items
         state = model.reorder(exp.state, beams.rows)
-    finalize(model, [pool], [beams], config, recorder)
+    else:
+        finalize(model, [pool], [beams], config, steps)
     return pool.items
-
-
-def out_of_time(recorder: Recorder, t: int, config: DecodeConfig) -> bool:
-    """The time-budget check of the beam-type searches, after step t (the last step needs none)."""
-    return t + 1 < config.max_length and recorder.out_of_time(
-        f"after step {t + 1} of at most {config.max_length} with live beams left")
 
 
 def initial_beams(model, recorder: Recorder, count: int = 1) -> Beams:
@@ -135,17 +129,20 @@ def expand(model, state, beams: Beams, settings, forced: int | None, config: Dec
     return Expansion(logits, temperature_logits, filtered_logits, attention, model_log_probs, search, state)
 
 
-def select(ranking: torch.Tensor, width: int, eos: int):
-    """The top 2·width finite candidates of ``ranking`` (B, V), best first (HF / fairseq).
-
-    Returns rows, tokens, values (C,), and masks finished (an </s> among the top ``width``) and kept
-    (the best ``width`` non-</s> candidates)."""
+def top_candidates(ranking: torch.Tensor, count: int):
+    """The selection contract of every beam-type search: the ``count`` best finite entries of ``ranking``
+    (B, V), best first, as rows, tokens, values (C,), C <= count. -inf (impossible) entries never count."""
     flat = ranking.reshape(-1)
-    count = min(2 * width, int(torch.isfinite(flat).sum()))  # impossible (-inf) candidates never count
-    values, index = flat.topk(count)
-    rows, tokens = index // ranking.shape[1], index % ranking.shape[1]
+    values, index = flat.topk(min(count, int(torch.isfinite(flat).sum())))
+    return index // ranking.shape[1], index % ranking.shape[1], values
+
+
+def select(ranking: torch.Tensor, width: int, eos: int):
+    """The top 2·width candidates of ``ranking`` (B, V) (HF / fairseq), with masks finished (an </s> among
+    the top ``width``) and kept (the best ``width`` non-</s> candidates): rows, tokens, values, finished, kept."""
+    rows, tokens, values = top_candidates(ranking, 2 * width)
     is_eos = tokens == eos
-    finished = is_eos & (torch.arange(count) < width)
+    finished = is_eos & (torch.arange(tokens.numel()) < width)
     kept = ~is_eos & (torch.cumsum(~is_eos, 0) <= width)
     return rows, tokens, values, finished, kept
 
@@ -189,16 +186,14 @@ def is_done(pool: FinishedPool, beams: Beams, length: int, config: DecodeConfig)
     return bound <= pool.worst
 
 
-def finalize(model, pools: list[FinishedPool], groups: list[Beams], config: DecodeConfig,
-             recorder: Recorder, length: int | None = None) -> None:
-    """max_length reached (or, with ``length`` tokens, the time budget ran out, which the recorder has
-    noted): live beams compete for the pool as unfinished hypotheses (HF ``finalize``)."""
-    lp = length_penalty(config.max_length if length is None else length, config)
+def finalize(model, pools: list[FinishedPool], groups: list[Beams], config: DecodeConfig, steps: Steps) -> None:
+    """The loop ran out (max_length, or the time budget after ``steps.length`` tokens): live beams compete for
+    the pool as unfinished hypotheses (HF ``finalize``), and a max_length cut is noted."""
+    lp = length_penalty(steps.length, config)
     for pool, beams in zip(pools, groups, strict=True):
         for i in range(beams.nodes.numel()):
             pool.add(make_hypothesis(model, beams.tokens[i].tolist(), log_prob=beams.cum_model[i],
                                      score=beams.cum_search[i] / lp, node=beams.nodes[i], finished=False))
-    if length is None:
-        live = sum(b.nodes.numel() for b in groups)
-        recorder.note(f"Stopped at max_length={config.max_length} with {live} live beam(s) that could still "
-                      "have improved the results.", truncated=True)
+    live = sum(b.nodes.numel() for b in groups)
+    steps.note_max_length(f"Stopped at max_length={config.max_length} with {live} live beam(s) that could still "
+                          "have improved the results.")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import torch
 
+from playground.decoding.budget import Steps
 from playground.decoding.common import (
     argmax_only,
     filter_settings,
@@ -54,7 +55,8 @@ def chain(model, state, config: DecodeConfig, recorder: Recorder, *, rows: int, 
     An explicit ``forced`` is teacher forcing (score, exact search's re-scoring): its length is fixed, so
     it ignores the time budget; free decoding stops early when the budget runs out."""
     vocab = model.target_vocab
-    timed = forced is None
+    steps = Steps(config, recorder, lambda: f"with {nodes.numel()} of {rows} sequence(s) unfinished",
+                  timed=forced is None)
     forced = prefix_ids(model, config) if forced is None else forced
     settings, argmax, banned = filter_settings(config), argmax_only(config), never_generated(model)
     state = model.reorder(state, torch.zeros(rows, dtype=torch.long))  # N copies of the encoded source
@@ -63,7 +65,7 @@ def chain(model, state, config: DecodeConfig, recorder: Recorder, *, rows: int, 
     tokens = torch.zeros((rows, 0), dtype=torch.long)  # (H, t) generated so far
     cum = torch.zeros(rows, dtype=torch.float64)  # (H,) raw model log-prob so far
     hypotheses: list[Hypothesis] = []
-    for t in range(config.max_length):
+    for t in steps:
         logits, state, attention = model_step(model, prev, state)
         temperature_logits, filtered_logits = process_step(logits, settings, tokens, banned=banned,
                                                            forced=forced_at(forced, t), argmax=argmax)
@@ -87,14 +89,10 @@ def chain(model, state, config: DecodeConfig, recorder: Recorder, *, rows: int, 
         if alive.numel() < done.numel():
             state = model.reorder(state, alive)
         nodes, prev, tokens, cum = children[alive], chosen[alive], tokens[alive], cum[alive]
-        if timed and t + 1 < config.max_length and recorder.out_of_time(
-                f"after step {t + 1} of at most {config.max_length} with {nodes.numel()} of {rows} "
-                "sequence(s) unfinished"):
-            return rank_hypotheses(hypotheses + unfinished(model, nodes, tokens, cum))
     else:
         hypotheses += unfinished(model, nodes, tokens, cum)
-        recorder.note(f"{nodes.numel()} of {rows} sequence(s) reached max_length={config.max_length} "
-                      "without </s>.", truncated=True)
+        steps.note_max_length(f"{nodes.numel()} of {rows} sequence(s) reached max_length={config.max_length} "
+                              "without </s>.")
     return rank_hypotheses(hypotheses)
 
 

@@ -20,20 +20,48 @@ found so far and saying so in ``trace.message`` (``trace.truncated``).
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import asdict, dataclass, fields
+from types import MappingProxyType
+from typing import NamedTuple
+
+from playground.decoding.processors import FILTERS, PROCESSORS
+from playground.decoding.validate import check_range
 
 STRATEGIES = ("greedy", "sample", "beam", "stochastic_beam", "diverse_beam", "exact")
-FILTERS = ("temperature", "top_k", "top_p", "min_p", "typical", "epsilon")
 SAMPLERS = ("multinomial", "gumbel")
 LENGTH_PENALTY_FORMULAS = ("none", "length", "gnmt")
 MAX_LENGTH, MAX_BEAM_WIDTH, MAX_SAMPLES, MAX_NODE_BUDGET = 64, 16, 1000, 100_000
 DEFAULT_TIME_BUDGET_S, MAX_TIME_BUDGET_S = 10.0, 60.0  # a shared server must not give one request minutes
-INTEGER_FIELDS = ("top_k", "no_repeat_ngram_size", "beam_width", "num_samples", "max_length", "node_budget",
-                  "seed", "num_groups", "num_return")
-NUMBER_FIELDS = ("temperature", "top_p", "min_p", "typical_mass", "epsilon", "repetition_penalty",
-                 "length_penalty", "diversity_penalty", "time_budget_s")
+
+
+class Range(NamedTuple):
+    low: float
+    high: float
+    integer: bool = False
+    low_open: bool = False
+    high_open: bool = False
+
+
+# field -> the values the API accepts; processor fields are narrower than their filters' domains where a
+# value is absurd for a decode (temperature 1000)
+RANGES = MappingProxyType({
+    "temperature": Range(0, 100),  # 0 = argmax (greedy), not a division
+    "top_p": Range(0, 1, low_open=True),
+    "min_p": Range(0, 1, high_open=True),
+    "typical_mass": Range(0, 1, low_open=True),
+    "epsilon": Range(0, 1, high_open=True),
+    "repetition_penalty": Range(0, 10, low_open=True),
+    "length_penalty": Range(-10, 10),
+    "diversity_penalty": Range(0, 100),
+    "time_budget_s": Range(0, MAX_TIME_BUDGET_S, low_open=True),
+    "top_k": Range(0, 1_000_000, integer=True),
+    "no_repeat_ngram_size": Range(0, MAX_LENGTH, integer=True),
+    "beam_width": Range(1, MAX_BEAM_WIDTH, integer=True),
+    "num_samples": Range(1, MAX_SAMPLES, integer=True),
+    "max_length": Range(1, MAX_LENGTH, integer=True),
+    "node_budget": Range(1, MAX_NODE_BUDGET, integer=True),
+    "seed": Range(0, 2**63 - 1, integer=True),
+})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,37 +100,20 @@ class DecodeConfig:
         # JSON and the CLI give lists; store tuples so the config stays hashable and immutable
         object.__setattr__(self, "filter_order", _tuple_of_str("filter_order", self.filter_order))
         object.__setattr__(self, "prefix", _tuple_of_str("prefix", self.prefix))
-        # numpy scalars (np.int64, np.float32 from an array) are numbers too: store plain int / float
-        for names, kind, plain in ((INTEGER_FIELDS, numbers.Integral, int), (NUMBER_FIELDS, numbers.Real, float)):
-            for name in names:
-                value = getattr(self, name)
-                if isinstance(value, kind) and not isinstance(value, (bool, int, float)):
-                    object.__setattr__(self, name, plain(value))
         _choice("strategy", self.strategy, STRATEGIES)
         _choice("sampler", self.sampler, SAMPLERS)
         _choice("length_penalty_formula", self.length_penalty_formula, LENGTH_PENALTY_FORMULAS)
-        _number("temperature", self.temperature, 0, 100)
-        _number("top_p", self.top_p, 0, 1, low_open=True)
-        _number("min_p", self.min_p, 0, 1, high_open=True)
-        _number("typical_mass", self.typical_mass, 0, 1, low_open=True)
-        _number("epsilon", self.epsilon, 0, 1, high_open=True)
-        _number("repetition_penalty", self.repetition_penalty, 0, 10, low_open=True)
-        _number("length_penalty", self.length_penalty, -10, 10)
-        _number("diversity_penalty", self.diversity_penalty, 0, 100)
-        _number("time_budget_s", self.time_budget_s, 0, MAX_TIME_BUDGET_S, low_open=True)
-        _integer("top_k", self.top_k, 0, 1_000_000)
-        _integer("no_repeat_ngram_size", self.no_repeat_ngram_size, 0, MAX_LENGTH)
-        _integer("beam_width", self.beam_width, 1, MAX_BEAM_WIDTH)
-        _integer("num_samples", self.num_samples, 1, MAX_SAMPLES)
-        _integer("max_length", self.max_length, 1, MAX_LENGTH)
-        _integer("node_budget", self.node_budget, 1, MAX_NODE_BUDGET)
-        _integer("seed", self.seed, 0, 2**63 - 1)
-        _integer("num_groups", self.num_groups, 1, self.beam_width)
+        for name, r in RANGES.items():  # (numpy scalars become int / float)
+            object.__setattr__(self, name, check_range(name, getattr(self, name), r.low, r.high, integer=r.integer,
+                                                       low_open=r.low_open, high_open=r.high_open))
+        object.__setattr__(self, "num_groups", check_range("num_groups", self.num_groups, 1, self.beam_width,
+                                                           integer=True))
         if self.beam_width % self.num_groups:
             raise ValueError(f"num_groups must divide beam_width={self.beam_width}, got {self.num_groups}")
         # greedy and exact search find one hypothesis; they accept (and ignore) num_return <= beam_width
         what = "num_samples" if self.strategy == "sample" else "beam_width"
-        _integer("num_return", self.num_return, 1, getattr(self, what), f" (at most {what})")
+        object.__setattr__(self, "num_return", check_range("num_return", self.num_return, 1, getattr(self, what),
+                                                           integer=True, note=f" (at most {what})"))
         for flag in ("early_stopping", "record_trace"):
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
@@ -118,8 +129,7 @@ class DecodeConfig:
                              f"max_length={self.max_length}")
 
     def _enabled_filters(self) -> dict[str, bool]:
-        return {"temperature": self.temperature != 1, "top_k": self.top_k != 0, "top_p": self.top_p != 1,
-                "min_p": self.min_p != 0, "typical": self.typical_mass != 1, "epsilon": self.epsilon != 0}
+        return {name: PROCESSORS[name].enabled(self) for name in FILTERS}
 
     def to_dict(self) -> dict:
         """JSON-native dict (tuples become lists)."""
@@ -137,20 +147,6 @@ class DecodeConfig:
 def _choice(name: str, value, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
-
-
-def _number(name: str, value, low: float, high: float, *, low_open=False, high_open=False) -> None:
-    interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
-    if not ok:
-        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
-
-
-def _integer(name: str, value, low: int, high: int, note: str = "") -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ValueError(f"{name} must be an integer in [{low}, {high}]{note}, got {value!r}")
 
 
 def _tuple_of_str(name: str, value) -> tuple[str, ...]:

@@ -29,8 +29,8 @@ from playground.decoding.beam import (
     finalize,
     initial_beams,
     is_done,
-    out_of_time,
 )
+from playground.decoding.budget import Steps
 from playground.decoding.common import filter_settings, forced_at, prefix_ids, rank_hypotheses
 from playground.decoding.config import DecodeConfig
 from playground.decoding.recorder import Recorder
@@ -45,7 +45,8 @@ def diverse_beam(model, state, config: DecodeConfig, recorder: Recorder) -> list
     groups: dict[int, Beams] = {g: root for g in range(num_groups)}  # live groups only
     pools = [FinishedPool(width) for _ in range(num_groups)]
     state = model.reorder(state, torch.zeros(num_groups, dtype=torch.long))  # one row per group's root
-    for t in range(config.max_length):
+    steps = Steps(config, recorder, lambda: "with live beams left")
+    for t in steps:
         live = cat_beams(list(groups.values()))
         exp = expand(model, state, live, settings, forced_at(forced, t), config)
         counts = torch.zeros(exp.logits.shape[1], dtype=torch.float64)  # (V,) tokens taken by earlier groups
@@ -64,12 +65,9 @@ def diverse_beam(model, state, config: DecodeConfig, recorder: Recorder) -> list
         groups = next_groups
         if not groups:
             break
-        if out_of_time(recorder, t, config):
-            finalize(model, [pools[g] for g in groups], list(groups.values()), config, recorder, length=t + 1)
-            break
         state = model.reorder(exp.state, torch.cat([b.rows for b in groups.values()]))
     else:
-        finalize(model, [pools[g] for g in groups], list(groups.values()), config, recorder)
+        finalize(model, [pools[g] for g in groups], list(groups.values()), config, steps)
     return distinct(rank_hypotheses([h for pool in pools for h in pool.items]))
 
 

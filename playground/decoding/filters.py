@@ -43,89 +43,48 @@ Deviations from HF transformers (v4.4x) semantics:
 from __future__ import annotations
 
 import math
-import numbers
+from dataclasses import dataclass
 
 import torch
 
+from playground.decoding.validate import NEG_INF, check_logits, check_prev_tokens, check_range
+
 TOLERANCE = 1e-6  # slack on probability-mass / log-probability thresholds (see module docstring)
-NEG_INF = float("-inf")
 
 
-# ---------------------------------------------------------------------------------------------
-# validation
+@dataclass(frozen=True)
+class Domain:
+    """The values a processor's argument may take; ``check`` normalises to float / int or raises ValueError."""
+
+    low: float  # bounds are written in messages as given: (0, 1], not (0.0, 1.0]
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+    integer: bool = False
+    note: str = ""
+
+    def check(self, label: str, value):
+        return check_range(label, value, self.low, self.high, integer=self.integer, low_open=self.low_open,
+                           high_open=self.high_open or self.high == math.inf, note=self.note)
 
 
-def check_logits(logits: torch.Tensor, what: str = "logits") -> None:
-    """Raise ValueError unless ``logits`` is a floating (..., V) tensor, V >= 1, every entry finite or
-    -inf, and every row holds at least one finite entry (a row we could not keep a token in)."""
-    if not isinstance(logits, torch.Tensor) or not logits.is_floating_point():
-        got = logits.dtype if isinstance(logits, torch.Tensor) else type(logits).__name__
-        raise ValueError(f"{what} must be a floating-point torch.Tensor, got {got}")
-    if logits.ndim == 0 or logits.shape[-1] == 0:
-        raise ValueError(f"{what} must have shape (..., V) with V >= 1, got {tuple(logits.shape)}")
-    if bool(torch.isnan(logits).any()) or bool(torch.isposinf(logits).any()):
-        raise ValueError(f"{what} must not contain NaN or +inf")
-    if not bool((logits > NEG_INF).any(-1).all()):
-        raise ValueError(f"{what}: every row needs at least one finite logit (a row is all -inf)")
-
-
-def _check_real(label: str, value, lo: float, hi: float, lo_open: bool, hi_open: bool,
-                note: str = "") -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
-        raise ValueError(f"{label} must be a real number, got {value!r}")
-    ok_lo = value > lo if lo_open else value >= lo
-    ok_hi = value < hi if hi_open else value <= hi
-    if not (ok_lo and ok_hi):
-        interval = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
-        raise ValueError(f"{label} must be in {interval}{note}, got {value!r}")
-    return float(value)
-
-
-def _check_int(label: str, value, note: str = "") -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{label} must be an integer >= 0{note}, got {value!r}")
-    return int(value)
-
-
-def check_filter_arg(name: str, value, label: str | None = None):
-    """Validate (and normalise to float/int) the argument of the processor ``name``; ``label`` names
-    the argument in the error message. Raises ValueError with the valid range."""
-    label = label or name
-    if name == "temperature":
-        if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == 0:
+class TemperatureDomain(Domain):
+    def check(self, label: str, value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
             raise ValueError(f"{label} must be > 0, got {value!r}: temperature 0 means greedy decoding, "
                              "which the strategy does by taking the argmax, not by dividing by 0")
-        return _check_real(label, value, 0.0, math.inf, True, True)
-    if name == "top_k":
-        return _check_int(label, value, " (0 disables)")
-    if name == "top_p":
-        return _check_real(label, value, 0.0, 1.0, True, False, " (1 disables)")
-    if name == "min_p":
-        return _check_real(label, value, 0.0, 1.0, False, False, " (0 disables)")
-    if name == "typical":
-        return _check_real(label, value, 0.0, 1.0, True, False, " (1 disables)")
-    if name == "epsilon":
-        return _check_real(label, value, 0.0, 1.0, False, True, " (0 disables)")
-    if name == "repetition_penalty":
-        return _check_real(label, value, 0.0, math.inf, True, True, " (1 disables)")
-    if name == "no_repeat_ngram":
-        return _check_int(label, value, " (0 disables)")
-    raise ValueError(f"unknown processor {name!r}")
+        return super().check(label, value)
 
 
-def check_prev_tokens(logits: torch.Tensor, prev_tokens: torch.Tensor, what: str) -> torch.Tensor:
-    """Raise ValueError unless ``prev_tokens`` is an integer (..., T) tensor of ids in [0, V) with the
-    leading dims of ``logits`` (..., V); return it as int64 (T may be 0)."""
-    integer = isinstance(prev_tokens, torch.Tensor) and not prev_tokens.is_floating_point() \
-        and not prev_tokens.is_complex() and prev_tokens.dtype != torch.bool
-    if not integer:
-        raise ValueError(f"{what}: prev_tokens must be an integer torch.Tensor (..., T)")
-    if prev_tokens.shape[:-1] != logits.shape[:-1] or prev_tokens.ndim != logits.ndim:
-        raise ValueError(f"{what}: prev_tokens {tuple(prev_tokens.shape)} must be (..., T) with the same "
-                         f"leading dims as logits {tuple(logits.shape)}")
-    if prev_tokens.numel() and (int(prev_tokens.min()) < 0 or int(prev_tokens.max()) >= logits.shape[-1]):
-        raise ValueError(f"{what}: prev_tokens must be token ids in [0, {logits.shape[-1]})")
-    return prev_tokens.long()
+# argument domains (the mathematically meaningful values; DecodeConfig adds the API's own limits)
+TEMPERATURE = TemperatureDomain(0, low_open=True)
+TOP_K = Domain(0, integer=True, note=" (0 disables)")
+TOP_P = Domain(0, 1, low_open=True, note=" (1 disables)")
+MIN_P = Domain(0, 1, note=" (0 disables)")
+TYPICAL = Domain(0, 1, low_open=True, note=" (1 disables)")
+EPSILON = Domain(0, 1, high_open=True, note=" (0 disables)")
+REPETITION_PENALTY = Domain(0, low_open=True, note=" (1 disables)")
+NO_REPEAT_NGRAM = Domain(0, integer=True, note=" (0 disables)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,24 +185,6 @@ def _no_repeat_ngram(logits: torch.Tensor, prev_tokens: torch.Tensor, n: int) ->
     return flat.masked_fill(banned, NEG_INF).reshape(logits.shape)
 
 
-UNCHECKED = {
-    "temperature": _temperature,
-    "top_k": _top_k,
-    "top_p": _top_p,
-    "min_p": _min_p,
-    "typical": _typical,
-    "epsilon": _epsilon,
-}
-"""The six filters ``(logits, value)`` without input/argument validation, for ``pipeline.process``
-(which validates once)."""
-
-UNCHECKED_HISTORY = {
-    "repetition_penalty": _repetition_penalty,
-    "no_repeat_ngram": _no_repeat_ngram,
-}
-"""The history processors ``(logits, prev_tokens, value)`` without validation (see UNCHECKED)."""
-
-
 # ---------------------------------------------------------------------------------------------
 # public, validated functions
 
@@ -252,28 +193,28 @@ def temperature(logits: torch.Tensor, t: float) -> torch.Tensor:
     """``logits / t`` (t > 0): t < 1 sharpens, t > 1 flattens the softmax. t = 0 (greedy) is not a
     division: strategies take the argmax instead, so it is rejected here."""
     check_logits(logits)
-    return _temperature(logits, check_filter_arg("temperature", t, "temperature: t"))
+    return _temperature(logits, TEMPERATURE.check("temperature: t", t))
 
 
 def top_k(logits: torch.Tensor, k: int) -> torch.Tensor:
     """Keep the k largest logits per row (Fan et al. 2018); ties with the k-th value are kept (HF).
     k = 0 disables, k >= V keeps all."""
     check_logits(logits)
-    return _top_k(logits, check_filter_arg("top_k", k, "top_k: k"))
+    return _top_k(logits, TOP_K.check("top_k: k", k))
 
 
 def top_p(logits: torch.Tensor, p: float) -> torch.Tensor:
     """Nucleus filtering (Holtzman et al. 2020): keep the smallest set of most probable tokens whose
     cumulative probability is >= p, plus tokens tied with its last member. p in (0, 1], 1 disables."""
     check_logits(logits)
-    return _top_p(logits, check_filter_arg("top_p", p, "top_p: p"))
+    return _top_p(logits, TOP_P.check("top_p: p", p))
 
 
 def min_p(logits: torch.Tensor, p: float) -> torch.Tensor:
     """Min-p filtering (Nguyen et al. 2024): keep tokens with prob >= p * (max prob). p in [0, 1],
     0 disables, 1 keeps only the argmax (and its ties)."""
     check_logits(logits)
-    return _min_p(logits, check_filter_arg("min_p", p, "min_p: p"))
+    return _min_p(logits, MIN_P.check("min_p: p", p))
 
 
 def typical(logits: torch.Tensor, mass: float) -> torch.Tensor:
@@ -281,14 +222,14 @@ def typical(logits: torch.Tensor, mass: float) -> torch.Tensor:
     the entropy until their probability reaches ``mass``. mass in (0, 1], 1 disables. May drop
     the argmax (the most typical token is the guaranteed survivor), as in the paper and HF."""
     check_logits(logits)
-    return _typical(logits, check_filter_arg("typical", mass, "typical: mass"))
+    return _typical(logits, TYPICAL.check("typical: mass", mass))
 
 
 def epsilon(logits: torch.Tensor, eps: float) -> torch.Tensor:
     """Epsilon sampling (Hewitt et al. 2022): drop tokens with prob < eps, but keep the argmax.
     eps in [0, 1), 0 disables."""
     check_logits(logits)
-    return _epsilon(logits, check_filter_arg("epsilon", eps, "epsilon: eps"))
+    return _epsilon(logits, EPSILON.check("epsilon: eps", eps))
 
 
 def repetition_penalty(logits: torch.Tensor, prev_tokens: torch.Tensor, penalty: float) -> torch.Tensor:
@@ -296,7 +237,7 @@ def repetition_penalty(logits: torch.Tensor, prev_tokens: torch.Tensor, penalty:
     ``prev_tokens`` (..., T) (counted once however often it occurs) a positive logit is divided by
     ``penalty`` and a negative one multiplied. penalty > 0; > 1 discourages repeats, 1 disables."""
     check_logits(logits)
-    penalty = check_filter_arg("repetition_penalty", penalty, "repetition_penalty: penalty")
+    penalty = REPETITION_PENALTY.check("repetition_penalty: penalty", penalty)
     return _repetition_penalty(logits, check_prev_tokens(logits, prev_tokens, "repetition_penalty"), penalty)
 
 
@@ -305,5 +246,5 @@ def no_repeat_ngram(logits: torch.Tensor, prev_tokens: torch.Tensor, n: int) -> 
     (..., T) (Paulus et al. 2018; HF NoRepeatNGramLogitsProcessor). n = 0 disables; n = 1 bans
     every token seen so far. Never bans the last allowed token of a row (see module docstring)."""
     check_logits(logits)
-    n = check_filter_arg("no_repeat_ngram", n, "no_repeat_ngram: n")
+    n = NO_REPEAT_NGRAM.check("no_repeat_ngram: n", n)
     return _no_repeat_ngram(logits, check_prev_tokens(logits, prev_tokens, "no_repeat_ngram"), n)

@@ -25,26 +25,11 @@ from typing import NamedTuple
 
 import torch
 
-from playground.decoding.filters import (
-    NEG_INF,
-    UNCHECKED,
-    UNCHECKED_HISTORY,
-    check_filter_arg,
-    check_logits,
-    check_prev_tokens,
-)
+from playground.decoding import processors
+from playground.decoding.processors import FILTERS
+from playground.decoding.validate import NEG_INF, check_logits, check_prev_tokens
 
-FILTER_NAMES = ("temperature", "top_k", "top_p", "min_p", "typical", "epsilon")
-
-# filter name -> (FilterSettings field, value that disables it)
-_FIELDS = {
-    "temperature": ("temperature", 1.0),
-    "top_k": ("top_k", 0),
-    "top_p": ("top_p", 1.0),
-    "min_p": ("min_p", 0.0),
-    "typical": ("typical_mass", 1.0),
-    "epsilon": ("epsilon", 0.0),
-}
+FILTER_NAMES = FILTERS  # the six distribution filters, in their default order
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,11 +53,8 @@ class FilterSettings:
     filter_order: tuple[str, ...] = FILTER_NAMES
 
     def __post_init__(self):
-        checks = [(name, field) for name, (field, _) in _FIELDS.items()]
-        checks += [("repetition_penalty", "repetition_penalty"), ("no_repeat_ngram", "no_repeat_ngram_size")]
-        for name, field in checks:
-            value = check_filter_arg(name, getattr(self, field), f"FilterSettings.{field}")
-            object.__setattr__(self, field, value)  # normalise numpy scalars etc. to float / int
+        for p in processors.PROCESSORS.values():  # normalises numpy scalars etc. to float / int
+            object.__setattr__(self, p.field, p.domain.check(f"FilterSettings.{p.field}", getattr(self, p.field)))
         order = self.filter_order
         if not isinstance(order, (list, tuple)) or not all(isinstance(name, str) for name in order):
             raise ValueError(f"FilterSettings.filter_order must be a sequence of filter names, got {order!r}")
@@ -83,19 +65,15 @@ class FilterSettings:
                              f"choose from {FILTER_NAMES}")
         if len(set(order)) != len(order):
             raise ValueError(f"FilterSettings.filter_order lists a filter twice: {order}")
-        missing = [name for name in FILTER_NAMES if self._enabled(name) and name not in order]
+        missing = [name for name in FILTER_NAMES if processors.PROCESSORS[name].enabled(self) and name not in order]
         if missing:
             raise ValueError(f"FilterSettings.filter_order {order} omits enabled filter(s) {missing}")
         object.__setattr__(self, "filter_order", order)
 
-    def _enabled(self, name: str) -> bool:
-        field, disabled = _FIELDS[name]
-        return getattr(self, field) != disabled
-
     @property
     def active_filters(self) -> tuple[str, ...]:
         """The enabled filters, in ``filter_order``."""
-        return tuple(name for name in self.filter_order if self._enabled(name))
+        return tuple(name for name in self.filter_order if processors.PROCESSORS[name].enabled(self))
 
     @classmethod
     def from_config(cls, config, **overrides) -> FilterSettings:
@@ -119,17 +97,17 @@ def process(logits: torch.Tensor, settings: FilterSettings,
     if not isinstance(settings, FilterSettings):
         raise ValueError(f"settings must be a FilterSettings, got {type(settings).__name__}")
     check_logits(logits)
-    history = logits
-    if settings.repetition_penalty != 1.0 or settings.no_repeat_ngram_size > 0:
+    table = processors.PROCESSORS
+    history, history_processors = logits, [p for p in table.values() if p.history and p.enabled(settings)]
+    if history_processors:
         if prev_tokens is None:
             raise ValueError("process: repetition_penalty / no_repeat_ngram_size need prev_tokens (B, T)")
         prev_tokens = check_prev_tokens(logits, prev_tokens, "process")
-        for name, field, disabled in (("repetition_penalty", "repetition_penalty", 1.0),
-                                      ("no_repeat_ngram", "no_repeat_ngram_size", 0)):
-            if getattr(settings, field) != disabled:
-                history = UNCHECKED_HISTORY[name](history, prev_tokens, getattr(settings, field))
-    if settings.temperature != 1.0:
-        tempered = UNCHECKED["temperature"](history, settings.temperature)
+        for p in history_processors:
+            history = p.apply(history, getattr(settings, p.field), prev_tokens)
+    temperature = table["temperature"]
+    if temperature.enabled(settings):
+        tempered = temperature.apply(history, settings.temperature, prev_tokens)
     else:
         tempered = history.clone() if history is logits else history
     filtered = history
@@ -137,7 +115,7 @@ def process(logits: torch.Tensor, settings: FilterSettings,
         if name == "temperature" and filtered is history:
             filtered = tempered  # temperature first (the default): reuse it
         else:
-            filtered = UNCHECKED[name](filtered, getattr(settings, _FIELDS[name][0]))
+            filtered = table[name].apply(filtered, getattr(settings, table[name].field), prev_tokens)
     if filtered is history:  # temperature disabled and nothing else enabled
         filtered = tempered
     return Processed(tempered, filtered)

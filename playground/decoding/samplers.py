@@ -20,7 +20,7 @@ import numbers
 
 import torch
 
-from playground.decoding.filters import check_logits
+from playground.decoding.validate import check_logits
 
 
 def _check_sampling_args(logits: torch.Tensor, generator: torch.Generator, num_samples: int) -> None:

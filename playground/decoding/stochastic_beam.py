@@ -25,7 +25,8 @@ import math
 
 import torch
 
-from playground.decoding.beam import Beams, expand, initial_beams, out_of_time
+from playground.decoding.beam import Beams, expand, initial_beams, top_candidates
+from playground.decoding.budget import Steps
 from playground.decoding.common import argmax_only, filter_settings, forced_at, make_hypothesis, prefix_ids
 from playground.decoding.config import DecodeConfig
 from playground.decoding.recorder import Recorder
@@ -51,7 +52,8 @@ def stochastic_beam(model, state, config: DecodeConfig, recorder: Recorder) -> l
     settings, argmax, forced = filter_settings(config), argmax_only(config), prefix_ids(model, config)
     beams, perturbed = initial_beams(model, recorder), torch.zeros(1, dtype=torch.float64)  # G~(root) = 0
     finished: list[tuple[float, Hypothesis]] = []  # ended sequences holding a slot: (G~ in float64, hyp)
-    for t in range(config.max_length):
+    steps = Steps(config, recorder, lambda: "with live beams left")
+    for t in steps:
         exp = expand(model, state, beams, settings, forced_at(forced, t), config, argmax=argmax)
         phi = beams.cum_search[:, None] + exp.search_log_probs  # (B, V) float64
         children = truncated_gumbel(phi + gumbel_noise(phi.shape, generator), perturbed[:, None])  # (B, V)
@@ -59,14 +61,11 @@ def stochastic_beam(model, state, config: DecodeConfig, recorder: Recorder) -> l
                                                   recorder=recorder)
         if beams.nodes.numel() == 0:
             break
-        if out_of_time(recorder, t, config):
-            finished += unfinished(model, beams, perturbed)
-            break
         state = model.reorder(exp.state, beams.rows)
     else:
         finished += unfinished(model, beams, perturbed)
-        recorder.note(f"{beams.nodes.numel()} of the {k} samples reached max_length={config.max_length} "
-                      "without </s>.", truncated=True)
+        steps.note_max_length(f"{beams.nodes.numel()} of the {k} samples reached max_length={config.max_length} "
+                              "without </s>.")
     return [h for _, h in sorted(finished, key=lambda item: -item[0])]
 
 
@@ -81,11 +80,8 @@ def select_slots(model, beams: Beams, exp, phi: torch.Tensor, children: torch.Te
                  finished: list[tuple[float, Hypothesis]], *, k: int, t: int, recorder: Recorder):
     """Keep the k largest G~ among the children (B, V) and the finished sequences; record the top 2k
     children as candidates. Returns the live beams, their G~ (B',) and the finished list."""
-    eos, vocab_size = model.target_vocab.eos_id, children.shape[1]
-    flat = children.reshape(-1)
-    count = min(2 * k, int(torch.isfinite(flat).sum()))
-    values, index = flat.topk(count)  # (C,) best children first
-    rows, tokens = index // vocab_size, index % vocab_size
+    rows, tokens, values = top_candidates(children, 2 * k)  # (C,) best children first
+    count, eos = values.numel(), model.target_vocab.eos_id
     held = torch.tensor([g for g, _ in finished], dtype=torch.float64)  # (F,)
     pooled = torch.cat([values, held])
     chosen = torch.zeros(pooled.numel(), dtype=torch.bool)

@@ -27,7 +27,9 @@ CORRECT_IF = {
 }
 
 
-def model_card(config: dict, arch, num_parameters: int) -> str:
+def model_card(config: dict, model) -> str:
+    """The card of ``model`` (its ``arch`` describes itself) as ``config`` (config.json) records it."""
+    arch, num_parameters = model.arch, model.num_parameters()
     task = config["task"]
     metrics = config.get("metrics", {})
     training = config.get("training", {})
@@ -50,9 +52,7 @@ datasets: [cmudict]
 Task: **{TASK_TITLES[task]}**.
 
 ## Model
-{arch.rnn.upper()} encoder (bidirectional, {arch.encoder_layers} layer(s), {arch.hidden_dim} units per direction),
-{arch.decoder_layers}-layer decoder with input feeding ({2 * arch.hidden_dim} units), {arch.attention} attention,
-embeddings {arch.embed_dim}, dropout {arch.dropout}; {num_parameters:,} parameters, stored as
+{arch.describe()}; {num_parameters:,} parameters, stored as
 {config.get('weights_dtype', 'float32')} (the model runs in float32).
 Load it with `playground.load_model(DIR)` (safetensors weights, config.json with both vocabularies).
 

@@ -16,6 +16,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from playground.models.rnn import ModelConfig, Seq2Seq
+from playground.models.transformer import Transformer, TransformerConfig
 from playground.models.vocab import Vocab
 
 CONFIG_NAME, WEIGHTS_NAME, CARD_NAME = "config.json", "model.safetensors", "README.md"
@@ -25,18 +26,35 @@ FORMAT_VERSION = 1
 WEIGHTS_DTYPES = {"float32": torch.float32, "float16": torch.float16}
 
 
+# config.json "model.family" -> (its config dataclass, its module); checkpoints without a family are RNNs
+FAMILIES = {"rnn": (ModelConfig, Seq2Seq), "transformer": (TransformerConfig, Transformer)}
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint that is missing, corrupt or does not match its config; the message names the file."""
 
 
-def save_checkpoint(model: Seq2Seq, directory, *, meta: dict, card: str | None = None) -> Path:
+def build_model(config: dict, *, with_vocabs: bool = True):
+    """An untrained model as config.json describes it (architecture, and both vocabularies unless
+    ``with_vocabs`` is False). Raises TypeError / ValueError / KeyError for a description that does not fit."""
+    arch = dict(config["model"])
+    family = arch.pop("family", "rnn")
+    if family not in FAMILIES:
+        raise ValueError(f"unknown model family {family!r}; known: {', '.join(FAMILIES)}")
+    config_cls, model_cls = FAMILIES[family]
+    vocabs = (Vocab.from_dict(config["source_vocab"]), Vocab.from_dict(config["target_vocab"])) if with_vocabs \
+        else (None, None)
+    return model_cls(config_cls(**arch), *vocabs)
+
+
+def save_checkpoint(model, directory, *, meta: dict, card: str | None = None) -> Path:
     """Write config.json (architecture + vocabularies + ``meta``), model.safetensors and a model card."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     config = {
         "format_version": FORMAT_VERSION,
         **meta,
-        "model": model.arch.to_dict(),
+        "model": {"family": model.family, **model.arch.to_dict()},
         "source_vocab": model.source_vocab.to_dict(),
         "target_vocab": model.target_vocab.to_dict(),
     }
@@ -60,14 +78,13 @@ def read_config(directory) -> dict:
     return config
 
 
-def load_local(directory, device: str | torch.device = "cpu") -> Seq2Seq:
+def load_local(directory, device: str | torch.device = "cpu"):
     directory = Path(directory)
     if not directory.is_dir():
         raise CheckpointError(f"{directory}: no such checkpoint directory")
     config = read_config(directory)
     try:
-        model = Seq2Seq(ModelConfig(**config["model"]), Vocab.from_dict(config["source_vocab"]),
-                        Vocab.from_dict(config["target_vocab"]))
+        model = build_model(config)
     except (TypeError, ValueError, KeyError) as e:
         raise CheckpointError(f"{directory / CONFIG_NAME}: invalid model description ({e})") from None
     weights = directory / WEIGHTS_NAME
@@ -94,7 +111,7 @@ def load_local(directory, device: str | torch.device = "cpu") -> Seq2Seq:
 
 
 def load_model(path_or_repo_id: str | os.PathLike, *, revision: str | None = None,
-               device: str | torch.device = "cpu") -> Seq2Seq:
+               device: str | torch.device = "cpu"):
     """Load a checkpoint from a local directory, or else from a Hugging Face Hub model repository.
 
     Only config.json, model.safetensors and README.md are fetched from the Hub; pass ``revision`` (a

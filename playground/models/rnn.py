@@ -18,13 +18,14 @@ playground shows is exactly what was trained.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from playground.models.attention import Attention
+from playground.models.rows import select_rows, step_distinct
 from playground.models.vocab import Vocab
 
 
@@ -55,6 +56,12 @@ class ModelConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def describe(self) -> str:
+        """The model card's architecture sentence."""
+        return (f"{self.rnn.upper()} encoder (bidirectional, {self.encoder_layers} layer(s), {self.hidden_dim} units "
+                f"per direction),\n{self.decoder_layers}-layer decoder with input feeding ({2 * self.hidden_dim} "
+                f"units), {self.attention} attention,\nembeddings {self.embed_dim}, dropout {self.dropout}")
+
 
 @dataclass
 class DecoderState:
@@ -77,22 +84,16 @@ class DecoderState:
             hidden=self.hidden.index_select(1, index),
             cell=None if self.cell is None else self.cell.index_select(1, index),
             feed=self.feed.index_select(0, index),
-            memory=_rows(self.memory, index),
-            keys=_rows(self.keys, index),
-            src_mask=_rows(self.src_mask, index),
+            memory=select_rows(self.memory, index),
+            keys=select_rows(self.keys, index),
+            src_mask=select_rows(self.src_mask, index),
             origin=self.origin.index_select(0, index),
         )
 
 
-def _rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """x[index] along dim 0. One source shared by every row (the engine decodes one input) stays one:
-    a stride-0 view of B rows instead of B copies of (S, ...)."""
-    if x.shape[0] == 1 or x.stride(0) == 0:
-        return x[:1].expand(index.numel(), *x.shape[1:])
-    return x.index_select(0, index)
-
-
 class Seq2Seq(nn.Module):
+    family = "rnn"
+
     def __init__(self, config: ModelConfig, source_vocab: Vocab | None = None,
                  target_vocab: Vocab | None = None):
         super().__init__()
@@ -149,20 +150,10 @@ class Seq2Seq(nn.Module):
         )
 
     def step(self, prev_tokens: torch.Tensor, state: DecoderState):
-        """prev_tokens: (B,) -> logits (B, V), new state, attention (B, S).
-
-        Rows with the same origin and the same token would compute the same thing: each distinct pair is
-        computed once and copied to its rows (the new state's origin says which rows are copies)."""
-        prev_tokens = prev_tokens.to(self.device)
-        key = state.origin * self.arch.tgt_vocab_size + prev_tokens  # (B,)
-        distinct, inverse = torch.unique(key, return_inverse=True)  # (U,), (B,) row -> its distinct pair
-        if distinct.numel() == key.numel():  # every row differs (greedy, beams): step them as they are
-            logits, new_state, attention = self._step(prev_tokens, state)
-        else:  # e.g. samples sharing a prefix: step one row per pair, then copy it to its rows
-            rep = torch.empty_like(distinct).scatter_(0, inverse, torch.arange(key.numel(), device=key.device))
-            logits, new_state, attention = self._step(prev_tokens[rep], state.index_select(rep))  # (U, ...)
-            logits, attention, new_state = logits[inverse], attention[inverse], new_state.index_select(inverse)
-        new_state = replace(new_state, origin=inverse)
+        """prev_tokens: (B,) -> logits (B, V), new state, attention (B, S); rows that are copies taking the
+        same token are computed once (rows.step_distinct)."""
+        logits, new_state, attention = step_distinct(self._step, prev_tokens.to(self.device), state,
+                                                     self.arch.tgt_vocab_size)
         # the decoding engine works on CPU tensors: hand back the two small per-step outputs there
         return logits.float().cpu(), new_state, attention.cpu()
 
@@ -202,24 +193,6 @@ class Seq2Seq(nn.Module):
         logits, _ = self(src_ids, tgt_in)
         return F.cross_entropy(logits.flatten(0, 1).float(), tgt_out.flatten(), ignore_index=0,
                                label_smoothing=label_smoothing)
-
-    @torch.no_grad()
-    def greedy_batch(self, src_ids: torch.Tensor, max_length: int = 40) -> list[list[int]]:
-        """Fast batched argmax decoding for dev-set evaluation during training (no trace).
-        The playground's recorded decoding lives in playground.decoding."""
-        bos, eos = 1, 2
-        state = self.encode(src_ids)
-        prev = torch.full((src_ids.size(0),), bos, dtype=torch.long, device=src_ids.device)
-        outputs, done = [], torch.zeros_like(prev, dtype=torch.bool)
-        for _ in range(max_length):
-            logits, state, _ = self._step(prev, state)
-            prev = logits.argmax(-1)
-            outputs.append(prev)
-            done |= prev == eos
-            if done.all():
-                break
-        seqs = torch.stack(outputs, 1).tolist()
-        return [s[: s.index(eos)] if eos in s else s for s in seqs]
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -32,9 +32,9 @@ from playground.models.checkpoint import (
     WEIGHTS_DTYPES,
     WEIGHTS_NAME,
     CheckpointError,
+    build_model,
     read_config,
 )
-from playground.models.rnn import ModelConfig, Seq2Seq
 
 
 def weights_path(source) -> Path:
@@ -84,8 +84,8 @@ def average_checkpoints(sources, out, *, config_from=None, command: str = "", we
                               "source or as --config-from)")
     config = read_config(config_dir)
     weights = average_weights(sources)  # everything is read before anything is written
-    arch = ModelConfig(**config["model"])
-    Seq2Seq(arch).load_state_dict(weights, strict=True)  # the config's architecture must fit the weights
+    model = build_model(config, with_vocabs=False)
+    model.load_state_dict(weights, strict=True)  # the config's architecture must fit the weights
     config.setdefault("training", {})["averaged"] = {"sources": [str(s) for s in sources], "command": command}
     config["weights_dtype"] = weights_dtype
     config.get("metrics", {}).pop("dev", None)  # the sources' numbers: measure the average again
@@ -94,7 +94,7 @@ def average_checkpoints(sources, out, *, config_from=None, command: str = "", we
     out.mkdir(parents=True, exist_ok=True)
     save_file({k: v.to(WEIGHTS_DTYPES[weights_dtype]) for k, v in weights.items()}, str(out / WEIGHTS_NAME))
     (out / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
-    (out / CARD_NAME).write_text(model_card(config, arch, Seq2Seq(arch).num_parameters()))
+    (out / CARD_NAME).write_text(model_card(config, model))
     return out
 
 

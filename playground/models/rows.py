@@ -1,0 +1,42 @@
+"""Row bookkeeping shared by the model families' decoder states.
+
+The engine grows, copies and reorders decoding rows (beams, samples) through ``model.reorder``. Two
+savings apply to every family, so they live here once:
+
+- one source shared by every row stays one tensor: a stride-0 view of B rows instead of B copies
+  (``select_rows``);
+- rows that are copies of one row (same ``origin``) and take the same token compute the same step, so
+  each distinct (origin, token) pair is computed once and copied to its rows (``step_distinct``): 1000
+  samples of one word share a handful of prefixes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import torch
+
+
+def select_rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``x[index]`` along dim 0; a tensor of one row (or already a stride-0 view) stays a view."""
+    if x.shape[0] == 1 or x.stride(0) == 0:
+        return x[:1].expand(index.numel(), *x.shape[1:])
+    return x.index_select(0, index)
+
+
+def step_distinct(step: Callable, prev_tokens: torch.Tensor, state: Any, vocab_size: int):
+    """Run ``step(prev_tokens, state) -> (logits, state, attention)`` once per distinct (origin, token).
+
+    ``state`` has ``origin`` (B,) long and ``index_select(index)``; equal origins mean equal states. The
+    returned state's ``origin`` marks which rows are copies of one another after this step."""
+    key = state.origin * vocab_size + prev_tokens  # (B,)
+    distinct, inverse = torch.unique(key, return_inverse=True)  # (U,), (B,) row -> its distinct pair
+    if distinct.numel() == key.numel():  # every row differs (greedy, beams): step them as they are
+        logits, new_state, attention = step(prev_tokens, state)
+    else:  # e.g. samples sharing a prefix: step one row per pair, then copy it to its rows
+        rep = torch.empty_like(distinct).scatter_(0, inverse, torch.arange(key.numel(), device=key.device))
+        logits, new_state, attention = step(prev_tokens[rep], state.index_select(rep))  # (U, ...)
+        logits, attention, new_state = logits[inverse], attention[inverse], new_state.index_select(inverse)
+    return logits, replace(new_state, origin=inverse), attention
