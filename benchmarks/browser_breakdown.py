@@ -68,8 +68,8 @@ def server_round_trips(url: str, store, n: int) -> dict[str, list[float]]:
     """/explore round trips per strategy, each with a new decoding-slider value and the result cache cleared."""
     from gradio_client import Client
 
+    from playground.ui.common.controls import CONTROL_NAMES as PARAMS
     from playground.ui.common.controls import UiParams
-    from playground.ui.layout import PARAMS
 
     client = Client(url, verbose=False)
     out = {}

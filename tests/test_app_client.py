@@ -125,9 +125,9 @@ def test_concurrent_sessions_each_get_their_own_result(client):
 
 
 def test_open_view_endpoint_sets_model_input_and_controls(client):
+    from playground.ui.common.controls import CONTROL_NAMES as PARAMS
     from playground.ui.common.controls import UiParams
     from playground.ui.explore.share import ShareView, view_string
-    from playground.ui.layout import PARAMS
 
     s = view_string(ShareView(model="p2g-tiny", text="K AE T", params=UiParams(strategy="beam", beam_width=7)))
     out = client.predict(s, api_name="/open_view")

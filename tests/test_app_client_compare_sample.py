@@ -36,10 +36,10 @@ def test_compare_endpoint_renders_the_shown_columns(client):
                                                       *COLUMN, *COLUMN, api_name="/compare")
     assert status == "" and diff["type"] == "plotly"
     html, plots = columns[0::2], columns[1::2]
-    assert "greedy" in html[0] and "beam 3" in html[1] and "score" in html[1]
+    assert "greedy" in html[0] and "beam search 3" in html[1] and "score" in html[1]
     assert all(p["type"] == "plotly" and len(p["plot"]) < 60_000 for p in plots[:2])
     with open(download) as f:
-        assert [c["label"] for c in json.load(f)["columns"]] == ["greedy", "beam 3 · α=1"]
+        assert [c["label"] for c in json.load(f)["columns"]] == ["greedy", "beam search 3 · α=1"]
 
 
 def test_sample_json_counts_add_up(client):

@@ -15,9 +15,9 @@ from playground.decoding.budget import Deadline, cut_by_budget
 from playground.decoding.recorder import MAX_STEP_ROWS, MAX_TRACE_ROWS
 from playground.decoding.scripted import ScriptedModel
 from playground.ui.common.controls import UiParams
+from playground.ui.explore.events import explore_update
 from playground.ui.explore.handlers import Session, run_decode, summary_markdown
 from playground.ui.store import ModelStore
-from playground.ui.wiring import explore_update
 from tests.conftest import tiny_model
 
 # Every step: "a" (p .9) or </s> (p .1), for 60 steps: every strategy runs to max_length unless stopped.

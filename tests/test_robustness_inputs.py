@@ -27,8 +27,9 @@ from playground.decoding.scripted import ScriptedModel
 from playground.models.checkpoint import save_checkpoint
 from playground.models.vocab import InputError
 from playground.ui.common.controls import UiParams
+from playground.ui.explore.events import explore_update
 from playground.ui.explore.handlers import Session, api_decode, run_decode
-from playground.ui.wiring import DECODE_FIELDS, explore_update
+from playground.ui.wiring import DECODE_FIELDS
 from tests.conftest import tiny_model
 
 MODEL = tiny_model()  # source vocabulary: the letters a-z and the apostrophe (CHARS), as the shipped G2P

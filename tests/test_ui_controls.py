@@ -8,7 +8,14 @@ import pytest
 
 from playground.decoding.api import decode
 from playground.decoding.config import STRATEGIES
-from playground.ui.common.controls import APPLIES, CONTROLS, STRATEGY_CHOICES, UiParams, visible_controls
+from playground.ui.common.controls import (
+    APPLIES,
+    CONTROLS,
+    SETTINGS,
+    STRATEGY_CHOICES,
+    UiParams,
+    visible_controls,
+)
 from playground.ui.explore.selection import shown_hypotheses
 from tests.conftest import tiny_model
 
@@ -30,7 +37,16 @@ def outcome(trace) -> tuple:
 
 def test_every_strategy_has_a_choice_and_a_visibility_rule():
     assert [value for _, value in STRATEGY_CHOICES] == list(STRATEGIES) == list(APPLIES)
-    assert set(CONTROLS) == set(CHANGED)
+    assert list(CONTROLS) == ["strategy", *SETTINGS] and set(SETTINGS) == set(CHANGED)
+
+
+def test_the_control_table_is_the_ui_params_fields_and_fits_the_engine():
+    names = [f.name for f in dataclasses.fields(UiParams)]
+    assert list(CONTROLS) == names[:-1] and names[-1] == "time_budget_s"  # the server's, no widget
+    for name, c in CONTROLS.items():  # every slider's ends are values the engine accepts
+        if c.kind == "slider" and name != "num_return":
+            for end in (c.low, c.high):
+                UiParams(**{name: end}).to_config()
 
 
 @pytest.mark.parametrize("strategy, shown, hidden", [

@@ -20,6 +20,7 @@ from rapidfuzz.distance import Levenshtein
 
 from playground.decoding.api import decode
 from playground.decoding.config import DecodeConfig
+from playground.decoding.registry import LABELS
 from playground.decoding.trace import Trace
 
 MIN_COLUMNS, MAX_COLUMNS = 2, 4
@@ -168,8 +169,7 @@ def compare(model, text: str, configs, labels=None) -> Comparison:
 def describe(config: DecodeConfig) -> str:
     """A short label: 'beam 5 · α=1', 'sample · T=1.5 · top-p 0.9', ..."""
     s = config.strategy
-    parts = [{"sample": "sampling", "stochastic_beam": "stochastic beam", "diverse_beam": "diverse beam",
-              "exact": "exact search"}.get(s, s)]
+    parts = [LABELS[s]]
     if s in BEAMS:
         parts[0] += f" {config.beam_width}"
     if s in ("beam", "diverse_beam"):

@@ -37,7 +37,7 @@ class Lesson:
     explanation: str  # two or three sentences
     formula: str  # LaTeX, shown between $$ … $$ (short: it must fit a third of the page)
     source: str  # where the formula comes from
-    settings: dict  # Explore controls (layout.PARAMS names) that reproduce the demonstration
+    settings: dict  # Explore controls (UiParams fields) that reproduce the demonstration
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:

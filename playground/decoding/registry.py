@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from playground.decoding.beam import beam
 from playground.decoding.chains import greedy, sample
 from playground.decoding.config import STRATEGIES as STRATEGY_NAMES
@@ -24,3 +26,11 @@ STRATEGIES = {
     "exact": exact,
 }
 assert tuple(STRATEGIES) == STRATEGY_NAMES, "config.STRATEGIES and the registry must agree"
+LABELS = MappingProxyType({  # how people name them (the page, Compare's column labels, What-if)
+    "greedy": "greedy",
+    "sample": "sampling",
+    "beam": "beam search",
+    "stochastic_beam": "stochastic beam",
+    "diverse_beam": "diverse beam",
+    "exact": "exact search",
+})

@@ -8,6 +8,7 @@ the group is sized to the CPU count).
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import os
 from types import MappingProxyType
@@ -45,3 +46,26 @@ def guarded(fn):
             TRIM()
 
     return wrapper
+
+
+def named(*names: str, defaults: dict | None = None, types: dict | None = None):
+    """Give a handler ``fn(*values)`` the signature ``(name_1, name_2, ...)``: Gradio reads parameter names,
+    defaults and type hints (``types``, else the default's type) from it for the API page and gradio_client's
+    keyword arguments, while the names themselves come from one table (the controls, DecodeConfig's fields)."""
+    defaults, types = defaults or {}, types or {}
+
+    def parameter(name: str) -> inspect.Parameter:
+        extra = {"default": defaults[name], "annotation": type(defaults[name])} if name in defaults else {}
+        if name in types:
+            extra["annotation"] = types[name]
+        return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, **extra)
+
+    def wrap(fn):
+        params = [parameter(n) for n in names]
+        fn.__signature__ = inspect.Signature(params, return_annotation=inspect.signature(fn).return_annotation)
+        # (gradio reads type hints through typing.get_type_hints, i.e. __annotations__, not the signature)
+        fn.__annotations__ = {p.name: p.annotation for p in params if p.annotation is not p.empty} | {
+            k: v for k, v in fn.__annotations__.items() if k == "return"}
+        return fn
+
+    return wrap

@@ -14,16 +14,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 
-from playground.ui.common.controls import UiParams
+from playground.ui.common.controls import CONTROL_NAMES, UiParams
 
 VERSION = 1
 MAX_CHARS = 2000  # a view is ~100-300 characters; anything longer is not one of ours
 MAX_TEXT = 200  # the input box's own limit
 _DEFAULTS = MappingProxyType(asdict(UiParams()))
-_PARAM_NAMES = tuple(f.name for f in fields(UiParams) if f.name != "time_budget_s")  # the server's, not shared
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,7 +43,7 @@ class ShareView:
 
 
 def view_string(view: ShareView) -> str:
-    params = {k: v for k, v in asdict(view.params).items() if k in _PARAM_NAMES and v != _DEFAULTS[k]}
+    params = {k: v for k, v in asdict(view.params).items() if k in CONTROL_NAMES and v != _DEFAULTS[k]}
     payload = {"v": VERSION, "m": view.model, "t": view.text, "p": params}
     raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -68,7 +67,7 @@ def parse_view(s: str) -> ShareView:
     params = payload.get("p", {})
     if not isinstance(params, dict):
         raise ValueError("the view string's parameters are not a mapping")
-    unknown = sorted(set(params) - set(_PARAM_NAMES))
+    unknown = sorted(set(params) - set(CONTROL_NAMES))
     if unknown:
         raise ValueError(f"the view string has unknown parameter(s) {unknown}")
     return ShareView(model=payload.get("m"), text=payload.get("t"), params=UiParams(**params))

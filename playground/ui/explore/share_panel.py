@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from playground.ui.common.controls import UiParams
+from playground.ui.common.controls import CONTROL_NAMES, UiParams
 from playground.ui.common.events import USER_ERRORS, guarded
 from playground.ui.common.export import write_json
 from playground.ui.common.style import esc
@@ -38,28 +38,28 @@ def build(ui: SimpleNamespace, first: ShareView) -> None:
                                      elem_id="trace-file", scale=3)
 
 
-def current_view(names: tuple[str, ...], model_name: str, text: str, *values) -> ShareView:
-    """The widgets' values as a ShareView (raises ValueError for values the page would refuse too)."""
+def current_view(model_name: str, text: str, *values) -> ShareView:
+    """The widgets' values (CONTROL_NAMES order) as a ShareView (raises ValueError for values the page would
+    refuse too)."""
     try:
-        params = UiParams(**dict(zip(names, values, strict=True)))
+        params = UiParams(**dict(zip(CONTROL_NAMES, values, strict=True)))
     except TypeError as e:
         raise ValueError(str(e)) from None
     return ShareView(model=model_name, text=text, params=params)
 
 
-def view_outputs(names: tuple[str, ...], view: ShareView) -> list:
-    return [view.model, view.text] + [getattr(view.params, name) for name in names]
+def view_outputs(view: ShareView) -> list:
+    return [view.model, view.text, *view.params.controls().values()]
 
 
-def wire(demo: gr.Blocks, ui: SimpleNamespace, store, session: gr.State, explored, names: tuple[str, ...]) -> None:
-    """Events. ``explored`` is the Explore decode's event (the string follows every successful decode);
-    ``names`` are the UiParams fields of ``ui.params``, in order."""
+def wire(demo: gr.Blocks, ui: SimpleNamespace, store, session: gr.State, explored) -> None:
+    """Events. ``explored`` is the Explore decode's event (the string follows every successful decode)."""
     controls = [ui.model, ui.text, *ui.params]
 
     def describe(model_name: str, text: str, *values):
         """The view string and link for the widgets' current values (unchanged while they are invalid)."""
         try:
-            s = view_string(current_view(names, model_name, text, *values))
+            s = view_string(current_view(model_name, text, *values))
         except ValueError:
             return gr.skip(), gr.skip()
         return s, LINK.format(s=s)
@@ -72,7 +72,7 @@ def wire(demo: gr.Blocks, ui: SimpleNamespace, store, session: gr.State, explore
         """Set the model, input and every control from a view string; the page then decodes it."""
         view = parse_view(s)
         store.get(view.model)  # an unknown model is refused here, with the store's message
-        return view_outputs(names, view)
+        return view_outputs(view)
 
     ui.open_button.click(open_view, ui.open_string, controls, api_name="open_view", show_progress="hidden")
 
@@ -87,7 +87,7 @@ def wire(demo: gr.Blocks, ui: SimpleNamespace, store, session: gr.State, explore
         except USER_ERRORS as e:
             gr.Warning(f"The link's view cannot be opened: {esc(str(e))}", duration=8)
             return [gr.skip()] * len(controls)
-        return view_outputs(names, view)
+        return view_outputs(view)
 
     demo.load(open_from_url, None, controls, api_visibility="private", show_progress="hidden")
 

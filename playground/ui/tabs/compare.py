@@ -12,7 +12,7 @@ columns are first computed when the tab is first opened, which keeps the app's s
 
 from __future__ import annotations
 
-from types import MappingProxyType, SimpleNamespace
+from types import SimpleNamespace
 
 import gradio as gr
 
@@ -25,25 +25,18 @@ from playground.analysis.compare import (
     preset_config,
     preset_knobs,
 )
-from playground.ui.common.controls import APPLIES, STRATEGY_CHOICES
+from playground.decoding.validate import whole
+from playground.ui.common.controls import APPLIES, CONTROLS
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded
 from playground.ui.common.export import write_json
 from playground.ui.common.runtime import gpu
 from playground.ui.common.style import esc
+from playground.ui.common.widgets import control_widget
 from playground.ui.tabs.compare_plots import column_figure, diff_figure, outputs_html
 
 ID, TITLE = "compare", "Compare"
 DEFAULT_PRESETS = ("greedy", "beam 5", "nucleus p=0.9", "exact search")
 DEFAULT_COUNT = 3
-KNOB_SLIDERS = MappingProxyType({  # a column's slider per knob: (min, max, step, label), the Explore tab's ranges
-    "temperature": (0, 5, 0.05, "Temperature"),
-    "top_k": (0, 50, 1, "top-k (0 = off)"),
-    "top_p": (0.05, 1, 0.01, "top-p (1 = off)"),
-    "beam_width": (1, 16, 1, "Beam width"),
-    "num_groups": (1, 16, 1, "Groups (divide the width)"),
-    "diversity_penalty": (0, 5, 0.1, "Diversity penalty"),
-    "length_penalty": (0, 2, 0.05, "α (length penalty)"),
-})
 CUSTOM = "custom"  # the preset label once a column's knobs were edited by hand
 KNOB_NAMES = tuple(k for k in KNOBS if k != "strategy")  # the sliders under each column's strategy
 CSS = """
@@ -72,20 +65,17 @@ def fill_preset(name: str) -> list:
 
 def run_compare(store, model_name: str, text: str, count, seed, max_length, knob_values: list):
     """Decode with the first ``count`` columns' knobs (KNOBS order, one block per column) -> Comparison."""
-    count = int(count) if isinstance(count, (int, float)) else DEFAULT_COUNT
-    if not 2 <= count <= MAX_COLUMNS:
-        raise ValueError(f"the number of columns must be 2 to {MAX_COLUMNS}, got {count}")
-    seed = 0 if seed is None else seed
-    if not isinstance(seed, (int, float)) or seed != int(seed):
-        raise ValueError(f"seed must be a whole number, got {seed!r}")
+    count = whole(count)
+    if not isinstance(count, int) or not 2 <= count <= MAX_COLUMNS:
+        raise ValueError(f"the number of columns must be 2 to {MAX_COLUMNS}, got {count!r}")
+    seed = 0 if seed is None else whole(seed)  # (an emptied box gives None; DecodeConfig checks the rest)
     per = len(KNOBS)
     configs = []
     for c in range(count):
         knobs = dict(zip(KNOBS, knob_values[c * per:(c + 1) * per], strict=True))
-        knobs = {k: int(v) if isinstance(KNOBS[k], int) and isinstance(v, float) and v.is_integer() else v
-                 for k, v in knobs.items()}
+        knobs = {k: whole(v) if CONTROLS[k].integer else v for k, v in knobs.items()}
         try:
-            configs.append(column_config(seed=int(seed), max_length=_whole(max_length), **knobs))
+            configs.append(column_config(seed=seed, max_length=whole(max_length), **knobs))
         except ValueError as e:
             raise ValueError(f"column {c + 1}: {e}") from None
     return compare(store.get(model_name), text, configs)
@@ -109,7 +99,7 @@ def build(store, shared: SimpleNamespace) -> SimpleNamespace:
     gr.Markdown("The same input and seed through 2-4 strategies at once. Pick a preset per column (it fills "
                 "the column's controls) or set the controls yourself; orange marks where the columns' top "
                 "outputs differ.")
-    explore_max_length = shared.params[-1]  # layout.PARAMS ends with max_length: the same cut-off everywhere
+    explore_max_length = shared.controls["max_length"]  # the same cut-off everywhere
     # the columns are computed when the tab is first opened (``stale`` starts True): the app starts faster
     with gr.Row(equal_height=True):
         tab.count = gr.Radio([2, 3, 4], value=DEFAULT_COUNT, label="Columns", elem_id="compare-count", scale=1)
@@ -128,8 +118,8 @@ def build(store, shared: SimpleNamespace) -> SimpleNamespace:
                 tab.columns.append(column)
                 preset = gr.Dropdown([*PRESETS, CUSTOM], value=DEFAULT_PRESETS[c], label=f"Column {c + 1}: preset",
                                      elem_id=f"compare-preset-{c}")
-                strategy = gr.Dropdown(STRATEGY_CHOICES, value=knobs["strategy"], label="Strategy",
-                                       elem_id=f"compare-strategy-{c}")
+                strategy = gr.Dropdown(list(CONTROLS["strategy"].choices), value=knobs["strategy"],
+                                       label=CONTROLS["strategy"].label, elem_id=f"compare-strategy-{c}")
                 used = APPLIES[knobs["strategy"]]
                 sliders = [_knob(name, knobs[name], c, name in used) for name in KNOB_NAMES]
                 tab.presets.append(preset)
@@ -153,14 +143,9 @@ def _json(comparison, text: str) -> str:
 
 
 def _knob(name: str, value, column: int, visible: bool) -> gr.Slider:
-    low, high, step, label = KNOB_SLIDERS[name]
-    return gr.Slider(low, high, step=step, label=label, value=value, visible=visible, min_width=120,
-                     elem_id=f"compare-{name.replace('_', '-')}-{column}")
-
-def _whole(value) -> int:
-    if isinstance(value, (int, float)) and float(value).is_integer():
-        return int(value)
-    raise ValueError(f"max length must be a whole number, got {value!r}")
+    """A column's slider: the Explore control's range and label, without its help line (columns are narrow)."""
+    return control_widget(name, value, visible=visible, info=None, min_width=120,
+                          elem_id=f"compare-{name.replace('_', '-')}-{column}")
 
 
 def _wire(store, shared, tab, max_length) -> None:

@@ -62,13 +62,10 @@ def lesson_view(store, key: str) -> tuple:
 
 
 def explore_values(store, key: str) -> list:
-    """-> model, text, the Explore controls (layout.PARAMS order) set to the lesson, and the Explore tab."""
-    from playground.ui.layout import PARAMS  # (layout imports this module: import at call time)
-
+    """-> model, text, the Explore controls (CONTROL_NAMES order) set to the lesson, and the Explore tab."""
     lesson = lesson_of(key)
     params = dataclasses.replace(UiParams(), **lesson.settings)
-    return [model_for(store, lesson), lesson.text, *[getattr(params, name) for name in PARAMS],
-            gr.Tabs(selected="explore")]
+    return [model_for(store, lesson), lesson.text, *params.controls().values(), gr.Tabs(selected="explore")]
 
 
 def build(store, shared: SimpleNamespace) -> SimpleNamespace:

@@ -19,8 +19,8 @@ import gradio as gr
 
 from playground.analysis.sampling import sample_distribution
 from playground.decoding.config import MAX_SAMPLES
-from playground.ui.common.controls import UiParams
-from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded
+from playground.ui.common.controls import APPLIES, UiParams
+from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded, named
 from playground.ui.common.export import write_json
 from playground.ui.common.runtime import gpu
 from playground.ui.common.style import esc
@@ -29,7 +29,7 @@ from playground.ui.tabs.sample_plots import calibration_figure, diversity_markdo
 ID, TITLE = "sample", "Sample"
 DEFAULT_N = 200
 PROGRESS = gr.Progress()  # the default gradio replaces with the event's own tracker (one object is enough)
-SETTINGS = ("temperature", "top_k", "top_p", "min_p", "seed", "max_length")  # read from the Explore tab
+SETTINGS = tuple(n for n in APPLIES["sample"] if n != "num_return")  # read from the Explore tab (N is ours)
 CSS = """
 #sample-settings p { color: #4b5563; margin: 0; }
 #sample-figures p { font-size: 1rem; line-height: 1.6; margin: 4px 0; }
@@ -62,10 +62,8 @@ def render(stats, text: str) -> list:
 
 def build(store, shared: SimpleNamespace) -> SimpleNamespace:
     """Create this tab's widgets inside the current gr.Tab and wire its events."""
-    from playground.ui.layout import PARAMS  # (layout imports this module: import at call time)
-
     tab = SimpleNamespace()
-    settings_widgets = [shared.params[PARAMS.index(name)] for name in SETTINGS]
+    settings_widgets = [shared.controls[name] for name in SETTINGS]
     settings0 = {name: w.value for name, w in zip(SETTINGS, settings_widgets, strict=True)}
     gr.Markdown("Draw many samples at once and see which outputs come out, how often, and how probable each "
                 "is: under the model itself (T = 1) and under the distribution the sampler actually drew from "
@@ -99,74 +97,88 @@ def _wire(store, shared, tab, settings_widgets) -> None:
     inputs = [shared.model, shared.text, tab.n, *settings_widgets]
     # drawn: the arguments of the last automatic draw (None: none yet, so the first opening draws)
     active, drawn = gr.State(False), gr.State(None)
+    handlers = _handlers(store, len(outputs))
+    gr.api(handlers.sample_json, api_name="sample_json", **DECODE_GROUP)
+    io = dict(outputs=[tab.status, *outputs], **DECODE_GROUP)
+    tab.draw.click(handlers.sample, inputs, api_name="sample", show_progress="full", **io)
+    auto_io = dict(inputs=[active, drawn, *inputs], outputs=[drawn, tab.status, *outputs], **DECODE_GROUP)
+    gr.on([shared.text.change, shared.model.change], handlers.sample_on_change,
+          **auto_io, trigger_mode="always_last", api_name="sample_on_change", api_visibility="undocumented")
+    shared.tabs.select(is_this_tab, None, active, queue=False, show_progress="hidden",
+                       api_visibility="private").then(handlers.sample_on_open, **auto_io, api_visibility="private")
+    shared.tabs.select(show_settings, settings_widgets, tab.settings, queue=False,  # (they change elsewhere)
+                       show_progress="hidden", api_visibility="private")
+    tab.n.release(handlers.sample, inputs, trigger_mode="always_last", api_visibility="private", **io)
 
-    def draw(model_name, text, n, settings_values, progress):
-        settings = dict(zip(SETTINGS, settings_values, strict=True))
-        stats = run_sample(store, model_name, text, n, settings,
+
+def is_this_tab(evt: gr.SelectData) -> bool:
+    return evt.value == TITLE or evt.value == ID
+
+
+def show_settings(*values) -> str:
+    try:
+        return settings_markdown(sample_config(dict(zip(SETTINGS, values, strict=True))))
+    except ValueError as e:
+        return f"**Settings cannot be used:** {esc(str(e))}"
+
+
+def _handlers(store, n_outputs: int) -> SimpleNamespace:
+    """The tab's event handlers; their parameters are named from SETTINGS (gradio reads them for the API, and
+    finds gr.Progress among them by its default)."""
+    args = ("model_name", "text", "n", *SETTINGS)
+    progress = {"progress": PROGRESS}
+
+    def draw(values: tuple, progress) -> list:
+        """values: (model_name, text, n, *SETTINGS)."""
+        model_name, text, n, *settings = values
+        stats = run_sample(store, model_name, text, n, dict(zip(SETTINGS, settings, strict=True)),
                            progress=lambda fraction, what: progress(fraction, desc=what))
         return render(stats, text)
 
+    def auto(run: bool, values: tuple, progress) -> list:
+        if not run:
+            return [gr.skip()] * (n_outputs + 2)
+        try:
+            return [list(values), ""] + draw(values, progress)
+        except USER_ERRORS as e:
+            return [list(values), f"**Cannot sample:** {esc(str(e))}"] + [gr.skip()] * n_outputs
+
     @gpu
     @guarded
-    def sample(model_name, text, n, temperature, top_k, top_p, min_p, seed, max_length,
-               progress=PROGRESS):
+    @named(*args, "progress", defaults=progress)
+    def sample(*values):
         """Draw N samples with the given settings; returns the diversity figures, the chart of distinct
         outputs (frequency, exact model probability, filtered probability), the calibration chart and the
         JSON download."""
-        return [""] + draw(model_name, text, n, [temperature, top_k, top_p, min_p, seed, max_length], progress)
+        *values, progress = values  # (gradio passes the progress tracker where the signature names it)
+        return [""] + draw(values, progress)
 
-    def auto(run: bool, args, progress) -> list:
-        if not run:
-            return [gr.skip()] * (len(outputs) + 2)
-        try:
-            return [list(args), ""] + draw(args[0], args[1], args[2], list(args[3:]), progress)
-        except USER_ERRORS as e:
-            return [list(args), f"**Cannot sample:** {esc(str(e))}"] + [gr.skip()] * len(outputs)
-
-    # (every argument spelled out: gradio finds gr.Progress only among the named positional parameters)
     @gpu
     @guarded
-    def sample_on_change(is_active, last, model_name, text, n, temperature, top_k, top_p, min_p, seed,
-                         max_length, progress=PROGRESS):
+    @named("is_active", "last", *args, "progress", defaults=progress)
+    def sample_on_change(is_active, last, *values):
         """The input or model changed: re-draw if the tab is showing (opening it re-draws otherwise)."""
-        args = (model_name, text, n, temperature, top_k, top_p, min_p, seed, max_length)
-        return auto(bool(is_active), args, progress)
+        *values, progress = values
+        return auto(bool(is_active), tuple(values), progress)
 
     @gpu
     @guarded
-    def sample_on_open(is_active, last, model_name, text, n, temperature, top_k, top_p, min_p, seed,
-                       max_length, progress=PROGRESS):
+    @named("is_active", "last", *args, "progress", defaults=progress)
+    def sample_on_open(is_active, last, *values):
         """The tab was opened: re-draw if the input, model or settings differ from the last draw."""
-        args = (model_name, text, n, temperature, top_k, top_p, min_p, seed, max_length)
-        return auto(bool(is_active) and last != list(args), args, progress)
+        *values, progress = values
+        return auto(bool(is_active) and last != list(values), tuple(values), progress)
 
-    def is_this_tab(evt: gr.SelectData) -> bool:
-        return evt.value == TITLE or evt.value == ID
-
-    def show_settings(*values):
-        try:
-            return settings_markdown(sample_config(dict(zip(SETTINGS, values, strict=True))))
-        except ValueError as e:
-            return f"**Settings cannot be used:** {esc(str(e))}"
+    api_defaults = {"model": "", "n": DEFAULT_N, **UiParams().controls()}
 
     @gpu
     @guarded
-    def sample_json(text: str, model: str = "", n: int = DEFAULT_N, temperature: float = 1.0, top_k: int = 0,
-                    top_p: float = 1.0, min_p: float = 0.0, seed: int = 0, max_length: int = 32) -> dict:
+    @named("text", "model", "n", *SETTINGS, defaults={k: api_defaults[k] for k in ("model", "n", *SETTINGS)},
+           types={"text": str})
+    def sample_json(text, model, n, *settings) -> dict:
         """Draw `n` samples of `text` (one batch): every distinct output with its count, frequency, exact model
         log p and log p under the filtered distribution; entropy, distinct count, share equal to beam-5's top."""
-        settings = dict(temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p, seed=seed,
-                        max_length=max_length)
-        return run_sample(store, model or store.default, text, n, settings).to_dict()
+        return run_sample(store, model or store.default, text, n, dict(zip(SETTINGS, settings, strict=True))).to_dict()
 
-    gr.api(sample_json, api_name="sample_json", **DECODE_GROUP)
-    io = dict(outputs=[tab.status, *outputs], **DECODE_GROUP)
-    tab.draw.click(sample, inputs, api_name="sample", show_progress="full", **io)
-    auto_io = dict(inputs=[active, drawn, *inputs], outputs=[drawn, tab.status, *outputs], **DECODE_GROUP)
-    gr.on([shared.text.change, shared.model.change], sample_on_change,
-          **auto_io, trigger_mode="always_last", api_name="sample_on_change", api_visibility="undocumented")
-    shared.tabs.select(is_this_tab, None, active, queue=False, show_progress="hidden",
-                       api_visibility="private").then(sample_on_open, **auto_io, api_visibility="private")
-    shared.tabs.select(show_settings, settings_widgets, tab.settings, queue=False,  # (they change elsewhere)
-                       show_progress="hidden", api_visibility="private")
-    tab.n.release(sample, inputs, trigger_mode="always_last", api_visibility="private", **io)
+    return SimpleNamespace(sample=sample, sample_on_change=sample_on_change, sample_on_open=sample_on_open,
+                           sample_json=sample_json)

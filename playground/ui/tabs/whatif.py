@@ -14,6 +14,8 @@ import gradio as gr
 
 from playground.analysis.whatif import continue_prefix, score_target, search_check, to_dict
 from playground.decoding.config import MAX_BEAM_WIDTH, DecodeConfig
+from playground.decoding.registry import LABELS
+from playground.decoding.validate import check_range, whole
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded
 from playground.ui.common.export import write_json
 from playground.ui.common.runtime import gpu
@@ -22,8 +24,7 @@ from playground.ui.explore.selection import is_arpabet, readable
 from playground.ui.tabs.whatif_plots import log_prob_figure, token_figure
 
 ID, TITLE = "whatif", "What-if"
-STRATEGIES = (("greedy", "greedy"), ("beam search", "beam"), ("sampling", "sample"),
-              ("stochastic beam", "stochastic_beam"), ("exact search", "exact"))
+STRATEGIES = tuple((LABELS[s], s) for s in ("greedy", "beam", "sample", "stochastic_beam", "exact"))  # continue
 CSS = """
 #whatif-exact-verdict p { font-size: 1.05rem; }
 .whatif-section h3 { margin: 12px 0 4px 0; }
@@ -36,10 +37,7 @@ def _show(tokens) -> str:
 
 def _beam(value) -> int:
     """A beam width from a slider (a float) or an API caller, refused with the field's range if absurd."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
-            and float(value).is_integer() and 1 <= value <= MAX_BEAM_WIDTH:
-        return int(value)
-    raise ValueError(f"beam_width must be an integer in [1, {MAX_BEAM_WIDTH}], got {value!r}")
+    return check_range("beam_width", whole(value), 1, MAX_BEAM_WIDTH, integer=True)
 
 
 def score_view(store, model_name: str, text: str, target: str, beam_width) -> tuple:
