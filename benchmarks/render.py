@@ -39,24 +39,26 @@ def main() -> int:
     from playground.ui import ModelStore
     from playground.ui.common.controls import UiParams
     from playground.ui.explore.attention import attention_figure
+    from playground.ui.explore.distribution import distribution_figure
     from playground.ui.explore.handlers import render_views, run_decode
-    from playground.ui.explore.plots import distribution_figure, results_figure, uncertainty_figure
-    from playground.ui.explore.selection import hypothesis_path
+    from playground.ui.explore.results import results_figure
+    from playground.ui.explore.selection import Selection
     from playground.ui.explore.tree import tree_figure
+    from playground.ui.explore.uncertainty import uncertainty_figure
 
     model = Path(args.checkpoint).name
     store = ModelStore({model: setup(args)})  # the page's own store: it also caches decodes, as the page does
-    figures = {
-        "results": lambda tr, t: results_figure(tr, 0),
-        "distribution": lambda tr, t: distribution_figure(tr, 0, t),
-        "attention": lambda tr, t: attention_figure(tr, 0, t),
-        "tree": lambda tr, t: tree_figure(tr, 0, t),
-        "uncertainty": lambda tr, t: uncertainty_figure(tr, 0, t),
+    figures = {  # each from a fresh selection, as render_views makes one per call
+        "results": lambda tr, t: results_figure(Selection.of(tr)),
+        "distribution": lambda tr, t: distribution_figure(Selection.of(tr), t),
+        "attention": lambda tr, t: attention_figure(Selection.of(tr), t),
+        "tree": lambda tr, t: tree_figure(Selection.of(tr), t),
+        "uncertainty": lambda tr, t: uncertainty_figure(Selection.of(tr), t),
     }
     rows, ok = [], True
     for name, knobs in STRATEGIES.items():
         session = run_decode(store, model, args.word, UiParams(**knobs))
-        trace, steps = session.trace, max(len(hypothesis_path(session.trace, 0)), 1)
+        trace, steps = session.trace, max(Selection.of(session.trace).steps, 1)
         for t in range(3):  # warm-up: imports, validator caches
             render_views(session, 0, t)
         cells = [f"{median_ms(fn, trace, steps, args.repeats):.1f}" for fn in figures.values()]

@@ -1,4 +1,5 @@
-"""Shared fixtures: tiny models and checkpoints built in a few milliseconds, never downloaded."""
+"""Shared fixtures (helpers live in tests/helpers.py and tests/browser.py): tiny models and checkpoints built
+in a few milliseconds, never downloaded; the served app and one browser page for the browser tests."""
 
 from __future__ import annotations
 
@@ -6,30 +7,15 @@ import pytest
 import torch
 
 from playground.models.checkpoint import save_checkpoint
-from playground.models.rnn import ModelConfig, Seq2Seq
-from playground.models.vocab import Vocab
+from tests.helpers import HUB_COMMIT, tiny_model, tiny_store
 
 # Every test works on tiny tensors: a thread pool costs more than it gives, and CI has 2 cores.
 torch.set_num_threads(1)
 
-CHARS = Vocab(symbols=("<pad>", "<s>", "</s>", "'", *"abcdefghijklmnopqrstuvwxyz"), kind="chars")
-PHONES = Vocab(symbols=("<pad>", "<s>", "</s>", "AA", "AE", "AH", "B", "K", "T", "S"), kind="words",
-               lowercase=False)
-
-
-def tiny_model(attention: str = "bahdanau", rnn: str = "gru", layers: int = 1, seed: int = 0) -> Seq2Seq:
-    torch.manual_seed(seed)
-    config = ModelConfig(src_vocab_size=len(CHARS), tgt_vocab_size=len(PHONES), embed_dim=8, hidden_dim=12,
-                         encoder_layers=layers, decoder_layers=layers, rnn=rnn, attention=attention, dropout=0.0)
-    return Seq2Seq(config, CHARS, PHONES).eval()
-
 
 @pytest.fixture
-def model() -> Seq2Seq:
+def model():
     return tiny_model()
-
-
-HUB_COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 @pytest.fixture
@@ -54,7 +40,6 @@ def hub_cache(tmp_path, monkeypatch):
 def app_url():
     """(url, shipped): the app served in-process, on the shipped checkpoints when they exist."""
     from browser import ROOT, require_chromium
-    from test_app_client import tiny_store
 
     from playground.ui import ModelStore, build_demo
     from playground.ui.server import serve
@@ -68,18 +53,25 @@ def app_url():
 
 
 @pytest.fixture(scope="session")
-def page(app_url):
-    """One browser page for every browser test; each test module first clicks the tab it is about."""
-    from browser import ARGS, CHROMIUM
+def browser(app_url):
     from playwright.sync_api import sync_playwright
 
+    from playground.ui.page import launch
+
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(app_url[0])
-        page.wait_for_selector("#plot-tree .main-svg", timeout=60_000)
-        yield page
-        assert not errors, f"JavaScript errors on the page: {errors}"
+        browser = launch(p)
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh page for every browser test (its own Gradio session), so no test depends on another's state."""
+    from playground.ui.page import open_page
+
+    page = open_page(browser, app_url[0])
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    page.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"

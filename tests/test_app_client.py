@@ -6,42 +6,12 @@ import json
 import threading
 
 import pytest
-import torch
 from gradio_client import Client
 
 from playground.decoding.trace import Trace
-from playground.models.rnn import ModelConfig, Seq2Seq
-from tests.conftest import CHARS, PHONES, tiny_model
+from tests.helpers import CHARS, PHONES, served_client
 
 pytestmark = pytest.mark.server
-
-
-def tiny_p2g(seed: int = 0) -> Seq2Seq:
-    torch.manual_seed(seed)
-    config = ModelConfig(src_vocab_size=len(PHONES), tgt_vocab_size=len(CHARS), embed_dim=8, hidden_dim=12,
-                         encoder_layers=1, decoder_layers=1, rnn="gru", attention="general", dropout=0.0)
-    return Seq2Seq(config, PHONES, CHARS).eval()
-
-
-def tiny_store():
-    """Two untrained models (milliseconds to build): the app's behaviour, not the models', is under test."""
-    from playground.ui import ModelStore
-
-    return ModelStore({"g2p-tiny": tiny_model(), "p2g-tiny": tiny_p2g()})
-
-
-
-def served_client(ports: range):
-    """A gradio_client Client on the app over tiny_store(), served on a free port in ``ports`` (a generator:
-    ``yield from`` it in a module fixture; the server closes when the fixture ends)."""
-    from playground.ui import build_demo
-    from playground.ui.server import serve
-
-    url, demo = serve(build_demo(tiny_store()), ports=ports)
-    try:
-        yield Client(url, verbose=False)
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="module")

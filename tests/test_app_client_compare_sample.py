@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.test_app_client import served_client
+from tests.helpers import served_client
 
 pytestmark = pytest.mark.server
 COLUMN = ["beam", 1.0, 0, 1.0, 3, 1, 0.0, 1.0]  # strategy, temperature, top-k, top-p, width, groups, λ, α

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from test_app_client import served_client
+
+from tests.helpers import served_client
 
 pytestmark = pytest.mark.server
 

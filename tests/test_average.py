@@ -9,7 +9,7 @@ import torch
 
 from playground.models.checkpoint import CheckpointError, load_model, save_checkpoint
 from playground.training.average import average_checkpoints, average_weights, main
-from tests.conftest import tiny_model
+from tests.helpers import tiny_model
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import torch
 
 from playground import CheckpointError, load_model
 from playground.models.checkpoint import save_checkpoint
-from tests.conftest import HUB_COMMIT, tiny_model
+from tests.helpers import HUB_COMMIT, tiny_model
 
 META = {"name": "tiny", "task": "g2p", "description": "test model"}
 

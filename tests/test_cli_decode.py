@@ -10,8 +10,8 @@ import pytest
 
 from playground.cli import build_parser, config_from_args, main
 from playground.models.checkpoint import save_checkpoint
-from tests.conftest import tiny_model
 from tests.decoding_cases import BEAM_MISSES
+from tests.helpers import tiny_model
 
 ROOT = Path(__file__).resolve().parents[1]
 

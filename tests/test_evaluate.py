@@ -5,7 +5,7 @@ import pytest
 from playground import load_model
 from playground.models.checkpoint import save_checkpoint
 from playground.training import evaluate
-from tests.conftest import tiny_model
+from tests.helpers import tiny_model
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from playground.models.rnn import ModelConfig
-from tests.conftest import tiny_model
+from tests.helpers import tiny_model
 
 VARIANTS = [("bahdanau", "gru", 1), ("dot", "gru", 1), ("general", "lstm", 1), ("bahdanau", "lstm", 2)]
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from playground import DecodeConfig, decode
-from tests.conftest import tiny_model
+from tests.helpers import tiny_model
 
 
 class NoSharing:

@@ -17,8 +17,9 @@ from playground.decoding.scripted import ScriptedModel
 from playground.ui.common.controls import UiParams
 from playground.ui.explore.events import explore_update
 from playground.ui.explore.handlers import Session, run_decode, summary_markdown
+from playground.ui.explore.selection import Selection
 from playground.ui.store import ModelStore
-from tests.conftest import tiny_model
+from tests.helpers import tiny_model
 
 # Every step: "a" (p .9) or </s> (p .1), for 60 steps: every strategy runs to max_length unless stopped.
 LONG = ScriptedModel(target_symbols="ab", steps=[{"a": 0.8, "b": 0.1, "</s>": 0.1}] * 60)
@@ -99,10 +100,10 @@ def test_the_page_shows_a_budget_cut_in_the_summary_and_as_a_warning(recwarn):
     store = ModelStore({"tiny": tiny_model()})
     params = UiParams(strategy="beam", beam_width=4, max_length=40, time_budget_s=SPENT)
     session = run_decode(store, "tiny", "cat", params)
-    assert session.trace.truncated and "time budget" in summary_markdown(session)
+    assert session.trace.truncated and "time budget" in summary_markdown(Selection.of(session.trace))
     new, status, *views = explore_update(store, Session(), "tiny", "cat", 1, params.to_dict())
     warned = warnings_shown(recwarn)
     assert isinstance(new, Session) and len(warned) == 1 and "time budget" in warned[0]
     short = UiParams(strategy="greedy", max_length=1)  # cut at the chosen length: the summary says so, no toast
     new, *_ = explore_update(store, Session(), "tiny", "cat", 1, short.to_dict())
-    assert "max_length=1" in summary_markdown(new) and warnings_shown(recwarn) == []
+    assert "max_length=1" in summary_markdown(Selection.of(new.trace)) and warnings_shown(recwarn) == []

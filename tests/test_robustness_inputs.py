@@ -18,7 +18,6 @@ import httpx
 import pytest
 import torch
 from gradio_client import Client
-from test_app_client import tiny_store
 
 from playground.cli import main
 from playground.decoding import DecodeConfig, decode
@@ -30,7 +29,7 @@ from playground.ui.common.controls import UiParams
 from playground.ui.explore.events import explore_update
 from playground.ui.explore.handlers import Session, api_decode, run_decode
 from playground.ui.wiring import DECODE_FIELDS
-from tests.conftest import tiny_model
+from tests.helpers import tiny_model, tiny_store
 
 MODEL = tiny_model()  # source vocabulary: the letters a-z and the apostrophe (CHARS), as the shipped G2P
 ALLOWED = "letters a-z and the apostrophe"

@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 from gradio_client import Client
-from test_app_client import tiny_store
 
 import playground.ui
 from playground.ui.common.runtime import MemoryTrim
+from tests.helpers import tiny_store
 
 pytestmark = pytest.mark.server
 SESSIONS, REQUESTS = 20, 10

@@ -10,8 +10,8 @@ import torch
 
 from playground.models.checkpoint import CheckpointError, save_checkpoint
 from playground.ui.store import HUB_ENV, ModelStore, hub_allowed
-from tests.conftest import HUB_COMMIT as COMMIT
-from tests.conftest import tiny_model
+from tests.helpers import HUB_COMMIT as COMMIT
+from tests.helpers import tiny_model
 
 
 @pytest.mark.parametrize("value, allowed", [(None, False), ("", False), ("0", False), ("true", False),

@@ -18,12 +18,11 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_trace import check_invariants
 
 from playground.decoding import STRATEGIES, DecodeConfig, decode, score
 from playground.decoding.config import FILTERS
 from playground.decoding.scripted import random_scripted_model
-from tests.conftest import tiny_model
+from tests.helpers import check_invariants, tiny_model
 
 FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from playground.decoding import DecodeConfig, Trace, decode
 from playground.decoding.scripted import random_scripted_model
-from playground.decoding.trace import LOG_ZERO, STATUSES, Step
-from tests.conftest import tiny_model
+from playground.decoding.trace import LOG_ZERO, Step
 from tests.decoding_cases import BEAM_MISSES
+from tests.helpers import check_invariants, tiny_model
 
 
 def beam_trace(**kw):
@@ -100,36 +100,6 @@ def configs(draw):
         prefix=draw(st.sampled_from([(), ("a",)])) if max_length > 1 else (),
         node_budget=draw(st.sampled_from([3, 200])),
     )
-
-
-def check_invariants(trace: Trace, config: DecodeConfig) -> None:
-    for step in trace.steps:
-        h = len(step.node_ids)
-        for probs in (step.probs_temperature, step.probs_filtered):
-            assert probs.shape[0] == h and np.isfinite(probs).all() and (probs >= 0).all()
-            assert np.allclose(probs.sum(1), 1.0, atol=1e-5)
-        assert (step.kept >= 1).all() and (step.kept == (step.probs_filtered > 0).sum(1)).all()
-        assert np.allclose(step.attention.sum(1), 1.0, atol=1e-5)
-        for name in ("logits", "log_probs", "entropy", "entropy_temperature", "entropy_filtered",
-                     "chosen_prob"):
-            assert np.isfinite(getattr(step, name)).all(), name
-        assert (step.entropy >= 0).all() and (step.entropy_filtered >= 0).all()
-        if (step.chosen >= 0).any():  # chain steps: every row made a choice the filters allowed
-            assert (step.chosen >= 0).all() and (step.chosen_prob > 0).all() and (step.chosen_rank >= 0).all()
-        assert all(0 <= c < len(trace.nodes) for c in step.candidates)
-    for node in trace.nodes:
-        assert node.status in STATUSES and node.parent < node.id
-        assert np.isfinite([node.log_prob, node.cum_log_prob, node.score]).all()
-        if node.id:
-            assert node.step == trace.nodes[node.parent].step + 1 and node.token not in (0, 1)
-    assert trace.hypotheses, "every strategy returns at least one hypothesis"
-    for hyp in trace.hypotheses:
-        assert trace.nodes[hyp.node].token == (2 if hyp.finished else hyp.token_ids[-1])
-        assert len(hyp.token_ids) + hyp.finished <= config.max_length
-        assert hyp.token_ids[: len(config.prefix)] == [3] * len(config.prefix)  # "a" is id 3
-        assert np.isfinite([hyp.log_prob, hyp.score]).all()
-        assert hyp.log_prob == pytest.approx(trace.nodes[hyp.node].cum_log_prob, rel=1e-6, abs=1e-4)
-    assert Trace.from_dict(json.loads(json.dumps(trace.to_dict(), allow_nan=False))) == trace
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playground.models.vocab import SPECIALS, Vocab
 from playground.ui.common.examples import G2P, P2G, default_input, examples_for
 from playground.ui.common.ipa import ARPABET_TO_IPA
-from tests.conftest import CHARS, PHONES
+from tests.helpers import CHARS, PHONES
 
 ARPABET = Vocab(symbols=SPECIALS + tuple(sorted(ARPABET_TO_IPA)), kind="words", lowercase=False)
 

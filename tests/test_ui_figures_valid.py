@@ -12,25 +12,10 @@ import json
 import plotly.graph_objects as go
 import pytest
 from plotly.subplots import make_subplots
-from test_ui_plots import all_figures, trace_of
 
 from playground.ui.common.style import empty_figure, figure
-from playground.ui.explore.plots import ROW_GAP, ROW_HEIGHTS, stacked_domains
-from tests.conftest import tiny_model
-
-TRACES = {  # every strategy, the filters, lengths penalties, hypotheses cut at the maximum length
-    "greedy": dict(strategy="greedy"),
-    "sample with filters": dict(strategy="sample", num_samples=6, num_return=3, temperature=1.5, top_k=5,
-                                top_p=0.9, min_p=0.01, seed=3),
-    "beam": dict(strategy="beam", beam_width=4, num_return=3, length_penalty=1.0),
-    "beam gnmt, cut": dict(strategy="beam", beam_width=3, num_return=3, length_penalty_formula="gnmt",
-                           max_length=3),
-    "diverse beam": dict(strategy="diverse_beam", beam_width=6, num_groups=3, diversity_penalty=0.5,
-                         num_return=3),
-    "stochastic beam": dict(strategy="stochastic_beam", beam_width=4, num_return=3, temperature=1.2, top_k=8,
-                            seed=2),
-    "exact": dict(strategy="exact"),
-}
+from playground.ui.explore.uncertainty import ROW_GAP, ROW_HEIGHTS, stacked_domains
+from tests.helpers import TRACES, all_figures, tiny_model, trace_of
 
 
 def assert_valid(fig: go.Figure) -> None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_ui_plots import colonel_model
 
 from playground.decoding.trace import Trace
 from playground.models.checkpoint import CheckpointError
 from playground.models.vocab import InputError
 from playground.ui.common.controls import UiParams
-from playground.ui.explore.handlers import Session, api_decode, clamp_step, render_views, run_decode, summary_markdown
+from playground.ui.explore.handlers import api_decode, render_views, run_decode, summary_markdown
+from playground.ui.explore.selection import Selection
 from playground.ui.store import ModelStore
-from tests.conftest import tiny_model
+from tests.helpers import colonel_model, tiny_model
 
 
 @pytest.fixture
@@ -40,22 +40,28 @@ def test_render_views_for_the_selected_hypothesis_and_step(store):
 
 def test_summary_has_input_output_ipa_and_probability(store):
     session = run_decode(store, "colonel", "colonel", UiParams(strategy="greedy"))
-    text = summary_markdown(session)
+    text = summary_markdown(Selection.of(session.trace))
     assert text.startswith("**colonel** → **K ER N AH L  /kɚnəl/**")
     assert "p = 0.272" in text  # .9 * .6 * .8 * .7 * .9 * 1
-    assert summary_markdown(Session()) == "No output yet."
+    nothing = Trace(strategy="greedy", config={}, source=list("cab"), target_symbols=["<pad>", "<s>", "</s>"])
+    assert summary_markdown(Selection.of(nothing)) == "No output yet."
 
 
 def test_summary_reports_cut_outputs_and_engine_notes(store):
     session = run_decode(store, "colonel", "colonel", UiParams(strategy="greedy", max_length=2))
-    assert "cut at the maximum length" in summary_markdown(session)
-    assert "max_length" in summary_markdown(session)  # the engine's message, in italics
+    assert "cut at the maximum length" in summary_markdown(Selection.of(session.trace))
+    assert "max_length" in summary_markdown(Selection.of(session.trace))  # the engine's message, in italics
 
 
-def test_clamp_step():
-    session = run_decode(ModelStore({"c": colonel_model()}), "c", "colonel", UiParams())
-    assert [clamp_step(session.trace, 0, t) for t in (-5, 0, 3, 99)] == [0, 0, 3, 5]
-    assert clamp_step(None, 0, 4) == 0
+def test_the_selection_clamps_the_hypothesis_and_the_step():
+    session = run_decode(ModelStore({"c": colonel_model()}), "c", "colonel", UiParams(strategy="beam",
+                                                                                     beam_width=3, num_return=2))
+    sel = Selection.of(session.trace, 99)
+    assert sel.index == 1 and sel.hypothesis is session.trace.hypotheses[1] and len(sel.shown) == 2
+    assert [sel.clamp(t) for t in (-5, 0, 3, 99)] == [0, 0, 3, sel.steps - 1]
+    assert [ps.t for ps in sel.path] == list(range(sel.steps)) and Selection.of(session.trace, -3).index == 0
+    nothing = Trace(strategy="greedy", config={}, source=list("cab"), target_symbols=["<pad>", "<s>", "</s>"])
+    assert Selection.of(nothing).clamp(4) == 0 and Selection.of(nothing).hypothesis is None
 
 
 @pytest.mark.parametrize("text, message", [
@@ -85,7 +91,7 @@ def test_api_decode_is_strict_and_json(store):
     assert trace.hypotheses[0].tokens == ["K", "ER", "N", "AH", "L"]
 
 
-def test_each_update_is_well_under_100_kb(store):
+def test_the_five_charts_of_a_wide_beam_update_stay_under_60_kb(store):
     params = UiParams(strategy="beam", beam_width=8, max_length=20)
     session = run_decode(store, "tiny", "worcestershire", params)
     views = render_views(session, 0, 4)
@@ -93,7 +99,16 @@ def test_each_update_is_well_under_100_kb(store):
     assert sum(len(f.to_json()) for f in figures) + len(views.summary) < 60_000
 
 
-def test_sessions_do_not_share_state(store):
-    a = run_decode(store, "tiny", "cat", UiParams())
-    b = run_decode(store, "tiny", "bat", UiParams())
-    assert a.trace is not b.trace and a.trace.source == list("cat") and b.trace.source == list("bat")
+def test_sessions_share_cached_traces_read_only(store):
+    # two sessions asking for the same decoding get the store's cached trace; rendering one session's views
+    # (another hypothesis, another step) must not change what the other session holds or sees
+    import copy
+
+    params = UiParams(strategy="beam", beam_width=4, num_return=3)
+    a, b = (run_decode(store, "tiny", "cat", params) for _ in range(2))
+    assert a.trace is b.trace  # the result cache: shared, so it must never be modified
+    before, seen_by_b = copy.deepcopy(b.trace), render_views(b, 0, 0)
+    for hyp in range(3):
+        for t in range(4):
+            render_views(a, hyp, t)
+    assert b.trace == before and render_views(b, 0, 0).step_views == seen_by_b.step_views

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from playground.ui.common.ipa import ARPABET_TO_IPA, to_ipa
-from playground.ui.explore.selection import is_arpabet, readable
+from playground.ui.common.labels import is_arpabet, readable
 
 
 def test_table_covers_cmudicts_39_phonemes():

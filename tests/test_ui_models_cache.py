@@ -5,7 +5,7 @@ import pytest
 from playground import DecodeConfig
 from playground.models.vocab import InputError
 from playground.ui.store import RESULTS_KEPT, ModelStore
-from tests.conftest import tiny_model
+from tests.helpers import tiny_model
 
 
 class CountingModel:

@@ -9,38 +9,14 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from playground.decoding.api import decode
-from playground.decoding.config import STRATEGIES, DecodeConfig
-from playground.decoding.scripted import ScriptedModel
+from playground.decoding.config import STRATEGIES
 from playground.ui.explore.attention import attention_figure
-from playground.ui.explore.plots import distribution_figure, results_figure, uncertainty_figure
-from playground.ui.explore.selection import hypothesis_path
+from playground.ui.explore.distribution import distribution_figure
+from playground.ui.explore.results import results_figure
+from playground.ui.explore.selection import Selection
 from playground.ui.explore.tree import euler_tour, tree_figure, tree_layout
-from tests.conftest import tiny_model
-
-PHONES = ("K", "ER", "N", "AH", "L", "OW")
-
-
-def colonel_model() -> ScriptedModel:
-    """A hand-written G2P-like table: greedy reads 'colonel' as K ER N AH L (p = .9 .6 .8 .7 .9 1)."""
-    return ScriptedModel(target_symbols=PHONES, attention="monotonic", table={
-        (): {"K": 0.9, "N": 0.1},
-        ("K",): {"ER": 0.6, "OW": 0.4},
-        ("K", "ER"): {"N": 0.8, "L": 0.2},
-        ("K", "ER", "N"): {"AH": 0.7, "</s>": 0.3},
-        ("K", "ER", "N", "AH"): {"L": 0.9, "</s>": 0.1},
-        ("K", "OW"): {"L": 1.0},
-        ("K", "OW", "L"): {"AH": 0.5, "</s>": 0.5},
-    })
-
-
-def trace_of(model=None, text="colonel", **config):
-    return decode(model or colonel_model(), text, DecodeConfig(**config)).trace
-
-
-def all_figures(trace, hyp=0, t=0) -> list[go.Figure]:
-    return [results_figure(trace, hyp), distribution_figure(trace, hyp, t), attention_figure(trace, hyp, t),
-            tree_figure(trace, hyp, t), uncertainty_figure(trace, hyp, t)]
+from playground.ui.explore.uncertainty import uncertainty_figure
+from tests.helpers import all_figures, tiny_model, trace_of
 
 
 def strings(obj):
@@ -63,7 +39,7 @@ def axis_titles(fig: go.Figure) -> dict[str, str]:
 
 def test_results_show_raw_log_prob_and_normalised_score():
     trace = trace_of(strategy="beam", beam_width=3, num_return=3, length_penalty=1.0)
-    fig = results_figure(trace, selected=1)
+    fig = results_figure(Selection.of(trace, 1))
     log_p, score = fig.data
     assert np.allclose(log_p.x, [h.log_prob for h in trace.hypotheses])
     assert np.allclose(score.x, [h.score for h in trace.hypotheses])
@@ -75,14 +51,14 @@ def test_results_show_raw_log_prob_and_normalised_score():
 
 
 def test_results_use_one_bar_when_score_is_log_prob():
-    fig = results_figure(trace_of(strategy="greedy"))
+    fig = results_figure(Selection.of(trace_of(strategy="greedy")))
     assert len(fig.data) == 1
     assert math.isclose(fig.data[0].x[0], math.log(0.9 * 0.6 * 0.8 * 0.7 * 0.9), rel_tol=1e-5)
 
 
 def test_distribution_greedy_highlights_the_chosen_token():
     trace = trace_of(strategy="greedy")
-    fig = distribution_figure(trace, 0, t=1)  # after K: ER 0.6, OW 0.4
+    fig = distribution_figure(Selection.of(trace), t=1)  # after K: ER 0.6, OW 0.4
     assert len(fig.data) == 1  # greedy does not filter: one series, no cut-off
     assert list(fig.layout.xaxis.ticktext[:2]) == ["<b>ER</b>", "OW"]
     assert np.allclose(fig.data[0].y[:2], [0.6, 0.4], atol=1e-6)
@@ -92,7 +68,7 @@ def test_distribution_greedy_highlights_the_chosen_token():
 
 def test_distribution_sampling_shows_three_stages_and_the_cut_off():
     trace = trace_of(tiny_model(), "cat", strategy="sample", temperature=2.0, top_k=3, seed=1)
-    fig = distribution_figure(trace, 0, t=0)
+    fig = distribution_figure(Selection.of(trace), t=0)
     assert [d.name for d in fig.data] == ["model, T=1", "after temperature", "after filtering"]
     temp, filtered = np.asarray(fig.data[1].y), np.asarray(fig.data[2].y)
     kept = np.flatnonzero(filtered)  # the untrained model ranks <s> high; the engine never allows it
@@ -105,7 +81,7 @@ def test_distribution_sampling_shows_three_stages_and_the_cut_off():
 
 def test_attention_keeps_repeated_source_symbols_apart_and_marks_the_step():
     trace = trace_of(strategy="greedy")
-    fig = attention_figure(trace, 0, t=2)
+    fig = attention_figure(Selection.of(trace), t=2)
     z = np.asarray(fig.data[0].z)
     assert z.shape == (6, 7)  # K ER N AH L </s>  x  c o l o n e l (two o's, two l's: seven columns)
     assert len(set(fig.data[0].x)) == 7
@@ -117,13 +93,13 @@ def test_attention_keeps_repeated_source_symbols_apart_and_marks_the_step():
 
 def test_attention_follows_the_selected_hypothesis():
     trace = trace_of(strategy="beam", beam_width=3, num_return=3)
-    lengths = [len(hypothesis_path(trace, i)) for i in range(3)]
-    assert [np.asarray(attention_figure(trace, i).data[0].z).shape[0] for i in range(3)] == lengths
+    lengths = [Selection.of(trace, i).steps for i in range(3)]
+    assert [np.asarray(attention_figure(Selection.of(trace, i)).data[0].z).shape[0] for i in range(3)] == lengths
 
 
 def test_tree_styles_statuses_and_highlights_the_selected_path():
     trace = trace_of(strategy="beam", beam_width=2, num_return=2)
-    fig = tree_figure(trace, hyp=0, t=2)
+    fig = tree_figure(Selection.of(trace), t=2)
     by_name = {d.name: d for d in fig.data if d.name}
     assert {"kept (expanded)", "pruned", "finished (&lt;/s&gt;)", "selected hypothesis"} <= set(by_name)
     statuses = ("kept (expanded)", "pruned", "finished (&lt;/s&gt;)")
@@ -145,7 +121,7 @@ def test_tree_layout_never_crosses_edges_and_stays_readable_at_width_8_over_20_s
             if c1[0] == c2[0] and p1[1] < p2[1]:
                 assert c1[1] < c2[1], "edges between the same steps must not cross"
     assert max(y for _, y in pos.values()) < 16  # at most 2 x width candidates per step
-    fig = tree_figure(trace, 0, 5)
+    fig = tree_figure(Selection.of(trace), 5)
     assert fig.layout.height <= 600 and len(fig.to_json()) < 60_000
 
 
@@ -160,7 +136,7 @@ def test_euler_tour_walks_every_edge_down_and_up():
 
 def test_uncertainty_follows_the_path_and_marks_the_step():
     trace = trace_of(strategy="greedy")
-    fig = uncertainty_figure(trace, 0, t=3)
+    fig = uncertainty_figure(Selection.of(trace), t=3)
     p1 = fig.data[0]
     assert np.allclose(p1.y, [0.9, 0.6, 0.8, 0.7, 0.9, 1.0], atol=1e-6)
     assert {s.x0 for s in fig.layout.shapes} == {2.5}  # one band per subplot
@@ -183,14 +159,14 @@ def test_every_view_renders_for_every_strategy_with_titles_and_escaped_labels(st
             assert raw not in text, f"{raw} reaches plotly unescaped (it would be read as HTML)"
 
 
-def test_payloads_stay_well_under_100_kb_even_for_the_widest_longest_search():
+def test_chart_payloads_stay_under_60_kb_and_80_kb_for_the_widest_longest_search():
     word = "worcestershire"
     trace = trace_of(tiny_model(), word, strategy="beam", beam_width=8, max_length=20, num_return=8)
     assert sum(len(f.to_json()) for f in all_figures(trace, 0, 5)) < 60_000  # a typical wide update
     trace = trace_of(tiny_model(), word, strategy="beam", beam_width=16, max_length=64, num_return=16)
     sizes = [len(f.to_json()) for f in all_figures(trace, 0, 5)]
     assert max(sizes) < 50_000 and sum(sizes) < 80_000, sizes
-    assert "pruned not drawn" in tree_figure(trace).layout.title.text
+    assert "pruned not drawn" in tree_figure(Selection.of(trace)).layout.title.text
 
 
 def test_the_views_json_a_decode_sends_stays_bounded():
@@ -205,7 +181,7 @@ def test_the_views_json_a_decode_sends_stays_bounded():
 
 
 def test_figures_use_the_slim_template_and_float32_arrays():
-    fig = uncertainty_figure(trace_of(strategy="greedy"), 0, 0)
+    fig = uncertainty_figure(Selection.of(trace_of(strategy="greedy")), 0)
     assert "data" not in fig.to_plotly_json()["layout"]["template"]  # no default per-trace styling blob
     assert '"dtype":"f4"' in fig.to_json()
 

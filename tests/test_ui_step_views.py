@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_ui_figures_valid import TRACES
-from test_ui_plots import trace_of
 
 from playground.ui.common.style import empty_figure
 from playground.ui.explore.attention import attention_figure
+from playground.ui.explore.distribution import distribution_figure
 from playground.ui.explore.handlers import Session, render_views
-from playground.ui.explore.plots import distribution_figure, uncertainty_figure
+from playground.ui.explore.selection import Selection
 from playground.ui.explore.step_views import MARKED, step_views
 from playground.ui.explore.tree import tree_figure
-from tests.conftest import tiny_model
+from playground.ui.explore.uncertainty import uncertainty_figure
+from tests.helpers import TRACES, tiny_model, trace_of
 
 FIGURES = ("results", "distribution", "attention", "tree", "uncertainty")  # Views fields, sent whole
 STEPPED = {"attention": attention_figure, "tree": tree_figure, "uncertainty": uncertainty_figure}
@@ -39,17 +39,18 @@ def test_every_step_equals_the_server_render_of_that_step(name):
         assert payload["figures"] == {name: as_json(getattr(views, name)) for name in FIGURES}
         assert payload["steps"] == views.steps == len(payload["distribution"]) > 0
         for t in range(views.steps):
-            assert payload["distribution"][t] == as_json(distribution_figure(trace, hyp, t))
+            assert payload["distribution"][t] == as_json(distribution_figure(Selection.of(trace, hyp), t))
             for view in MARKED:
                 drawn = payload["figures"][view]["layout"]
                 moved = {**drawn, **payload["marks"][view][t]}  # Plotly.relayout replaces these keys whole
-                assert moved == as_json(STEPPED[view](trace, hyp, t))["layout"], (view, t)
+                assert moved == as_json(STEPPED[view](Selection.of(trace, hyp), t))["layout"], (view, t)
 
 
 def test_the_marks_move_where_the_step_is():
     trace = trace_of(strategy="beam", beam_width=3)  # the trained colonel model: attention is peaked
-    figures = {name: STEPPED[name](trace, 0, 0) for name in MARKED}
-    payload = step_views(trace, 0, 0, figures)
+    sel = Selection.of(trace)
+    figures = {name: STEPPED[name](sel, 0) for name in MARKED}
+    payload = step_views(sel, 0, figures)
     marks, steps = payload["marks"], payload["steps"]
     assert [(m["shapes"][0]["y0"], m["shapes"][0]["y1"]) for m in marks["attention"]] == \
         [(t - 0.5, t + 0.5) for t in range(steps)]
@@ -60,10 +61,10 @@ def test_the_marks_move_where_the_step_is():
 
 
 def test_a_view_without_a_step_mark_gets_nothing_to_move():
-    trace = trace_of(strategy="greedy")
-    figures = {"attention": empty_figure("no attention to show"), "tree": tree_figure(trace, 0, 0),
-               "uncertainty": uncertainty_figure(trace, 0, None)}  # (no step given: no band)
-    marks = step_views(trace, 0, 0, figures)["marks"]
+    sel = Selection.of(trace_of(strategy="greedy"))
+    figures = {"attention": empty_figure("no attention to show"), "tree": tree_figure(sel, 0),
+               "uncertainty": uncertainty_figure(sel, None)}  # (no step given: no band)
+    marks = step_views(sel, 0, figures)["marks"]
     assert marks["attention"] is None and marks["uncertainty"] is None and len(marks["tree"]) > 1
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from playground.models.vocab import MAX_SOURCE_SYMBOLS, InputError, Vocab
-from tests.conftest import CHARS, PHONES
+from tests.helpers import CHARS, PHONES
 
 
 def test_ids_round_trip():

@@ -5,31 +5,20 @@ from __future__ import annotations
 import plotly.colors
 import plotly.graph_objects as go
 
+from playground.ui.common.labels import unique_labels
 from playground.ui.common.style import C_CHOSEN, base_layout, empty_figure, esc, f32, figure
-from playground.ui.explore.selection import hypothesis_path
+from playground.ui.explore.selection import Selection
 
 # plotly.py's "Blues" spelled out, as its validation would: plotly.js has its own, different "Blues"
 BLUES = tuple((k / 8, c) for k, c in enumerate(plotly.colors.sequential.Blues))  # read-only module table
 
 
-def unique_labels(labels: list[str]) -> list[str]:
-    """Make repeated labels distinct with zero-width spaces (invisible), e.g. the two o's of "colonel":
-    plotly merges equal categories into one column, and numeric axes would lose the symbol on hover."""
-    seen: dict[str, int] = {}
-    out = []
-    for label in labels:
-        out.append(label + "\u200b" * seen.get(label, 0))
-        seen[label] = seen.get(label, 0) + 1
-    return out
-
-
-def attention_figure(trace, hyp: int = 0, t: int | None = None) -> go.Figure:
-    """Heatmap of attention_path(hypothesis): row j = where the decoder looked while producing token j."""
-    path = hypothesis_path(trace, hyp)
+def attention_figure(sel: Selection, t: int | None = None) -> go.Figure:
+    """Heatmap of the selection's attention: row j = where the decoder looked while producing token j."""
+    trace, path = sel.trace, sel.path
     if not path or not trace.source:
         return empty_figure("no attention to show")
-    hyp_obj = trace.hypotheses[min(max(hyp, 0), len(trace.hypotheses) - 1)]
-    z = f32(trace.attention_path(hyp_obj.node))  # (L, S)
+    z = f32(sel.attention)  # (L, S)
     sym = trace.target_symbols
     rows = [f"{ps.t + 1}·{esc(sym[ps.token])}" for ps in path]  # unique: the step number comes first
     cols = unique_labels([esc(s) for s in trace.source])

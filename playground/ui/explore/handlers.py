@@ -1,6 +1,6 @@
 """What the page does, as plain Python (no gradio): decode, render the views, list choices.
 
-The gradio layer (layout.py) only wires widgets to these functions and turns exceptions into
+The gradio layer (events.py) only wires widgets to these functions and turns exceptions into
 messages, so every behaviour here is tested without a server.
 """
 
@@ -14,12 +14,15 @@ import plotly.graph_objects as go
 from playground.decoding.config import DecodeConfig
 from playground.decoding.trace import Trace
 from playground.ui.common.controls import UiParams
+from playground.ui.common.labels import is_arpabet, readable
 from playground.ui.common.style import esc
 from playground.ui.explore.attention import attention_figure
-from playground.ui.explore.plots import distribution_figure, results_figure, uncertainty_figure
-from playground.ui.explore.selection import hypothesis_path, is_arpabet, readable, shown_hypotheses
+from playground.ui.explore.distribution import distribution_figure
+from playground.ui.explore.results import results_figure
+from playground.ui.explore.selection import Selection
 from playground.ui.explore.step_views import step_views_json
 from playground.ui.explore.tree import tree_figure
+from playground.ui.explore.uncertainty import uncertainty_figure
 
 
 @dataclass
@@ -61,17 +64,11 @@ def api_decode(store, model_name: str, text: str, config: dict) -> dict:
     return out
 
 
-def clamp_step(trace: Trace | None, hyp: int, t: int) -> int:
-    n = len(hypothesis_path(trace, hyp)) if trace is not None else 0
-    return min(max(int(t), 0), max(n - 1, 0))
-
-
-def summary_markdown(session: Session, hyp: int = 0) -> str:
+def summary_markdown(sel: Selection) -> str:
     """One line on top of the views: input -> the selected output, plus engine notes."""
-    trace = session.trace
-    if trace is None or not trace.hypotheses:
+    trace, h = sel.trace, sel.hypothesis
+    if h is None:
         return "No output yet."
-    h = trace.hypotheses[min(max(hyp, 0), len(trace.hypotheses) - 1)]
     out = readable(h.tokens, is_arpabet(trace.target_symbols))
     source = readable(trace.source, is_arpabet(trace.source))
     lines = [f"**{esc(source)}** → **{esc(out)}** · log p = {h.log_prob:.3f} · p = {_exp(h.log_prob):.3g}"
@@ -82,24 +79,18 @@ def summary_markdown(session: Session, hyp: int = 0) -> str:
 
 
 def render_views(session: Session, hyp: int = 0, t: int = 0) -> Views:
-    trace = session.trace
-    if trace is None:
+    """Every view for hypothesis ``hyp`` (of the shown ones) at step ``t``, both clamped to what exists."""
+    if session.trace is None:
         raise ValueError("nothing decoded yet")
-    shown = shown_hypotheses(trace)
-    hyp = min(max(int(hyp), 0), max(len(shown) - 1, 0))
-    t = clamp_step(trace, hyp, t)
-    arpabet = is_arpabet(trace.target_symbols)
-    choices = [(f"{i + 1}. {readable(h.tokens, arpabet)}", i) for i, h in enumerate(shown)]
-    figures = {"results": results_figure(trace, hyp), "distribution": distribution_figure(trace, hyp, t),
-               "attention": attention_figure(trace, hyp, t), "tree": tree_figure(trace, hyp, t),
-               "uncertainty": uncertainty_figure(trace, hyp, t)}
-    return Views(
-        summary=summary_markdown(session, hyp),
-        **figures,
-        hypotheses=choices,
-        steps=len(hypothesis_path(trace, hyp)),
-        step_views=step_views_json(trace, hyp, t, figures),
-    )
+    sel = Selection.of(session.trace, hyp)
+    t = sel.clamp(t)
+    arpabet = is_arpabet(sel.trace.target_symbols)
+    choices = [(f"{i + 1}. {readable(h.tokens, arpabet)}", i) for i, h in enumerate(sel.shown)]
+    figures = {"results": results_figure(sel), "distribution": distribution_figure(sel, t),
+               "attention": attention_figure(sel, t), "tree": tree_figure(sel, t),
+               "uncertainty": uncertainty_figure(sel, t)}
+    return Views(summary=summary_markdown(sel), **figures, hypotheses=choices, steps=sel.steps,
+                 step_views=step_views_json(sel, t, figures))
 
 
 def _exp(x: float) -> float:

@@ -1,17 +1,19 @@
-"""Reading a Trace along one hypothesis: which step row produced which token, and how to label it.
+"""The selected hypothesis of a trace, computed once per render and read by every view.
 
-Every view follows the *selected* hypothesis (the best one unless the user picks another), so that
-under beam search the step distribution, attention and uncertainty all describe the same output.
+Every view follows the *selected* hypothesis (the best one unless the user picks another), so that under beam
+search the step distribution, attention and uncertainty all describe the same output. ``Selection.of(trace,
+hyp)`` clamps the index, walks the tree once and finds, for every output position, the recorded step row that
+produced its token; the figure functions take the selection instead of redoing that walk.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from playground.models.vocab import SPECIALS
-from playground.ui.common.ipa import ARPABET_TO_IPA, to_ipa
+from playground.decoding.trace import Hypothesis, Trace
 
 
 @dataclass(frozen=True)
@@ -23,56 +25,68 @@ class PathStep:
     row: int  # row of that step's (H, V) arrays
 
 
-def shown_hypotheses(trace) -> list:
+@dataclass(frozen=True, eq=False)
+class Selection:
+    trace: Trace
+    index: int  # into ``shown``, clamped
+    shown: tuple[Hypothesis, ...]  # the hypotheses the user asked for (the best num_return)
+    path: tuple[PathStep, ...]  # the selected hypothesis token by token, </s> included when finished
+
+    @classmethod
+    def of(cls, trace: Trace, hyp: int = 0) -> Selection:
+        shown = tuple(shown_hypotheses(trace))
+        index = min(max(int(hyp), 0), max(len(shown) - 1, 0))
+        return cls(trace=trace, index=index, shown=shown, path=tuple(walk(trace, index)))
+
+    @property
+    def hypothesis(self) -> Hypothesis | None:
+        return self.shown[self.index] if self.shown else None
+
+    @property
+    def steps(self) -> int:
+        """Output positions of the selected hypothesis (the step slider goes 1..steps)."""
+        return len(self.path)
+
+    def clamp(self, t: int) -> int:
+        """A step index within the path (0 when the path is empty)."""
+        return min(max(int(t), 0), max(self.steps - 1, 0))
+
+    @cached_property
+    def attention(self) -> np.ndarray:
+        """(L, S) where the decoder looked for each token of the path (trace.attention_path); computed once,
+        for the heatmap and its step marks."""
+        return self.trace.attention_path(self.hypothesis.node)
+
+    def row_probs(self, ps: PathStep) -> dict | None:
+        """The (V,) distributions of the row that produced ``ps.token``, or None if it was not recorded."""
+        if ps.step is None:
+            return None
+        s = self.trace.steps[ps.step]
+        return {
+            "p1": np.exp(s.log_probs[ps.row]).astype(np.float32),  # model at T=1
+            "temperature": s.probs_temperature[ps.row],
+            "filtered": s.probs_filtered[ps.row],
+            "entropy": float(s.entropy[ps.row]),
+            "entropy_temperature": float(s.entropy_temperature[ps.row]),
+            "entropy_filtered": float(s.entropy_filtered[ps.row]),
+            "kept": int(s.kept[ps.row]),
+        }
+
+
+def shown_hypotheses(trace: Trace) -> list[Hypothesis]:
     """The hypotheses the user asked for: the best ``num_return`` of the trace's pool (a beam keeps more)."""
     n = int(trace.config.get("num_return", len(trace.hypotheses)) or 1)
     return trace.hypotheses[:n]
 
 
-def hypothesis_path(trace, hyp_index: int) -> list[PathStep]:
-    """The tokens of hypothesis ``hyp_index`` (</s> included when finished), one PathStep each."""
+def walk(trace: Trace, index: int) -> list[PathStep]:
+    """The tokens of hypothesis ``index`` (</s> included when finished), one PathStep each."""
     if not trace.hypotheses:
         return []
-    hyp = trace.hypotheses[min(max(hyp_index, 0), len(trace.hypotheses) - 1)]
-    path = trace.path(hyp.node)  # root .. last node
+    path = trace.path(trace.hypotheses[index].node)  # root .. last node
     out = []
     for t, (parent, node) in enumerate(zip(path[:-1], path[1:], strict=True)):
         where = trace.step_row(parent)
         out.append(PathStep(t=t, node=node, token=trace.nodes[node].token,
                             step=None if where is None else where[0], row=0 if where is None else where[1]))
     return out
-
-
-def is_arpabet(symbols) -> bool:
-    """True if the content symbols look like ARPAbet phonemes (then outputs get an IPA rendering)."""
-    content = [s for s in symbols if s not in SPECIALS]
-    return bool(content) and all(s.rstrip("012") in ARPABET_TO_IPA for s in content)
-
-
-def readable(tokens, arpabet: bool, max_chars: int = 48) -> str:
-    """'K ER N AH L  /kɚnəl/' for phonemes, 'colonel' for spellings; long outputs are cut with '…'."""
-    if not tokens:
-        return "(empty)"
-    if not arpabet:
-        text = "".join(tokens)
-    elif is_arpabet(tokens) and not any(t in SPECIALS for t in tokens):
-        text = f"{' '.join(tokens)}  /{to_ipa(tokens)}/"
-    else:  # an untrained model can emit <s> or <pad> mid-sequence: no IPA for that
-        text = " ".join(tokens)
-    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
-
-
-def row_probs(trace, ps: PathStep) -> dict[str, np.ndarray] | None:
-    """The (V,) distributions of the row that produced ``ps.token``, or None if it was not recorded."""
-    if ps.step is None or not trace.steps:
-        return None
-    s = trace.steps[ps.step]
-    return {
-        "p1": np.exp(s.log_probs[ps.row]).astype(np.float32),  # model at T=1
-        "temperature": s.probs_temperature[ps.row],
-        "filtered": s.probs_filtered[ps.row],
-        "entropy": float(s.entropy[ps.row]),
-        "entropy_temperature": float(s.entropy_temperature[ps.row]),
-        "entropy_filtered": float(s.entropy_filtered[ps.row]),
-        "kept": int(s.kept[ps.row]),
-    }

@@ -29,45 +29,45 @@ from pathlib import Path
 
 from playground.ui.common.style import f32, figure_json
 from playground.ui.explore.attention import attention_marks
-from playground.ui.explore.plots import distribution_spec, uncertainty_marks
-from playground.ui.explore.selection import hypothesis_path
+from playground.ui.explore.distribution import distribution_spec
+from playground.ui.explore.selection import Selection
 from playground.ui.explore.tree import tree_marks
+from playground.ui.explore.uncertainty import uncertainty_marks
 
 MARKED = ("attention", "tree", "uncertainty")  # the views whose step marks move (their data stay)
 # the page's js-only handler (wiring.py) of a new views JSON and of a step move: (step, views JSON)
 STEP_JS = (Path(__file__).with_name("step_views.js")).read_text(encoding="utf-8")
 
 
-def step_views_json(trace, hyp: int, t: int, figures: dict) -> str:
-    """The page's views for hypothesis ``hyp`` as the JSON string the page keeps: ``figures`` (name ->
+def step_views_json(sel: Selection, t: int, figures: dict) -> str:
+    """The page's views for the selected hypothesis as the JSON string the page keeps: ``figures`` (name ->
     go.Figure, the five views rendered for step ``t``) sent whole, every step's distribution, and the step
     marks of the MARKED views that carry one.
 
     Assembled from JSON text: the five figures' own ``to_json()`` (exactly what gr.Plot would receive, numpy
     arrays as plotly's base64 typed arrays) and every other step's distribution written straight from its
     dicts (style.figure_json, the same JSON once parsed): a Figure per step was most of the cost."""
-    path = hypothesis_path(trace, hyp)
-    n = len(path)
+    n = sel.steps
     sent = {name: fig.to_json() for name, fig in figures.items()}
     # a key per figure: the page skips a chart whose figure is the one it shows (e.g. the attention map when
     # only the length penalty moved), as gr.Plot did by comparing the figure JSON
     keys = {name: hashlib.blake2b(text.encode(), digest_size=8).hexdigest() for name, text in sent.items()}
     marked = {name for name in MARKED if name in figures and has_step_mark(figures[name])}
     if "attention" in marked:  # the heatmap's rows, as attention_figure reads them: (L, S)
-        z = f32(trace.attention_path(trace.hypotheses[min(max(hyp, 0), len(trace.hypotheses) - 1)].node))
+        z = f32(sel.attention)
     marks = {"attention": lambda k: attention_marks(z, k), "tree": tree_marks, "uncertainty": uncertainty_marks}
-    head = json.dumps({"steps": n, "hypothesis": hyp, "shown": t, "keys": keys,
+    head = json.dumps({"steps": n, "hypothesis": sel.index, "shown": t, "keys": keys,
                        "marks": {name: [marks[name](k) for k in range(n)] if name in marked else None
                                  for name in MARKED}})
     whole = ",".join(f"{json.dumps(name)}:{text}" for name, text in sent.items())
     steps = ",".join(sent["distribution"] if k == t and "distribution" in sent
-                     else figure_json(*distribution_spec(trace, hyp, k)) for k in range(n))
+                     else figure_json(*distribution_spec(sel, k)) for k in range(n))
     return f'{head[:-1]},"figures":{{{whole}}},"distribution":[{steps}]}}'
 
 
-def step_views(trace, hyp: int, t: int, figures: dict) -> dict:
+def step_views(sel: Selection, t: int, figures: dict) -> dict:
     """step_views_json, parsed (tests, and anyone reading the views in Python)."""
-    return json.loads(step_views_json(trace, hyp, t, figures))
+    return json.loads(step_views_json(sel, t, figures))
 
 
 def has_step_mark(fig) -> bool:

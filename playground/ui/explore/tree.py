@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 
 from playground.ui.common import style
 from playground.ui.common.style import band, base_layout, empty_figure, esc, f32, figure
+from playground.ui.explore.selection import Selection
 
 MAX_NODES = 1200  # ~50 KB of JSON; a width-16 beam over 37+ steps records more, mostly pruned leaves
 STYLE = MappingProxyType({  # status -> (marker symbol, colour, legend label)
@@ -67,16 +68,16 @@ def tree_marks(t: int) -> dict:
     return {"shapes": [band(t - 0.45, t + 0.45)]}
 
 
-def tree_figure(trace, hyp: int = 0, t: int | None = None) -> go.Figure:
+def tree_figure(sel: Selection, t: int | None = None) -> go.Figure:
+    """View 4: every recorded node by step and status, the selected hypothesis's path on top."""
+    trace = sel.trace
     nodes = trace.nodes
     if len(nodes) < 2:
         return empty_figure("no search tree: nothing was generated")
     drawn = nodes if len(nodes) <= MAX_NODES else [n for n in nodes if n.status != "pruned"]
     pos = tree_layout(drawn)
     sym = trace.target_symbols
-    path = []
-    if trace.hypotheses:
-        path = trace.path(trace.hypotheses[min(max(hyp, 0), len(trace.hypotheses) - 1)].node)
+    path = [0] + [ps.node for ps in sel.path] if sel.path else []  # root .. the selected hypothesis's last node
     counts = {s: sum(n.status == s for n in nodes[1:]) for s in STYLE}
     depth = max(p[0] for p in pos.values()) + 1
     rows = max(p[1] for p in pos.values()) + 1

@@ -13,9 +13,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from playground.ui.common import style
+from playground.ui.common.labels import is_arpabet, readable, unique_labels
 from playground.ui.common.style import base_layout, empty_figure, esc, f32
-from playground.ui.explore.attention import unique_labels
-from playground.ui.explore.selection import is_arpabet, readable
 
 C_SAME, C_DIFF, C_GAP = "#e5e7eb", "#fdba74", "#ffffff"  # aligned cells: agree, differ, nothing there
 

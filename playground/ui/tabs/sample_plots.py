@@ -15,8 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.ui.common import style
+from playground.ui.common.labels import is_arpabet, readable
 from playground.ui.common.style import base_layout, empty_figure, esc, f32
-from playground.ui.explore.selection import is_arpabet, readable
 
 TOP = 20  # distinct outputs charted: enough to see the tail, few enough to read the labels
 C_FREQ = style.C_CHOSEN  # what the sampler did, in the accent colour; what it should do, in blues

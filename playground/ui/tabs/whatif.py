@@ -18,9 +18,9 @@ from playground.decoding.registry import LABELS
 from playground.decoding.validate import check_range, whole
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded
 from playground.ui.common.export import write_json
+from playground.ui.common.labels import is_arpabet, readable
 from playground.ui.common.runtime import gpu
 from playground.ui.common.style import empty_figure, esc
-from playground.ui.explore.selection import is_arpabet, readable
 from playground.ui.tabs.whatif_plots import log_prob_figure, token_figure
 
 ID, TITLE = "whatif", "What-if"

@@ -14,8 +14,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.ui.common import style
+from playground.ui.common.labels import is_arpabet, readable
 from playground.ui.common.style import base_layout, empty_figure, esc, f32
-from playground.ui.explore.selection import is_arpabet, readable
 
 C_FORCED = "#9ca3af"  # positions the user forced (prefix)
 C_OFF_TOP = style.C_CHOSEN  # the symbol taken was not the model's favourite there

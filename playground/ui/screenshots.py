@@ -1,0 +1,115 @@
+"""The README's screenshots, made on purpose (never by a test run): ``python -m playground.ui.screenshots``.
+
+Serves the app on the shipped checkpoints, drives each tab in headless Chromium (playwright, a development
+requirement, over Debian's /usr/bin/chromium) into a view worth showing, and writes docs/screenshot*.png.
+Run it when the page changes, look at the PNGs, commit them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from types import MappingProxyType
+
+from playground.ui.page import chart, launch, open_page, open_tab, pick_strategy, set_slider, wait_changed
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def explore(page) -> None:
+    """'quinoa' by beam search (width 8) at step 2: its most uncertain vowel (IY or IH)."""
+    before = chart(page, "tree")
+    page.locator("#text textarea").fill("quinoa")
+    pick_strategy(page, "beam search")
+    set_slider(page, "beam-width", 8)
+    wait_changed(page, "tree", before)
+    set_slider(page, "step", 2)
+
+
+def compare(page) -> None:
+    """Four strategies on 'colonel'."""
+    open_tab(page, "compare")
+    page.locator("#plot-compare-2 .main-svg").first.wait_for(timeout=60_000)
+    before = chart(page, "compare-diff")
+    page.locator("#compare-count label", has_text="4").click()
+    wait_changed(page, "compare-diff", before, timeout_ms=60_000)
+
+
+def sample(page) -> None:
+    """500 samples of 'colonel' at temperature 1.5."""
+    pick_strategy(page, "sampling")
+    set_slider(page, "temperature", 1.5)
+    open_tab(page, "sample")
+    page.wait_for_function("() => document.querySelector('#sample-settings').innerText.includes('temperature 1.5')")
+    set_slider(page, "sample-n", 500)
+    page.locator("#sample-draw").click()
+    page.wait_for_function("() => document.querySelector('#plot-sample-outputs').innerHTML.includes('500 samples')",
+                           timeout=60_000)
+
+
+def whatif(page) -> None:
+    """A spelling-like pronunciation of 'colonel' scored, a forced prefix, and the exact check."""
+    open_tab(page, "whatif")
+    for box, text, button, plot in (("whatif-target", "K AH L OW N AH L", "whatif-score-btn", "whatif-score"),
+                                    ("whatif-prefix", "K OW", "whatif-prefix-btn", "whatif-prefix")):
+        before = chart(page, plot)
+        page.locator(f"#{box} textarea").fill(text)
+        page.locator(f"#{button}").click()
+        wait_changed(page, plot, before, timeout_ms=60_000)
+    before = chart(page, "whatif-exact")
+    page.locator("#whatif-exact-btn").click()
+    wait_changed(page, "whatif-exact", before, timeout_ms=60_000)
+
+
+def learn(page) -> None:
+    """The 'beam beats greedy' lesson."""
+    open_tab(page, "learn")
+    before = chart(page, "learn")
+    page.locator("#lesson-beam-beats-greedy").click()
+    wait_changed(page, "learn", before, timeout_ms=60_000)
+
+
+# file name -> (how to get there, what to capture: the whole page, or one tab)
+SCENES: MappingProxyType[str, tuple[Callable, str | None]] = MappingProxyType({
+    "screenshot.png": (explore, None),
+    "screenshot-compare.png": (compare, None),
+    "screenshot-sample.png": (sample, None),
+    "screenshot-whatif.png": (whatif, "#tab-whatif"),
+    "screenshot-learn.png": (learn, "#tab-learn"),
+})
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the PNGs (default: docs/)")
+    p.add_argument("--only", nargs="+", choices=sorted(SCENES), help="just these screenshots")
+    args = p.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    from playground.ui import ModelStore, build_demo
+    from playground.ui.server import serve
+
+    url, demo = serve(build_demo(ModelStore.discover()))
+    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            for name in args.only or SCENES:
+                scene, element = SCENES[name]
+                page = open_page(browser, url)
+                scene(page)
+                page.wait_for_timeout(1500)  # the last draws and transitions settle
+                path = args.out / name
+                (page.locator(element) if element else page).screenshot(path=str(path), **(
+                    {} if element else {"full_page": True}))
+                print(f"{path} ({path.stat().st_size // 1024} KB)")
+                page.close()
+            browser.close()
+    finally:
+        demo.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
