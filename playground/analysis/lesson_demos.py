@@ -1,7 +1,7 @@
 """One demonstration per Learn preset (lessons.py): run the engine, measure the phenomenon, say if it holds.
 
 Each function ``(model, text) -> Demo`` is deterministic (fixed seeds) and returns the numbers a test
-asserts on (``Demo.numbers``), chart panels (plain data; playground/ui/lesson_plots.py draws them), and
+asserts on (``Demo.numbers``), chart panels (plain data; playground/ui/tabs/learn_plots.py draws them), and
 ``holds``. Sources: temperature softmax (e.g. Ackley, Hinton & Sejnowski 1985; Hinton et al. 2015);
 top-p, Holtzman et al. 2020; length penalty, Wu et al. 2016 (GNMT, eq. 14); exact search and search vs
 model errors, Stahlberg & Byrne 2019; stochastic beam search / Gumbel-top-k, Kool, van Hoof & Welling 2019;

@@ -1,6 +1,6 @@
 """The trace: everything a decoding run did, as plain data (the contract between engine and UI).
 
-Every strategy fills the same four dataclasses (see the spec, "THE TRACE"):
+Every strategy fills the same four dataclasses:
 
     Node        one node of the search tree; ``trace.nodes[i].id == i``; node 0 is the root (<s>, step -1)
     Step        one decoding step: the H live hypotheses expanded at step t, and (H, V) / (H, S) arrays

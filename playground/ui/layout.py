@@ -1,7 +1,7 @@
-"""The page: widgets and their arrangement (the wireframe in shared/design/ui-sketch.md).
+"""The page's shell: the model picker, the input box and its examples, the status line, and the tabs.
 
 Controls on the left, views on the right; one step slider drives every view. Event wiring lives in
-wiring.py, so this file is only about what the page looks like.
+wiring.py and in each tab's module, so this file is only about what the page looks like.
 """
 
 from __future__ import annotations

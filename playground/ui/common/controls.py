@@ -1,7 +1,7 @@
 """The page's decoding controls, defined once (no gradio here).
 
 Every control is a field of ``UiParams`` carrying its ``Control`` spec (widget kind and range, label, help, the
-strategies that read it). Everything else is derived from that one table: the Explore widgets (layout.py), which
+strategies that read it). Everything else is derived from that one table: the Explore widgets (explore/tab.py), which
 controls a strategy shows (``visible_controls``), the event handlers' argument lists (``CONTROL_NAMES``), share
 strings (share.py), the Sample tab's settings and the Compare columns' sliders.
 

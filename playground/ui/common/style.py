@@ -1,7 +1,8 @@
 """Shared look of every chart: a slim template, colours, label escaping, payload-friendly numbers.
 
 Why a hand-made template: plotly's default template ("plotly") adds ~8 KB of JSON to *every*
-figure, and Gradio sends the whole figure on every slider move. This one carries only what we use.
+figure, and every decode sends the page five figures plus every step's distribution (explore/step_views.py).
+This one carries only what we use.
 """
 
 from __future__ import annotations

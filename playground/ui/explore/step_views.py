@@ -35,7 +35,7 @@ from playground.ui.explore.tree import tree_marks
 from playground.ui.explore.uncertainty import uncertainty_marks
 
 MARKED = ("attention", "tree", "uncertainty")  # the views whose step marks move (their data stay)
-# the page's js-only handler (wiring.py) of a new views JSON and of a step move: (step, views JSON)
+# the page's js-only handler (events.py) of a new views JSON and of a step move: (step, views JSON)
 STEP_JS = (Path(__file__).with_name("step_views.js")).read_text(encoding="utf-8")
 
 

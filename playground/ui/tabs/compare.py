@@ -203,17 +203,23 @@ def _wire(store, shared, tab, max_length) -> None:
           api_name="compare_on_change", api_visibility="undocumented", show_progress="minimal")
     shared.tabs.select(is_this_tab, None, active, queue=False, show_progress="hidden",
                        api_visibility="private").then(compare_on_open, **auto_io, api_visibility="private")
+    _wire_columns(tab, dict(inputs=inputs, outputs=[tab.status, *outputs], **DECODE_GROUP), on_compare)
+
+
+def _wire_columns(tab, io: dict, on_compare) -> None:
+    """Per column: a preset fills its knobs and re-runs; a strategy shows the knobs it reads; a hand-edited knob
+    turns the preset label into "custom". Any knob or the column count re-runs every column."""
+    knob_inputs = [k for column in tab.knobs for k in column]
     for c in range(MAX_COLUMNS):
         strategy, sliders = tab.knobs[c][0], tab.knobs[c][1:]
         tab.presets[c].input(fill_preset, tab.presets[c], tab.knobs[c], queue=False,
-                             api_visibility="private").then(
-            on_compare, inputs, [tab.status, *outputs], api_visibility="private", **DECODE_GROUP)
+                             api_visibility="private").then(on_compare, **io, api_visibility="private")
         strategy.input(knob_updates, strategy, sliders, queue=False, api_visibility="private")
         # once a knob is edited by hand the column no longer is its preset: say so instead of a stale name
         gr.on([k.input for k in tab.knobs[c]], lambda: CUSTOM, None, tab.presets[c], queue=False,
               api_visibility="private", show_progress="hidden")
     # a user's own knob or count change re-runs all columns (.input: not the preset's programmatic fill)
-    gr.on([tab.count.input, tab.seed.input] + [k.input for k in knob_inputs], on_compare, inputs,
-          [tab.status, *outputs], trigger_mode="always_last", api_visibility="private", **DECODE_GROUP)
+    gr.on([tab.count.input, tab.seed.input] + [k.input for k in knob_inputs], on_compare, **io,
+          trigger_mode="always_last", api_visibility="private")
     tab.count.change(lambda n: [gr.update(visible=c % MAX_COLUMNS < int(n)) for c in range(len(tab.columns))],
                      tab.count, tab.columns, queue=False, api_visibility="private")

@@ -35,7 +35,7 @@ def demo_figure(demo, title: str = "") -> go.Figure:
     for col, panel in enumerate(demo.panels, start=1):
         _draw(fig, panel, col)
     fig.update_annotations(font_size=12)  # the subplot titles
-    # the summary sentence sits next to the chart (tab_learn.py); a one-series panel needs no legend
+    # the summary sentence sits next to the chart (tabs/learn.py); a one-series panel needs no legend
     fig.update_layout(margin=dict(l=10, r=30, t=80, b=10), legend=dict(y=1.1),
                       showlegend=any(len(p.series) > 1 for p in demo.panels))
     return fig
