@@ -25,7 +25,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from playground.models.attention import Attention
-from playground.models.rows import select_rows, step_distinct
+from playground.models.rows import check_sizes, select_rows, step_distinct
 from playground.models.vocab import Vocab
 
 
@@ -42,16 +42,12 @@ class ModelConfig:
     dropout: float = 0.2
 
     def __post_init__(self) -> None:
-        for name in ("src_vocab_size", "tgt_vocab_size", "embed_dim", "hidden_dim", "encoder_layers",
-                     "decoder_layers"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        check_sizes(self, ("src_vocab_size", "tgt_vocab_size", "embed_dim", "hidden_dim", "encoder_layers",
+                           "decoder_layers"))
         if self.rnn not in ("gru", "lstm"):
             raise ValueError(f"rnn must be 'gru' or 'lstm', got {self.rnn!r}")
         if self.attention not in Attention.KINDS:
             raise ValueError(f"attention must be one of {Attention.KINDS}, got {self.attention!r}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,4 +1,4 @@
-"""Row bookkeeping shared by the model families' decoder states.
+"""What the model families share: their configs' size checks, and row bookkeeping for their decoder states.
 
 The engine grows, copies and reorders decoding rows (beams, samples) through ``model.reorder``. Two
 savings apply to every family, so they live here once:
@@ -12,11 +12,21 @@ savings apply to every family, so they live here once:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import torch
+
+from playground.decoding.validate import check_range
+
+
+def check_sizes(config, names: tuple[str, ...]) -> None:
+    """Every field in ``names`` a whole number >= 1, and ``config.dropout`` in [0, 1); else ValueError."""
+    for name in names:
+        check_range(name, getattr(config, name), 1, math.inf, integer=True, high_open=True)
+    check_range("dropout", config.dropout, 0, 1, high_open=True)
 
 
 def select_rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:

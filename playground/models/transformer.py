@@ -26,7 +26,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground.models.rows import select_rows, step_distinct
+from playground.models.rows import check_sizes, select_rows, step_distinct
 from playground.models.vocab import Vocab
 
 MAX_POSITIONS = 128  # sinusoids precomputed for this many positions (inputs <= 48 symbols, outputs <= 64)
@@ -44,15 +44,10 @@ class TransformerConfig:
     dropout: float = 0.1
 
     def __post_init__(self) -> None:
-        for name in ("src_vocab_size", "tgt_vocab_size", "d_model", "heads", "encoder_layers", "decoder_layers",
-                     "ffn_dim"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        check_sizes(self, ("src_vocab_size", "tgt_vocab_size", "d_model", "heads", "encoder_layers",
+                           "decoder_layers", "ffn_dim"))
         if self.d_model % self.heads:
             raise ValueError(f"d_model={self.d_model} must be divisible by heads={self.heads}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
     def to_dict(self) -> dict:
         return asdict(self)
