@@ -31,6 +31,16 @@ def tiny_model(attention: str = "bahdanau", rnn: str = "gru", layers: int = 1, s
     return Seq2Seq(config, CHARS, PHONES).eval()
 
 
+def tiny_transformer(seed: int = 0, layers: int = 2, heads: int = 2):
+    """An untrained G2P Transformer over CHARS -> PHONES (d_model 8)."""
+    from playground.models.transformer import Transformer, TransformerConfig
+
+    torch.manual_seed(seed)
+    config = TransformerConfig(src_vocab_size=len(CHARS), tgt_vocab_size=len(PHONES), d_model=8, heads=heads,
+                               encoder_layers=layers, decoder_layers=layers, ffn_dim=16, dropout=0.0)
+    return Transformer(config, CHARS, PHONES).eval()
+
+
 def tiny_p2g(seed: int = 0) -> Seq2Seq:
     """An untrained P2G RNN over PHONES -> CHARS, Luong "general" attention."""
     torch.manual_seed(seed)
@@ -117,7 +127,7 @@ def check_invariants(trace: Trace, config: DecodeConfig) -> None:
             assert probs.shape[0] == h and np.isfinite(probs).all() and (probs >= 0).all()
             assert np.allclose(probs.sum(1), 1.0, atol=1e-5)
         assert (step.kept >= 1).all() and (step.kept == (step.probs_filtered > 0).sum(1)).all()
-        assert np.allclose(step.attention.sum(1), 1.0, atol=1e-5)
+        assert step.attention.ndim == 4 and np.allclose(step.attention.sum(-1), 1.0, atol=1e-5)  # (H, L, K, S)
         for name in ("logits", "log_probs", "entropy", "entropy_temperature", "entropy_filtered",
                      "chosen_prob"):
             assert np.isfinite(getattr(step, name)).all(), name

@@ -61,8 +61,9 @@ def test_models_endpoint(client):
 def test_explore_endpoint_returns_every_view(client):
     out = client.predict("g2p-tiny", "cab", 1, "beam", 1.0, 0, 1.0, 0.0, 4, 2, 0.5, 3, "gnmt", 1.0, 0, 8,
                          api_name="/explore")
-    status, summary, hyp, step, views_json = out
+    status, summary, step, views_json, hyp, layer, head = out  # (the picker's row is not an API output)
     assert status == "" and "cab" in summary
+    assert len(layer["choices"]) == 1 and head["value"] == -1  # an RNN: one layer, the mean of its one head
     assert len(hyp["choices"]) == 3  # beam search returns num_return hypotheses
     views = json.loads(views_json)  # the five figures and every step's views: the page draws them
     assert set(views["figures"]) == {"results", "distribution", "attention", "tree", "uncertainty"}

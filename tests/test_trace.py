@@ -27,7 +27,8 @@ def test_json_round_trip_gives_an_equal_trace():
     assert again == trace and again.to_dict() == trace.to_dict()
     step = again.steps[0]
     assert step.logits.dtype == np.float32 and step.kept.dtype == np.int64
-    assert step.logits.shape == (1, len(trace.target_symbols)) and step.attention.shape == (1, 3)
+    assert step.logits.shape == (1, len(trace.target_symbols))
+    assert step.attention.shape == (1, 1, 1, 3)  # (H, L, K, S): one layer, one head
 
 
 def test_impossible_tokens_are_log_zero_not_minus_infinity():
@@ -56,6 +57,30 @@ def test_path_step_row_and_attention_path():
     assert trace.step_row(best.node) is None  # finished leaves are never expanded
     attention = trace.attention_path(best.node)
     assert attention.shape == (2, 3) and np.allclose(attention.sum(1), 1.0)
+    assert trace.attention_heads == (1, 1)
+
+
+def test_attention_path_picks_a_layer_and_a_head_or_their_mean():
+    trace = beam_trace()
+    for step in trace.steps:  # two layers of two heads, each a distinct one-hot pattern over 3 positions
+        h = len(step.node_ids)
+        step.attention = np.zeros((h, 2, 2, 3), dtype=np.float32)
+        step.attention[:, 0, 0, 0] = step.attention[:, 0, 1, 1] = 1.0  # layer 1: heads on positions 0 and 1
+        step.attention[:, 1, 0, 2] = step.attention[:, 1, 1, 2] = 1.0  # layer 2: both heads on position 2
+    node = trace.hypotheses[0].node
+    assert trace.attention_heads == (2, 2)
+    assert np.array_equal(trace.attention_path(node), [[0, 0, 1], [0, 0, 1]])  # last layer, mean of heads
+    assert np.array_equal(trace.attention_path(node, layer=0), [[0.5, 0.5, 0], [0.5, 0.5, 0]])
+    assert np.array_equal(trace.attention_path(node, layer=0, head=1), [[0, 1, 0], [0, 1, 0]])
+    assert Trace.from_dict(json.loads(json.dumps(trace.to_dict()))) == trace  # 4-D arrays survive JSON
+
+
+def test_a_trace_saved_with_two_dimensional_attention_still_loads():
+    d = beam_trace().to_dict()
+    for step in d["steps"]:
+        step["attention"] = [row[0][0] for row in step["attention"]]  # (H, S), as traces were written before
+    loaded = Trace.from_dict(d)
+    assert loaded.steps[0].attention.shape == (1, 1, 1, 3) and loaded == beam_trace()
 
 
 def test_recording_off_keeps_nodes_and_hypotheses_but_no_steps():

@@ -202,3 +202,18 @@ def test_figure_json_is_what_plotly_writes_for_the_same_dicts():
         figure_json([dict(type="bar", y=np.arange(3))], base_layout("", 100))
     with pytest.raises(ValueError):  # plotly writes NaN as null; we refuse it
         figure_json([dict(type="bar", y=[math.nan])], base_layout("", 100))
+
+
+def test_attention_shows_the_picked_layer_and_head_or_their_mean():
+    from tests.helpers import tiny_transformer
+
+    trace = trace_of(tiny_transformer(layers=2, heads=2), "cab", strategy="greedy", max_length=4)
+    node = trace.hypotheses[0].node
+    mean = attention_figure(Selection.of(trace))  # the default: last layer, mean of its heads
+    assert "layer 2 of 2, mean of 2 heads" in mean.layout.title.text
+    assert np.allclose(mean.data[0].z, trace.attention_path(node, layer=1))
+    picked = attention_figure(Selection.of(trace, layer=0, head=1))
+    assert "layer 1 of 2, head 2 of 2" in picked.layout.title.text
+    assert np.allclose(picked.data[0].z, trace.attention_path(node, layer=0, head=1))
+    assert not np.allclose(picked.data[0].z, mean.data[0].z)
+    assert "layer" not in attention_figure(Selection.of(trace_of(strategy="greedy"))).layout.title.text  # one head

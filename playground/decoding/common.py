@@ -38,12 +38,16 @@ def prefix_ids(model, config: DecodeConfig) -> list[int]:
 
 
 def model_step(model, prev_tokens: torch.Tensor, state):
-    """One batched model call: prev_tokens (B,) -> logits (B, V) float32, new state, attention (B, S)."""
+    """One batched model call: prev_tokens (B,) -> logits (B, V) float32, new state, attention (B, L, H, S).
+
+    A model with one attention (the RNNs) may return it as (B, S): it becomes one layer of one head."""
     logits, state, attention = model.step(prev_tokens, state)
     batch = prev_tokens.shape[0]
-    if logits.dim() != 2 or logits.shape[0] != batch or attention.dim() != 2 or attention.shape[0] != batch:
-        raise ValueError(f"model.step must return logits (B, V) and attention (B, S) for B={batch}, got "
-                         f"{tuple(logits.shape)} and {tuple(attention.shape)}")
+    if attention.dim() == 2:
+        attention = attention[:, None, None, :]
+    if logits.dim() != 2 or logits.shape[0] != batch or attention.dim() != 4 or attention.shape[0] != batch:
+        raise ValueError(f"model.step must return logits (B, V) and attention (B, S) or (B, L, H, S) for B={batch}, "
+                         f"got {tuple(logits.shape)} and {tuple(attention.shape)}")
     return logits.float(), state, attention.float()
 
 

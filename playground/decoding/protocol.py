@@ -6,7 +6,9 @@ classes. It encodes a source once, then asks for one step at a time. Shapes:
     state = model.encode(src_ids)                         # src_ids: LongTensor (1, S)
     logits, state, attention = model.step(prev, state)    # prev: LongTensor (B,)
                                                           # logits: (B, V) raw, un-normalised
-                                                          # attention: (B, S), rows sum to 1
+                                                          # attention: (B, L, H, S) cross-attention of
+                                                          # every layer and head, or (B, S) for a model
+                                                          # with one; rows sum to 1
     state = model.reorder(state, index)                   # index: LongTensor (B',) into the B rows
 
 ``reorder`` both selects/permutes rows (beam search) and expands one row into many

@@ -24,6 +24,10 @@ from playground.decoding.trace import LOG_ZERO, STEP_ARRAYS, Hypothesis, Node, S
 
 # step rows recorded: ~4.7 KB of JSON each (G2P), so <= ~5 MB in all; 1024 = a width-16 beam over 64 steps
 MAX_STEP_ROWS, MAX_TRACE_ROWS = 64, 1024
+# attention weights recorded (rows x layers x heads x source positions): 8 MB of float32. A 3-layer, 4-head
+# Transformer over a 48-symbol input records 576 per row, so its 1024 rows fit; a 6-layer, 8-head model over
+# 128 source tokens fits 341 rows
+MAX_ATTENTION_VALUES = 2 * 1024 * 1024
 
 
 def _finite(x: torch.Tensor) -> torch.Tensor:
@@ -76,16 +80,16 @@ class Recorder:
                  temperature_logits: torch.Tensor,
                  filtered_logits: torch.Tensor, attention: torch.Tensor, chosen: torch.Tensor | None = None,
                  candidates: torch.Tensor | None = None) -> None:
-        """One expansion of H nodes: logits / temperature_logits / filtered_logits (H, V), attention (H, S),
+        """One expansion of H nodes: logits / temperature_logits / filtered_logits (H, V), attention (H, L, K, S),
         chosen (H,) token per row or None for beam-type steps, candidates (C,) node ids considered."""
         if not self.record_steps:
             return
-        rows = int(node_ids.numel())
-        keep = min(rows, MAX_STEP_ROWS, MAX_TRACE_ROWS - self.recorded_rows)
+        rows, limit = int(node_ids.numel()), self.row_limit(attention)
+        keep = min(rows, MAX_STEP_ROWS, limit - self.recorded_rows)
         if keep < rows:  # keep the first rows; every node (and candidate) is still recorded
             if not self._rows_noted:
                 self._rows_noted = True
-                self.note(f"The trace records at most {MAX_STEP_ROWS} rows per step and {MAX_TRACE_ROWS} in all: "
+                self.note(f"The trace records at most {MAX_STEP_ROWS} rows per step and {limit} in all: "
                           f"from step {t + 1} on, some rows were decoded but their distributions are not shown.")
             if keep <= 0:
                 return
@@ -97,6 +101,12 @@ class Recorder:
                             filtered_logits.detach(), attention.detach(),
                             None if chosen is None else chosen.detach(),
                             None if candidates is None else candidates.detach()))
+
+    @staticmethod
+    def row_limit(attention: torch.Tensor) -> int:
+        """Step rows a trace records in all: MAX_TRACE_ROWS, fewer when a row's attention (L, K, S) is large."""
+        per_row = max(1, attention[0].numel()) if attention.shape[0] else 1
+        return min(MAX_TRACE_ROWS, MAX_ATTENTION_VALUES // per_row)
 
     # budgets ----------------------------------------------------------------------------------
     def out_of_time(self, where: str) -> bool:

@@ -46,7 +46,7 @@ STEP_ARRAYS = {
     "entropy": np.float32,  # (H,) nats, of log_probs
     "entropy_temperature": np.float32,  # (H,)
     "entropy_filtered": np.float32,  # (H,)
-    "attention": np.float32,  # (H, S) attention over source positions, rows sum to 1
+    "attention": np.float32,  # (H, L, K, S) attention over source positions of every layer L and head K
     "chosen": np.int64,  # (H,) token chosen from each row; -1 for beam-type steps
     "chosen_rank": np.int64,  # (H,) rank of chosen under log_probs (0 = most probable); -1 if none
     "chosen_prob": np.float32,  # (H,) probs_filtered[chosen]; 0.0 if none
@@ -90,8 +90,12 @@ class Step:
     def from_dict(cls, d: dict) -> Step:
         arrays = {k: np.asarray(d[k], dtype=dtype) for k, dtype in STEP_ARRAYS.items()}
         h = len(d["node_ids"])
-        for k in ("logits", "log_probs", "probs_temperature", "probs_filtered", "attention"):
+        for k in ("logits", "log_probs", "probs_temperature", "probs_filtered"):
             arrays[k] = arrays[k].reshape(h, -1) if h else arrays[k].reshape(0, 0)  # always 2-D
+        attention = arrays["attention"]
+        if attention.ndim != 4:  # an empty step, or a trace written when attention was (H, S)
+            attention = attention.reshape(h, 1, 1, -1) if h else attention.reshape(0, 1, 1, 0)
+        arrays["attention"] = attention
         return cls(t=int(d["t"]), node_ids=[int(i) for i in d["node_ids"]],
                    candidates=[int(i) for i in d["candidates"]], **arrays)
 
@@ -135,8 +139,14 @@ class Trace:
         """
         return self._row_index().get(node_id)
 
-    def attention_path(self, node_id: int) -> np.ndarray:
-        """(L, S) attention rows that produced each token on the path root..node (L = path length - 1).
+    @property
+    def attention_heads(self) -> tuple[int, int]:
+        """(layers, heads) of the recorded attention: (1, 1) for a model with one attention."""
+        return tuple(self.steps[0].attention.shape[1:3]) if self.steps else (1, 1)
+
+    def attention_path(self, node_id: int, layer: int = -1, head: int | None = None) -> np.ndarray:
+        """(T, S) attention rows that produced each token on the path root..node (T = path length - 1), of
+        decoder layer ``layer`` (default: the last) and head ``head`` (default None: the mean of its heads).
 
         Row j is the attention of the step that expanded the parent of the j-th token. A row is all zeros
         when that step was not recorded (recording off, or exact search's unrecorded explored nodes).
@@ -146,7 +156,8 @@ class Trace:
         for j, nid in enumerate(path):
             where = self.step_row(self.nodes[nid].parent)
             if where is not None:
-                out[j] = self.steps[where[0]].attention[where[1]]
+                weights = self.steps[where[0]].attention[where[1], layer]  # (K, S)
+                out[j] = weights.mean(0) if head is None else weights[head]
         return out
 
     def _row_index(self) -> dict[int, tuple[int, int]]:

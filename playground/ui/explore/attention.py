@@ -18,7 +18,7 @@ def attention_figure(sel: Selection, t: int | None = None) -> go.Figure:
     trace, path = sel.trace, sel.path
     if not path or not trace.source:
         return empty_figure("no attention to show")
-    z = f32(sel.attention)  # (L, S)
+    z, which = f32(sel.attention), sel.attention_label()  # (T, S); which layer and head
     sym = trace.target_symbols
     rows = [f"{ps.t + 1}·{esc(sym[ps.token])}" for ps in path]  # unique: the step number comes first
     cols = unique_labels([esc(s) for s in trace.source])
@@ -28,9 +28,9 @@ def attention_figure(sel: Selection, t: int | None = None) -> go.Figure:
         type="heatmap", z=z, x=cols, y=rows, colorscale=[list(stop) for stop in BLUES], zmin=0.0,
         zmax=float(max(z.max(), 1e-6)),
         xgap=1, ygap=1, colorbar=dict(title=dict(text="weight", side="right"), thickness=12, len=0.9),
-        hovertemplate="output %{y} ← source %{x}<br>attention %{z:.3f}<extra></extra>",
+        hovertemplate="output %{y} ← source %{x}<br>attention %{z:.3f}<extra>" + esc(which) + "</extra>",
     )
-    layout = base_layout("Attention · output step × source symbol", height,
+    layout = base_layout("Attention · output step × source symbol" + (f" · {which}" if which else ""), height,
                          xaxis=dict(type="category", title=dict(text="source symbol", standoff=4), side="top",
                                     tickfont=dict(size=13)),
                          yaxis=dict(type="category", autorange="reversed", showgrid=False,

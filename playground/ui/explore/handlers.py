@@ -46,6 +46,7 @@ class Views:
     hypotheses: list[tuple[str, int]]  # choices for the hypothesis picker: (label, index)
     steps: int  # length of the selected hypothesis (the step slider goes 1..steps)
     step_views: str  # the views as the page draws them, every step included (JSON: step_views.py)
+    attention_heads: tuple[int, int]  # (layers, heads) the attention picker offers
 
 
 def run_decode(store, model_name: str, text: str, params: UiParams) -> Session:
@@ -78,11 +79,13 @@ def summary_markdown(sel: Selection) -> str:
     return "  \n".join(lines)
 
 
-def render_views(session: Session, hyp: int = 0, t: int = 0) -> Views:
-    """Every view for hypothesis ``hyp`` (of the shown ones) at step ``t``, both clamped to what exists."""
+def render_views(session: Session, hyp: int = 0, t: int = 0, layer: int | None = None,
+                 head: int | None = None) -> Views:
+    """Every view for hypothesis ``hyp`` (of the shown ones) at step ``t``, the attention of ``layer`` and
+    ``head`` (default: the last layer, the mean of its heads); all clamped to what exists."""
     if session.trace is None:
         raise ValueError("nothing decoded yet")
-    sel = Selection.of(session.trace, hyp)
+    sel = Selection.of(session.trace, hyp, layer, head)
     t = sel.clamp(t)
     arpabet = is_arpabet(sel.trace.target_symbols)
     choices = [(f"{i + 1}. {readable(h.tokens, arpabet)}", i) for i, h in enumerate(sel.shown)]
@@ -90,7 +93,7 @@ def render_views(session: Session, hyp: int = 0, t: int = 0) -> Views:
                "attention": attention_figure(sel, t), "tree": tree_figure(sel, t),
                "uncertainty": uncertainty_figure(sel, t)}
     return Views(summary=summary_markdown(sel), **figures, hypotheses=choices, steps=sel.steps,
-                 step_views=step_views_json(sel, t, figures))
+                 step_views=step_views_json(sel, t, figures), attention_heads=sel.trace.attention_heads)
 
 
 def _exp(x: float) -> float:

@@ -31,12 +31,18 @@ class Selection:
     index: int  # into ``shown``, clamped
     shown: tuple[Hypothesis, ...]  # the hypotheses the user asked for (the best num_return)
     path: tuple[PathStep, ...]  # the selected hypothesis token by token, </s> included when finished
+    layer: int  # the decoder layer whose cross-attention the heatmap shows (0-based, clamped)
+    head: int | None  # its head (0-based), or None: the mean of its heads
 
     @classmethod
-    def of(cls, trace: Trace, hyp: int = 0) -> Selection:
+    def of(cls, trace: Trace, hyp: int = 0, layer: int | None = None, head: int | None = None) -> Selection:
+        """``layer`` None is the last layer; ``head`` None (or out of range) is the mean of the heads."""
         shown = tuple(shown_hypotheses(trace))
         index = min(max(int(hyp), 0), max(len(shown) - 1, 0))
-        return cls(trace=trace, index=index, shown=shown, path=tuple(walk(trace, index)))
+        layers, heads = trace.attention_heads
+        layer = layers - 1 if layer is None else min(max(int(layer), 0), layers - 1)
+        head = head if head is not None and 0 <= head < heads else None
+        return cls(trace=trace, index=index, shown=shown, path=tuple(walk(trace, index)), layer=layer, head=head)
 
     @property
     def hypothesis(self) -> Hypothesis | None:
@@ -53,9 +59,17 @@ class Selection:
 
     @cached_property
     def attention(self) -> np.ndarray:
-        """(L, S) where the decoder looked for each token of the path (trace.attention_path); computed once,
-        for the heatmap and its step marks."""
-        return self.trace.attention_path(self.hypothesis.node)
+        """(T, S) where the decoder looked for each token of the path, in the selected layer and head (or the
+        mean of its heads): trace.attention_path, computed once for the heatmap and its step marks."""
+        return self.trace.attention_path(self.hypothesis.node, self.layer, self.head)
+
+    def attention_label(self) -> str:
+        """'layer 3 of 3, mean of 4 heads' / 'layer 1 of 3, head 2 of 4'; '' for a single attention."""
+        layers, heads = self.trace.attention_heads
+        if layers * heads == 1:
+            return ""
+        which = f"mean of {heads} heads" if self.head is None else f"head {self.head + 1} of {heads}"
+        return f"layer {self.layer + 1} of {layers}, {which}"
 
     def row_probs(self, ps: PathStep) -> dict | None:
         """The (V,) distributions of the row that produced ``ps.token``, or None if it was not recorded."""

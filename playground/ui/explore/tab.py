@@ -67,9 +67,27 @@ def build_views(ui: SimpleNamespace, views: Views) -> None:
             ui.distribution = gr.Plot(views.distribution, show_label=False, elem_id="plot-distribution")
             caption("distribution")
         with gr.Column(min_width=360):
+            build_attention_picker(ui, views.attention_heads)
             ui.attention = gr.Plot(views.attention, show_label=False, elem_id="plot-attention")
             caption("attention")
     ui.tree = gr.Plot(views.tree, show_label=False, elem_id="plot-tree")
     caption("tree")
     ui.uncertainty = gr.Plot(views.uncertainty, show_label=False, elem_id="plot-uncertainty")
     caption("uncertainty")
+
+
+def picker_choices(heads: tuple[int, int]) -> tuple[list, list]:
+    """Layer and head choices for a model with ``heads`` = (layers, heads per layer); head -1 = their mean."""
+    layers, per_layer = heads
+    return ([(f"layer {i + 1} of {layers}", i) for i in range(layers)],
+            [("mean of heads", -1)] + [(f"head {k + 1}", k) for k in range(per_layer)])
+
+
+def build_attention_picker(ui: SimpleNamespace, heads: tuple[int, int]) -> None:
+    """Which decoder layer and head the attention map shows (last layer, mean of its heads by default);
+    shown only for models with more than one attention."""
+    layers, head_choices = picker_choices(heads)
+    with gr.Row(visible=heads != (1, 1), elem_id="attention-picker") as ui.attention_picker:
+        ui.layer = gr.Dropdown(layers, value=heads[0] - 1, label="Attention layer", elem_id="attention-layer",
+                               min_width=140)
+        ui.head = gr.Dropdown(head_choices, value=-1, label="Head", elem_id="attention-head", min_width=140)
