@@ -68,7 +68,7 @@ def test_large_attention_lowers_the_rows_a_trace_records():
     small, large = torch.ones(1, 3, 4, 48), torch.ones(1, 6, 8, 512)  # 576 and 24,576 weights a row
     assert Recorder.row_limit(small) == MAX_TRACE_ROWS
     assert Recorder.row_limit(large) == MAX_ATTENTION_VALUES // 24_576 == 85
-    rec = recorder()
+    rec = Recorder(strategy="test", config={}, source=["a"] * 512, target_symbols=["x", "y"])
     for t in range(90):  # one row a step: the 86th is no longer recorded, and the trace says so
         rec.add_step(t=t, node_ids=torch.tensor([t]), logits=torch.zeros(1, 2), temperature_logits=torch.zeros(1, 2),
                      filtered_logits=torch.zeros(1, 2), attention=large / 512, chosen=torch.tensor([0]))

@@ -9,7 +9,7 @@ stochastic_beam · diverse_beam · exact · registry (name -> strategy) · api (
 ScriptedModel, a table-driven model for tests and docs (import it from its module).
 """
 
-from playground.decoding.api import DecodeResult, ForcedScore, decode, score
+from playground.decoding.api import DecodeResult, ForcedScore, decode, decode_many, score
 from playground.decoding.config import DecodeConfig
 from playground.decoding.filters import (
     epsilon,
@@ -29,7 +29,7 @@ from playground.decoding.trace import Hypothesis, Node, Step, Trace
 
 __all__ = [
     "DecodeConfig", "DecodeResult", "FilterSettings", "ForcedScore", "Hypothesis", "Node", "Processed",
-    "STRATEGIES", "Step", "StepModel", "Trace", "decode", "entropy", "epsilon",
+    "STRATEGIES", "Step", "StepModel", "Trace", "decode", "decode_many", "entropy", "epsilon",
     "gumbel_noise", "kept_count", "min_p", "no_repeat_ngram", "process",
     "repetition_penalty", "sample_gumbel", "sample_multinomial", "score", "temperature", "top_k", "top_p",
     "typical",

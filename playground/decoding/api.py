@@ -20,9 +20,11 @@ from playground.decoding.budget import Deadline
 from playground.decoding.chains import chain
 from playground.decoding.config import MAX_LENGTH, DecodeConfig
 from playground.decoding.recorder import Recorder
-from playground.decoding.registry import STRATEGIES
+from playground.decoding.registry import BATCHED, STRATEGIES
 from playground.decoding.trace import Hypothesis, Trace
 from playground.models.vocab import EOS, InputError
+
+BATCH_SIZE = 256  # inputs per batched model step in decode_many (a beam of 5 makes 1280 rows)
 
 
 @dataclass(frozen=True)
@@ -48,25 +50,69 @@ class ForcedScore:
 def encode_source(model, text: str) -> tuple[list[str], object]:
     """Tokenise and encode one input; raises InputError (a ValueError) with a message for people."""
     source = model.source_vocab.tokenize(text)
-    src_ids = torch.tensor([model.source_vocab.encode(source)], dtype=torch.long)  # (1, S)
-    return source, model.encode(src_ids)
+    return source, encode_sources(model, [source])
+
+
+def encode_sources(model, sources: list[list[str]]):
+    """Tokenised inputs as one batch, padded with 0 on the right: src_ids (N, S) -> the state, a row per input."""
+    ids = [model.source_vocab.encode(source) for source in sources]
+    src_ids = torch.zeros(len(ids), max(map(len, ids)), dtype=torch.long)  # (N, S)
+    for i, row in enumerate(ids):
+        src_ids[i, :len(row)] = torch.tensor(row)
+    return model.encode(src_ids)
 
 
 @torch.no_grad()
 def decode(model, text: str, config: DecodeConfig | None = None, *, encoded: tuple | None = None) -> DecodeResult:
     """``encoded``: what ``encode_source(model, text)`` returned for this very model and text (a cache's), so
     that decoding the same input with other settings skips the encoder. Strategies never modify a state."""
+    config = check_config(model, config)
+    source, state = encode_source(model, text) if encoded is None else encoded
+    return run(model, [source], state, config)[0]
+
+
+@torch.no_grad()
+def decode_many(model, texts: list[str], config: DecodeConfig | None = None, *,
+                batch_size: int = BATCH_SIZE) -> list[DecodeResult | InputError]:
+    """Decode many inputs, ``batch_size`` at a time through one batched model step (greedy, sampling, beam and
+    diverse beam search; the other strategies one input at a time). Each result is what ``decode`` gives for
+    that input alone, in the same order; an input the model cannot read gets its InputError in its place."""
+    config = check_config(model, config)
+    results: list[DecodeResult | InputError | None] = [None] * len(texts)
+    sources = {}
+    for i, text in enumerate(texts):
+        try:
+            sources[i] = model.source_vocab.tokenize(text)
+        except InputError as e:
+            results[i] = e
+    order = sorted(sources, key=lambda i: len(sources[i]))  # similar lengths together: less padding
+    size = batch_size if config.strategy in BATCHED else 1
+    for start in range(0, len(order), size):
+        chunk = order[start:start + size]
+        batch = [sources[i] for i in chunk]
+        for i, result in zip(chunk, run(model, batch, encode_sources(model, batch), config), strict=True):
+            results[i] = result
+    return results
+
+
+def check_config(model, config: DecodeConfig | None) -> DecodeConfig:
     config = DecodeConfig() if config is None else config
     if not isinstance(config, DecodeConfig):
         raise TypeError(f"config must be a DecodeConfig, got {type(config).__name__}")
-    source, state = encode_source(model, text) if encoded is None else encoded
     model.target_vocab.encode(list(config.prefix))  # InputError naming unknown prefix symbols, before work
-    recorder = Recorder(strategy=config.strategy, config=config.to_dict(), source=source,
-                        target_symbols=list(model.target_vocab.symbols), record_steps=config.record_trace,
-                        deadline=Deadline(config.time_budget_s))
-    hypotheses = STRATEGIES[config.strategy](model, state, config, recorder)
-    trace = recorder.finish(hypotheses)
-    return DecodeResult(hypotheses=hypotheses[: config.num_return], trace=trace)
+    return config
+
+
+def run(model, sources: list[list[str]], state, config: DecodeConfig) -> list[DecodeResult]:
+    """Run the strategy over encoded ``sources`` (``state``: a row each), a recorder per input. The batch shares
+    one deadline, the time budget of every input together."""
+    deadline = Deadline(config.time_budget_s * len(sources))
+    recorders = [Recorder(strategy=config.strategy, config=config.to_dict(), source=source,
+                          target_symbols=list(model.target_vocab.symbols), record_steps=config.record_trace,
+                          deadline=deadline) for source in sources]
+    hypotheses = STRATEGIES[config.strategy](model, state, config, recorders)
+    return [DecodeResult(hypotheses=h[: config.num_return], trace=r.finish(h))
+            for r, h in zip(recorders, hypotheses, strict=True)]
 
 
 @torch.no_grad()
@@ -82,8 +128,8 @@ def score(model, text: str, target) -> ForcedScore:
     config = DecodeConfig(strategy="greedy", max_length=len(target_ids))
     recorder = Recorder(strategy="forced", config=config.to_dict(), source=source,
                         target_symbols=list(vocab.symbols))
-    hypotheses = chain(model, state, config, recorder, rows=1, choose=lambda logits: logits.argmax(-1),
-                       forced=target_ids)
+    (hypotheses,) = chain(model, state, config, [recorder], rows=1, choose=lambda logits, i: logits.argmax(-1),
+                          forced=target_ids)
     trace = recorder.finish(hypotheses)
     log_probs = [trace.nodes[i].log_prob for i in trace.path(hypotheses[0].node)[1:]]
     return ForcedScore(tokens=symbols + [EOS], token_ids=target_ids, log_probs=log_probs,

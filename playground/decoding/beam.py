@@ -24,127 +24,65 @@ when the time budget (budget.py) runs out first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
+from playground.decoding.beams import Beams, Expansion, FinishedPool, cat_beams, expand, initial_beams, select
 from playground.decoding.budget import Steps
-from playground.decoding.common import (
-    filter_settings,
-    forced_at,
-    length_penalty,
-    make_hypothesis,
-    model_step,
-    never_generated,
-    prefix_ids,
-    process_step,
-    rank_hypotheses,
-    search_log_probs,
-)
+from playground.decoding.common import filter_settings, forced_at, length_penalty, make_hypothesis, prefix_ids
 from playground.decoding.config import DecodeConfig
 from playground.decoding.recorder import Recorder
-from playground.decoding.trace import LOG_ZERO, Hypothesis
+from playground.decoding.trace import Hypothesis
 
 
 @dataclass
-class Beams:
-    nodes: torch.Tensor  # (B,) trace node id of each live beam
-    tokens: torch.Tensor  # (B, t) generated tokens
-    cum_model: torch.Tensor  # (B,) float64 raw model log-prob (T=1)
-    cum_search: torch.Tensor  # (B,) float64 what the search ranks by (processed log-probs)
-    rows: torch.Tensor  # (B,) row of each beam's parent in the previous expansion (to reorder the state)
+class Group:
+    """One beam search over one input: its live beams, n-best pool and recorder. A batch of inputs runs a group
+    each; a diverse beam search runs several per input (diverse_beam.py)."""
+
+    input: int  # index of the input in the batch
+    beams: Beams
+    pool: FinishedPool
+    recorder: Recorder
+    live: bool = True
 
 
-@dataclass
-class Expansion:
-    logits: torch.Tensor  # (B, V) raw
-    temperature_logits: torch.Tensor  # (B, V)
-    filtered_logits: torch.Tensor  # (B, V)
-    attention: torch.Tensor  # (B, S)
-    model_log_probs: torch.Tensor  # (B, V) log_softmax(logits), T=1
-    search_log_probs: torch.Tensor  # (B, V) float64, common.search_log_probs; forced: model's, one token
-    state: Any  # model state after the step, rows as in Beams
+def beam(model, state, config: DecodeConfig, recorders: list[Recorder]) -> list[list[Hypothesis]]:
+    """Beam search of every input of the batch (``state``: one row per input, in the recorders' order)."""
+    groups = [Group(input=i, beams=initial_beams(r.root(model.target_vocab.bos_id)), pool=FinishedPool(
+        config.beam_width), recorder=r) for i, r in enumerate(recorders)]
+    search(model, state, config, groups, width=config.beam_width)
+    return [g.pool.items for g in groups]
 
 
-class FinishedPool:
-    """The n-best list (HF ``BeamHypotheses``): at most ``size`` hypotheses, best first."""
-
-    def __init__(self, size: int):
-        self.size, self.items = size, []
-
-    def add(self, hypothesis: Hypothesis) -> Hypothesis | None:
-        """Insert; returns the hypothesis that fell out (possibly ``hypothesis`` itself), or None."""
-        if len(self.items) < self.size or hypothesis.score > self.items[-1].score:
-            self.items = rank_hypotheses(self.items + [hypothesis])
-            return self.items.pop() if len(self.items) > self.size else None
-        return hypothesis
-
-    @property
-    def full(self) -> bool:
-        return len(self.items) >= self.size
-
-    @property
-    def worst(self) -> float:
-        return self.items[-1].score
-
-
-def beam(model, state, config: DecodeConfig, recorder: Recorder) -> list[Hypothesis]:
-    width, settings, forced = config.beam_width, filter_settings(config), prefix_ids(model, config)
-    beams, pool = initial_beams(model, recorder), FinishedPool(width)
-    steps = Steps(config, recorder, lambda: "with live beams left")
+def search(model, state, config: DecodeConfig, groups: list[Group], *, width: int, diversity: float = 0.0) -> None:
+    """Run ``groups`` (their first beams' rows are ``state``'s rows, in order) to the end: every step expands
+    all live groups' beams in one batched model call, then each group selects on its own rows. ``diversity``
+    > 0 subtracts diversity * (how many earlier groups of the same input took token v at this step) from
+    each candidate's ranking (diverse_beam.py)."""
+    settings, forced = filter_settings(config), prefix_ids(model, config)
+    steps = Steps(config, [g.recorder for g in groups], lambda: "with live beams left")
     for t in steps:
-        exp = expand(model, state, beams, settings, forced_at(forced, t), config)
-        ranking = beams.cum_search[:, None] + exp.search_log_probs  # (B, V)
-        beams = advance(model, beams, exp, ranking, torch.arange(ranking.shape[0]), width=width, t=t,
-                        config=config, recorder=recorder, pool=pool)
-        if beams.nodes.numel() == 0 or is_done(pool, beams, t + 1, config):
-            return pool.items
-        state = model.reorder(exp.state, beams.rows)
-    else:
-        finalize(model, [pool], [beams], config, steps)
-    return pool.items
-
-
-def initial_beams(model, recorder: Recorder, count: int = 1) -> Beams:
-    root = recorder.root(model.target_vocab.bos_id)
-    zeros = torch.zeros(count, dtype=torch.float64)
-    return Beams(nodes=torch.full((count,), root), tokens=torch.zeros((count, 0), dtype=torch.long),
-                 cum_model=zeros, cum_search=zeros.clone(), rows=torch.zeros(count, dtype=torch.long))
-
-
-def expand(model, state, beams: Beams, settings, forced: int | None, config: DecodeConfig, *,
-           argmax: bool = False) -> Expansion:
-    """One batched model step for all live beams (B rows)."""
-    batch = beams.nodes.shape[0]
-    prev = beams.tokens[:, -1] if beams.tokens.shape[1] else torch.full((batch,), model.target_vocab.bos_id)
-    logits, state, attention = model_step(model, prev, state)
-    temperature_logits, filtered_logits = process_step(logits, settings, beams.tokens, forced=forced,
-                                                       banned=never_generated(model), argmax=argmax)
-    model_log_probs = torch.log_softmax(logits, dim=-1)
-    if forced is None:
-        search = search_log_probs(logits, filtered_logits, settings, beams.tokens, config)
-    else:  # only the forced token survives, and it costs what the model says (so scores stay comparable)
-        search = torch.full(logits.shape, float("-inf"), dtype=torch.float64)
-        search[:, forced] = model_log_probs[:, forced].double().clamp(min=LOG_ZERO)
-    return Expansion(logits, temperature_logits, filtered_logits, attention, model_log_probs, search, state)
-
-
-def top_candidates(ranking: torch.Tensor, count: int):
-    """The selection contract of every beam-type search: the ``count`` best finite entries of ``ranking``
-    (B, V), best first, as rows, tokens, values (C,), C <= count. -inf (impossible) entries never count."""
-    flat = ranking.reshape(-1)
-    values, index = flat.topk(min(count, int(torch.isfinite(flat).sum())))
-    return index // ranking.shape[1], index % ranking.shape[1], values
-
-
-def select(ranking: torch.Tensor, width: int, eos: int):
-    """The top 2·width candidates of ``ranking`` (B, V) (HF / fairseq), with masks finished (an </s> among
-    the top ``width``) and kept (the best ``width`` non-</s> candidates): rows, tokens, values, finished, kept."""
-    rows, tokens, values = top_candidates(ranking, 2 * width)
-    is_eos = tokens == eos
-    finished = is_eos & (torch.arange(tokens.numel()) < width)
-    kept = ~is_eos & (torch.cumsum(~is_eos, 0) <= width)
-    return rows, tokens, values, finished, kept
+        live = [g for g in groups if g.live]
+        exp = expand(model, state, cat_beams([g.beams for g in live]), settings, forced_at(forced, t), config)
+        counts: dict[int, torch.Tensor] = {}  # input -> (V,) tokens its earlier groups took at this step
+        offset = 0
+        for g in live:
+            row_ids = torch.arange(offset, offset + g.beams.nodes.numel())
+            offset += row_ids.numel()
+            ranking = g.beams.cum_search[:, None] + exp.search_log_probs[row_ids]  # (b, V)
+            if diversity and g.input in counts:  # Hamming diversity against the input's earlier groups
+                ranking = ranking - diversity * counts[g.input]
+            g.beams = advance(model, g.beams, exp, ranking, row_ids, width=width, t=t, config=config,
+                              recorder=g.recorder, pool=g.pool)
+            if diversity and g.beams.nodes.numel():
+                taken = torch.bincount(g.beams.tokens[:, -1], minlength=ranking.shape[1]).double()
+                counts[g.input] = counts.get(g.input, 0) + taken
+            g.live = bool(g.beams.nodes.numel()) and not is_done(g.pool, g.beams, t + 1, config)
+        if not any(g.live for g in groups):
+            return
+        state = model.reorder(exp.state, torch.cat([g.beams.rows for g in groups if g.live]))
+    finalize(model, [g for g in groups if g.live], config, steps)
 
 
 def advance(model, beams: Beams, exp: Expansion, ranking: torch.Tensor, row_ids: torch.Tensor, *, width: int,
@@ -186,14 +124,15 @@ def is_done(pool: FinishedPool, beams: Beams, length: int, config: DecodeConfig)
     return bound <= pool.worst
 
 
-def finalize(model, pools: list[FinishedPool], groups: list[Beams], config: DecodeConfig, steps: Steps) -> None:
+def finalize(model, groups: list[Group], config: DecodeConfig, steps: Steps) -> None:
     """The loop ran out (max_length, or the time budget after ``steps.length`` tokens): live beams compete for
-    the pool as unfinished hypotheses (HF ``finalize``), and a max_length cut is noted."""
+    their pool as unfinished hypotheses (HF ``finalize``), and each input's recorder notes a max_length cut."""
     lp = length_penalty(steps.length, config)
-    for pool, beams in zip(pools, groups, strict=True):
-        for i in range(beams.nodes.numel()):
-            pool.add(make_hypothesis(model, beams.tokens[i].tolist(), log_prob=beams.cum_model[i],
-                                     score=beams.cum_search[i] / lp, node=beams.nodes[i], finished=False))
-    live = sum(b.nodes.numel() for b in groups)
-    steps.note_max_length(f"Stopped at max_length={config.max_length} with {live} live beam(s) that could still "
-                          "have improved the results.")
+    for g in groups:
+        for i in range(g.beams.nodes.numel()):
+            g.pool.add(make_hypothesis(model, g.beams.tokens[i].tolist(), log_prob=g.beams.cum_model[i],
+                                       score=g.beams.cum_search[i] / lp, node=g.beams.nodes[i], finished=False))
+    for recorder in dict.fromkeys(g.recorder for g in groups):  # (one note per input: diverse groups share one)
+        live = sum(g.beams.nodes.numel() for g in groups if g.recorder is recorder)
+        steps.note_max_length(recorder, f"Stopped at max_length={config.max_length} with {live} live beam(s) that "
+                                        "could still have improved the results.")

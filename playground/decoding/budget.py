@@ -39,29 +39,32 @@ def cut_by_budget(trace) -> bool:
 
 
 class Steps:
-    """The loop every strategy runs: ``for t in Steps(config, recorder, live)``, t = 0 .. max_length - 1.
+    """The loop every strategy runs: ``for t in Steps(config, recorders, live)``, t = 0 .. max_length - 1.
 
-    Between two steps (never before the first: a decode always returns something) it asks the recorder
-    whether the time budget ran out; if so the recorder notes "Stopped after step t of at most max_length
-    {live()}" and the loop ends as if it had reached max_length. Either way the loop's ``else`` clause runs, so a
-    strategy finishes its live rows there, cut at ``length`` tokens, and calls ``note_max_length`` (which says
-    nothing after a time-out: that is already noted). ``timed=False`` (teacher forcing, whose length is fixed)
-    never stops early."""
+    Between two steps (never before the first: a decode always returns something) it asks whether the time
+    budget ran out (the recorders of one batch share a deadline); if so every recorder notes "Stopped after step
+    t of at most max_length {live()}" and the loop ends as if it had reached max_length. Either way the loop's
+    ``else`` clause runs, so a strategy finishes its live rows there, cut at ``length`` tokens, and calls
+    ``note_max_length`` (which says nothing after a time-out: that is already noted). ``timed=False`` (teacher
+    forcing, whose length is fixed) never stops early."""
 
-    def __init__(self, config, recorder, live: Callable[[], str], *, timed: bool = True):
-        self.max_length, self.recorder, self.live, self.timed = config.max_length, recorder, live, timed
+    def __init__(self, config, recorders, live: Callable[[], str], *, timed: bool = True):
+        self.max_length, self.recorders, self.live, self.timed = config.max_length, recorders, live, timed
         self.length, self.timed_out = 0, False
 
     def __iter__(self) -> Iterator[int]:
         for t in range(self.max_length):
-            if t and self.timed and self.recorder.out_of_time(
-                    f"after step {t} of at most {self.max_length} {self.live()}"):
+            if t and self.timed and self._out_of_time(f"after step {t} of at most {self.max_length} {self.live()}"):
                 self.timed_out = True
                 return
             self.length = t + 1
             yield t
 
-    def note_max_length(self, message: str) -> None:
-        """Note (truncated) that ``message``'s rows reached max_length, unless the time budget stopped first."""
+    def _out_of_time(self, where: str) -> bool:
+        return any([recorder.out_of_time(where) for recorder in self.recorders])  # (every one notes it)
+
+    def note_max_length(self, recorder, message: str) -> None:
+        """Note (truncated) in ``recorder`` that ``message``'s rows reached max_length, unless the time budget
+        stopped the loop first."""
         if not self.timed_out:
-            self.recorder.note(message, truncated=True)
+            recorder.note(message, truncated=True)

@@ -1,13 +1,16 @@
-"""Chain strategies: greedy decoding and ancestral sampling (N samples drawn as one batch).
+"""Chain strategies: greedy decoding, ancestral sampling (N samples drawn as one batch), teacher forcing.
 
-Both grow H independent rows one token at a time; a row leaves the batch when it emits </s>. Each row
-is a chain in the trace tree, and each step records the H rows with the token chosen from each.
-Scores are raw model log-probabilities (T=1), whatever filters the sampler used.
+Each grows H independent rows one token at a time, for every input of the batch at once (rows are grouped by
+input, in order); a row leaves the batch when it emits </s>. Each row is a chain in its input's trace tree,
+and each step records that input's rows with the token chosen from each. Scores are raw model
+log-probabilities (T=1), whatever filters the sampler used. Sampling draws each input's rows from that input's
+own generator, seeded with ``config.seed``, so an input gets the same samples in a batch as alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 
@@ -28,72 +31,107 @@ from playground.decoding.recorder import Recorder
 from playground.decoding.samplers import SAMPLERS
 from playground.decoding.trace import Hypothesis
 
-Choose = Callable[[torch.Tensor], torch.Tensor]  # filtered logits (H, V) -> chosen tokens (H,)
+Choose = Callable[[torch.Tensor, int], torch.Tensor]  # (filtered logits (h, V) of one input's rows, input) -> (h,)
 
 
-def greedy(model, state, config: DecodeConfig, recorder: Recorder) -> list[Hypothesis]:
+def greedy(model, state, config: DecodeConfig, recorders: list[Recorder]) -> list[list[Hypothesis]]:
     """Take the most probable token (after the history processors) at every step."""
-    return chain(model, state, config, recorder, rows=1, choose=lambda logits: logits.argmax(-1))
+    return chain(model, state, config, recorders, rows=1, choose=lambda logits, i: logits.argmax(-1))
 
 
-def sample(model, state, config: DecodeConfig, recorder: Recorder) -> list[Hypothesis]:
-    """Draw ``num_samples`` sequences at once from the filtered distribution, with a seeded generator
-    (same seed and config, same samples). Temperature 0 makes every row the greedy output."""
-    generator = torch.Generator().manual_seed(config.seed)
+def sample(model, state, config: DecodeConfig, recorders: list[Recorder]) -> list[list[Hypothesis]]:
+    """Draw ``num_samples`` sequences of each input at once from the filtered distribution, with a seeded
+    generator per input (same seed and config, same samples). Temperature 0 makes every row the greedy output."""
+    generators = [torch.Generator().manual_seed(config.seed) for _ in recorders]
     draw = SAMPLERS[config.sampler]
-
-    def choose(filtered_logits: torch.Tensor) -> torch.Tensor:
-        return draw(filtered_logits, generator)  # (H,)
-
-    return chain(model, state, config, recorder, rows=config.num_samples, choose=choose)
+    return chain(model, state, config, recorders, rows=config.num_samples,
+                 choose=lambda logits, i: draw(logits, generators[i]))
 
 
-def chain(model, state, config: DecodeConfig, recorder: Recorder, *, rows: int, choose: Choose,
-          forced: list[int] | None = None) -> list[Hypothesis]:
-    """Grow ``rows`` sequences; ``forced`` token ids (default: config.prefix) override the first choices.
+def spans(inputs: torch.Tensor) -> list[tuple[int, slice]]:
+    """(input, its rows) for rows grouped by input: inputs (H,) ascending, e.g. [0, 0, 2] -> (0, 0:2), (2, 2:3)."""
+    values, counts = torch.unique_consecutive(inputs, return_counts=True)
+    ends = torch.cumsum(counts, 0).tolist()
+    return [(int(v), slice(end - c, end)) for v, c, end in zip(values.tolist(), counts.tolist(), ends, strict=True)]
+
+
+@dataclass
+class Chains:
+    inputs: torch.Tensor  # (H,) input of each live row, ascending
+    nodes: torch.Tensor  # (H,) trace node id of each live row (in its input's trace)
+    tokens: torch.Tensor  # (H, t) generated so far
+    cum: torch.Tensor  # (H,) float64 raw model log-prob so far
+
+    def keep(self, index: torch.Tensor, nodes: torch.Tensor, tokens: torch.Tensor, cum: torch.Tensor) -> Chains:
+        return Chains(self.inputs[index], nodes[index], tokens[index], cum[index])
+
+
+def chain(model, state, config: DecodeConfig, recorders: list[Recorder], *, rows: int, choose: Choose,
+          forced: list[int] | None = None) -> list[list[Hypothesis]]:
+    """Grow ``rows`` sequences per input; ``forced`` token ids (default: config.prefix) override the first choices.
 
     An explicit ``forced`` is teacher forcing (score, exact search's re-scoring): its length is fixed, so
     it ignores the time budget; free decoding stops early when the budget runs out."""
-    vocab = model.target_vocab
-    steps = Steps(config, recorder, lambda: f"with {nodes.numel()} of {rows} sequence(s) unfinished",
+    vocab, n = model.target_vocab, len(recorders)
+    inputs = torch.arange(n).repeat_interleave(rows)  # (H,)
+    live = Chains(inputs, torch.tensor([r.root(vocab.bos_id) for r in recorders]).repeat_interleave(rows),
+                  torch.zeros((n * rows, 0), dtype=torch.long), torch.zeros(n * rows, dtype=torch.float64))
+    steps = Steps(config, recorders, lambda: f"with {live.nodes.numel()} of {n * rows} sequence(s) unfinished",
                   timed=forced is None)
     forced = prefix_ids(model, config) if forced is None else forced
     settings, argmax, banned = filter_settings(config), argmax_only(config), never_generated(model)
-    state = model.reorder(state, torch.zeros(rows, dtype=torch.long))  # N copies of the encoded source
-    nodes = torch.full((rows,), recorder.root(vocab.bos_id))  # (H,) node id of each live row
-    prev = torch.full((rows,), vocab.bos_id)  # (H,) last token of each live row
-    tokens = torch.zeros((rows, 0), dtype=torch.long)  # (H, t) generated so far
-    cum = torch.zeros(rows, dtype=torch.float64)  # (H,) raw model log-prob so far
-    hypotheses: list[Hypothesis] = []
+    state = model.reorder(state, inputs)  # ``rows`` copies of each encoded source
+    prev = torch.full((n * rows,), vocab.bos_id)  # (H,) last token of each live row
+    hypotheses: list[list[Hypothesis]] = [[] for _ in recorders]
     for t in steps:
         logits, state, attention = model_step(model, prev, state)
-        temperature_logits, filtered_logits = process_step(logits, settings, tokens, banned=banned,
-                                                           forced=forced_at(forced, t), argmax=argmax)
-        chosen = choose(filtered_logits)  # (H,)
+        processed = process_step(logits, settings, live.tokens, banned=banned, forced=forced_at(forced, t),
+                                 argmax=argmax)
+        groups = spans(live.inputs)
+        chosen = torch.cat([choose(processed[1][r], i) for i, r in groups])  # (H,)
         log_prob = torch.log_softmax(logits, -1).gather(1, chosen[:, None])[:, 0]  # (H,) raw, T=1
-        cum = cum + log_prob
-        done = chosen == vocab.eos_id
-        children = recorder.add_nodes(parents=nodes, tokens=chosen, step=t, log_probs=log_prob,
-                                      cum_log_probs=cum, scores=cum,
-                                      status=["finished" if d else "kept" for d in done.tolist()])
-        recorder.add_step(t=t, node_ids=nodes, logits=logits, temperature_logits=temperature_logits,
-                          filtered_logits=filtered_logits, attention=attention, chosen=chosen,
-                          candidates=children)
-        tokens = torch.cat([tokens, chosen[:, None]], dim=1)
-        for i in done.nonzero()[:, 0].tolist():
-            hypotheses.append(make_hypothesis(model, tokens[i, :-1].tolist(), log_prob=cum[i], score=cum[i],
-                                              node=children[i], finished=True))
+        cum, done = live.cum + log_prob, chosen == vocab.eos_id
+        children = record(recorders, groups, t, live, chosen, log_prob, cum, done, (logits, *processed, attention))
+        tokens = torch.cat([live.tokens, chosen[:, None]], dim=1)
+        for row in done.nonzero()[:, 0].tolist():
+            hypotheses[int(live.inputs[row])].append(make_hypothesis(
+                model, tokens[row, :-1].tolist(), log_prob=cum[row], score=cum[row], node=children[row],
+                finished=True))
         alive = (~done).nonzero()[:, 0]  # (H',)
         if alive.numel() == 0:
             break
         if alive.numel() < done.numel():
             state = model.reorder(state, alive)
-        nodes, prev, tokens, cum = children[alive], chosen[alive], tokens[alive], cum[alive]
+        live, prev = live.keep(alive, children, tokens, cum), chosen[alive]
     else:
-        hypotheses += unfinished(model, nodes, tokens, cum)
-        steps.note_max_length(f"{nodes.numel()} of {rows} sequence(s) reached max_length={config.max_length} "
-                              "without </s>.")
-    return rank_hypotheses(hypotheses)
+        finish_unfinished(model, live, recorders, hypotheses, steps=steps, rows=rows, config=config)
+    return [rank_hypotheses(h) for h in hypotheses]
+
+
+def record(recorders: list[Recorder], groups, t: int, live: Chains, chosen, log_prob, cum, done,
+           arrays: tuple) -> torch.Tensor:
+    """Each input's rows of step t into its recorder: the chosen children as nodes, and the step (``arrays``:
+    logits, temperature_logits, filtered_logits (H, V), attention (H, L, K, S)). Returns the children's ids."""
+    logits, temperature_logits, filtered_logits, attention = arrays
+    children = []
+    for i, r in groups:
+        ids = recorders[i].add_nodes(parents=live.nodes[r], tokens=chosen[r], step=t, log_probs=log_prob[r],
+                                     cum_log_probs=cum[r], scores=cum[r],
+                                     status=["finished" if d else "kept" for d in done[r].tolist()])
+        recorders[i].add_step(t=t, node_ids=live.nodes[r], logits=logits[r],
+                              temperature_logits=temperature_logits[r], filtered_logits=filtered_logits[r],
+                              attention=attention[r], chosen=chosen[r], candidates=ids)
+        children.append(ids)
+    return torch.cat(children)
+
+
+def finish_unfinished(model, live: Chains, recorders: list[Recorder], hypotheses: list[list[Hypothesis]], *,
+                      steps: Steps, rows: int, config: DecodeConfig) -> None:
+    """The loop ran out: every live row becomes a hypothesis cut before </s>, and each input says how many."""
+    for i, r in spans(live.inputs):
+        hypotheses[i] += unfinished(model, live.nodes[r], live.tokens[r], live.cum[r])
+        steps.note_max_length(recorders[i], f"{r.stop - r.start} of {rows} sequence(s) reached "
+                                            f"max_length={config.max_length} without </s>.")
 
 
 def unfinished(model, nodes: torch.Tensor, tokens: torch.Tensor, cum: torch.Tensor) -> list[Hypothesis]:

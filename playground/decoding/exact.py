@@ -23,7 +23,8 @@ import dataclasses
 
 import torch
 
-from playground.decoding.beam import Beams, beam, expand
+from playground.decoding.beam import beam
+from playground.decoding.beams import Beams, expand
 from playground.decoding.chains import chain
 from playground.decoding.common import filter_settings, forced_at, make_hypothesis, prefix_ids
 from playground.decoding.config import DecodeConfig
@@ -62,7 +63,9 @@ class Explored:
         return out[::-1]
 
 
-def exact(model, state, config: DecodeConfig, recorder: Recorder) -> list[Hypothesis]:
+def exact(model, state, config: DecodeConfig, recorders: list[Recorder]) -> list[list[Hypothesis]]:
+    """One input at a time (``recorders`` holds one): decode_many runs a batch input by input."""
+    (recorder,) = recorders
     eos = model.target_vocab.eos_id
     seed = beam_seed(model, state, config, recorder)
     best = seed.token_ids if seed is not None and seed.finished else None  # incumbent (ids without </s>)
@@ -111,7 +114,7 @@ def exact(model, state, config: DecodeConfig, recorder: Recorder) -> list[Hypoth
         found = ("it missed the best" if bound > seed.score + SAME_SCORE else
                  "the search, cut short, found nothing better" if truncated or timed_out else "it found the best")
         recorder.note(f"Beam search (width {config.beam_width}) scored {seed.score:.4f}: {found}.")
-    return hypotheses
+    return [hypotheses]
 
 
 def prefix_beams(prefixes: list[list[int]]) -> Beams:
@@ -129,7 +132,7 @@ def beam_seed(model, state, config: DecodeConfig, recorder: Recorder) -> Hypothe
                                       early_stopping=False, record_trace=False)
     quiet = Recorder(strategy="beam", config={}, source=[], target_symbols=[], record_steps=False,
                      deadline=recorder.deadline)  # the seed's time counts against the same budget
-    hypotheses = beam(model, state, seed_config, quiet)
+    (hypotheses,) = beam(model, state, seed_config, [quiet])
     return hypotheses[0] if hypotheses else None
 
 
@@ -141,8 +144,8 @@ def record(model, state, config: DecodeConfig, recorder: Recorder, explored: Exp
         forced = seed.token_ids if seed is not None else []
     else:
         forced = best + [model.target_vocab.eos_id]
-    hyp = chain(model, state, config, recorder, rows=1, choose=lambda logits: logits.argmax(-1),
-                forced=forced)[0]
+    hyp = chain(model, state, config, [recorder], rows=1, choose=lambda logits, i: logits.argmax(-1),
+                forced=forced)[0][0]
     child = {(p, tok): i for i, (p, tok) in enumerate(zip(explored.parent, explored.token, strict=True))}
     trace_id, node = {0: 0}, 0
     for t, token in enumerate(forced):  # the explored prefixes along the best path are path nodes

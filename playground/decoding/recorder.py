@@ -84,6 +84,7 @@ class Recorder:
         chosen (H,) token per row or None for beam-type steps, candidates (C,) node ids considered."""
         if not self.record_steps:
             return
+        attention = attention[..., : len(self._trace.source)]  # a batch pads its sources: keep this input's
         rows, limit = int(node_ids.numel()), self.row_limit(attention)
         keep = min(rows, MAX_STEP_ROWS, limit - self.recorded_rows)
         if keep < rows:  # keep the first rows; every node (and candidate) is still recorded

@@ -1,9 +1,11 @@
 """The strategy registry: name -> function, all with one signature and one trace type.
 
-    strategy(model, state, config, recorder) -> list[Hypothesis]   (best first)
+    strategy(model, state, config, recorders) -> list[list[Hypothesis]]   (per input, best first)
 
-``state`` is ``model.encode(src_ids)`` for one source (batch 1); the strategy expands it with
-``model.reorder`` as it needs, records into ``recorder`` and returns every final hypothesis it found.
+``state`` is ``model.encode(src_ids)`` for N sources (a row each, in the recorders' order); the strategy
+expands it with ``model.reorder`` as it needs, records each input into its recorder and returns every final
+hypothesis it found for each. The BATCHED strategies decode all N inputs in lockstep, one model call per
+step; the others take one input at a time (``decode_many`` gives them batches of one).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ STRATEGIES = {
     "exact": exact,
 }
 assert tuple(STRATEGIES) == STRATEGY_NAMES, "config.STRATEGIES and the registry must agree"
+BATCHED = ("greedy", "sample", "beam", "diverse_beam")
 LABELS = MappingProxyType({  # how people name them (the page, Compare's column labels, What-if)
     "greedy": "greedy",
     "sample": "sampling",

@@ -28,7 +28,7 @@ from playground.models.vocab import EOS, SPECIALS, Vocab
 
 @dataclass(frozen=True)
 class ScriptedState:
-    src_len: int
+    src_lens: tuple[int, ...]  # the length of each row's source (a batch pads them to the longest)
     prefixes: tuple[tuple[int, ...], ...]  # one generated prefix (target ids, no <s>) per row
 
 
@@ -47,8 +47,9 @@ class ScriptedModel:
 
     # the StepModel protocol -------------------------------------------------------------------
     def encode(self, src_ids: torch.Tensor) -> ScriptedState:
-        assert src_ids.dim() == 2 and src_ids.shape[0] == 1, "encode takes one source, LongTensor (1, S)"
-        return ScriptedState(src_len=int(src_ids.shape[1]), prefixes=((),))
+        """src_ids (N, S), padded with 0 on the right."""
+        assert src_ids.dim() == 2, "encode takes sources as a LongTensor (N, S)"
+        return ScriptedState(src_lens=tuple((src_ids != 0).sum(1).tolist()), prefixes=((),) * src_ids.shape[0])
 
     def step(self, prev_tokens: torch.Tensor, state: ScriptedState):
         """prev_tokens (B,) -> logits (B, V), new state, attention (B, S)."""
@@ -57,11 +58,12 @@ class ScriptedModel:
                          for p, tok in zip(state.prefixes, prev_tokens.tolist(), strict=True))
         probs = torch.stack([self.probs(p) for p in prefixes])  # (B, V)
         self.batch_sizes.append(len(prefixes))
-        attention = self._attention(prefixes, state.src_len)  # (B, S)
-        return torch.log(probs), ScriptedState(state.src_len, prefixes), attention
+        attention = self._attention(prefixes, state.src_lens)  # (B, S)
+        return torch.log(probs), ScriptedState(state.src_lens, prefixes), attention
 
     def reorder(self, state: ScriptedState, index: torch.Tensor) -> ScriptedState:
-        return ScriptedState(state.src_len, tuple(state.prefixes[i] for i in index.tolist()))
+        rows = index.tolist()
+        return ScriptedState(tuple(state.src_lens[i] for i in rows), tuple(state.prefixes[i] for i in rows))
 
     # the table --------------------------------------------------------------------------------
     def probs(self, prefix: tuple[int, ...]) -> torch.Tensor:
@@ -77,11 +79,16 @@ class ScriptedModel:
         ids = self.target_vocab.encode(list(symbols)) + [self.target_vocab.eos_id]
         return float(sum(np.log(float(self.probs(tuple(ids[:t]))[tok])) for t, tok in enumerate(ids)))
 
-    def _attention(self, prefixes, src_len: int) -> torch.Tensor:
-        if self.attention == "uniform":
-            return torch.full((len(prefixes), src_len), 1.0 / src_len)
-        positions = torch.tensor([min(len(p), src_len - 1) for p in prefixes])  # t = len(prefix)
-        return torch.nn.functional.one_hot(positions, src_len).to(torch.float32)
+    def _attention(self, prefixes, src_lens: tuple[int, ...]) -> torch.Tensor:
+        """(B, S): uniform over each row's real source positions, or all on position min(t, len - 1); 0 on
+        padding."""
+        out = torch.zeros(len(prefixes), max(src_lens))
+        for row, (prefix, length) in enumerate(zip(prefixes, src_lens, strict=True)):
+            if self.attention == "uniform":
+                out[row, :length] = 1.0 / length
+            else:
+                out[row, min(len(prefix), length - 1)] = 1.0  # t = len(prefix)
+        return out
 
     def _key(self, key) -> tuple[int, ...]:
         return tuple(self.target_vocab.encode(list(key)))

@@ -25,7 +25,7 @@ import math
 
 import torch
 
-from playground.decoding.beam import Beams, expand, initial_beams, top_candidates
+from playground.decoding.beams import Beams, expand, initial_beams, top_candidates
 from playground.decoding.budget import Steps
 from playground.decoding.common import argmax_only, filter_settings, forced_at, make_hypothesis, prefix_ids
 from playground.decoding.config import DecodeConfig
@@ -46,13 +46,16 @@ def truncated_gumbel(gumbels: torch.Tensor, upper: torch.Tensor) -> torch.Tensor
     return upper - v.clamp(min=0) - torch.log1p(torch.exp(-v.abs()))
 
 
-def stochastic_beam(model, state, config: DecodeConfig, recorder: Recorder) -> list[Hypothesis]:
+def stochastic_beam(model, state, config: DecodeConfig, recorders: list[Recorder]) -> list[list[Hypothesis]]:
+    """One input at a time (``recorders`` holds one): decode_many runs a batch input by input."""
+    (recorder,) = recorders
     k = config.beam_width
     generator = torch.Generator().manual_seed(config.seed)
     settings, argmax, forced = filter_settings(config), argmax_only(config), prefix_ids(model, config)
-    beams, perturbed = initial_beams(model, recorder), torch.zeros(1, dtype=torch.float64)  # G~(root) = 0
+    beams = initial_beams(recorder.root(model.target_vocab.bos_id))
+    perturbed = torch.zeros(1, dtype=torch.float64)  # G~(root) = 0
     finished: list[tuple[float, Hypothesis]] = []  # ended sequences holding a slot: (G~ in float64, hyp)
-    steps = Steps(config, recorder, lambda: "with live beams left")
+    steps = Steps(config, recorders, lambda: "with live beams left")
     for t in steps:
         exp = expand(model, state, beams, settings, forced_at(forced, t), config, argmax=argmax)
         phi = beams.cum_search[:, None] + exp.search_log_probs  # (B, V) float64
@@ -64,9 +67,9 @@ def stochastic_beam(model, state, config: DecodeConfig, recorder: Recorder) -> l
         state = model.reorder(exp.state, beams.rows)
     else:
         finished += unfinished(model, beams, perturbed)
-        steps.note_max_length(f"{beams.nodes.numel()} of the {k} samples reached max_length={config.max_length} "
-                              "without </s>.")
-    return [h for _, h in sorted(finished, key=lambda item: -item[0])]
+        steps.note_max_length(recorder, f"{beams.nodes.numel()} of the {k} samples reached max_length="
+                                        f"{config.max_length} without </s>.")
+    return [[h for _, h in sorted(finished, key=lambda item: -item[0])]]
 
 
 def unfinished(model, beams: Beams, perturbed: torch.Tensor) -> list[tuple[float, Hypothesis]]:
