@@ -106,8 +106,8 @@ def check_config(model, config: DecodeConfig | None) -> DecodeConfig:
 def run(model, sources: list[list[str]], state, config: DecodeConfig) -> list[DecodeResult]:
     """Run the strategy over encoded ``sources`` (``state``: a row each), a recorder per input. The batch shares
     one deadline, the time budget of every input together."""
-    deadline = Deadline(config.time_budget_s * len(sources))
-    recorders = [Recorder(strategy=config.strategy, config=config.to_dict(), source=source,
+    deadline, config_dict = Deadline(config.time_budget_s * len(sources)), config.to_dict()
+    recorders = [Recorder(strategy=config.strategy, config=dict(config_dict), source=source,
                           target_symbols=list(model.target_vocab.symbols), record_steps=config.record_trace,
                           deadline=deadline) for source in sources]
     hypotheses = STRATEGIES[config.strategy](model, state, config, recorders)

@@ -23,6 +23,7 @@ when the time budget (budget.py) runs out first.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import torch
@@ -57,27 +58,24 @@ def beam(model, state, config: DecodeConfig, recorders: list[Recorder]) -> list[
 
 def search(model, state, config: DecodeConfig, groups: list[Group], *, width: int, diversity: float = 0.0) -> None:
     """Run ``groups`` (their first beams' rows are ``state``'s rows, in order) to the end: every step expands
-    all live groups' beams in one batched model call, then each group selects on its own rows. ``diversity``
-    > 0 subtracts diversity * (how many earlier groups of the same input took token v at this step) from
-    each candidate's ranking (diverse_beam.py)."""
+    all live groups' beams in one batched model call, then selects for every group among its own rows' candidates.
+    ``diversity`` > 0 subtracts diversity * (how many earlier groups of the same input took token v at this
+    step) from each candidate's ranking, so the groups of an input then choose one after another
+    (diverse_beam.py)."""
     settings, forced = filter_settings(config), prefix_ids(model, config)
     steps = Steps(config, [g.recorder for g in groups], lambda: "with live beams left")
     for t in steps:
         live = [g for g in groups if g.live]
-        exp = expand(model, state, cat_beams([g.beams for g in live]), settings, forced_at(forced, t), config)
-        counts: dict[int, torch.Tensor] = {}  # input -> (V,) tokens its earlier groups took at this step
-        offset = 0
+        beams = cat_beams([g.beams for g in live])
+        exp = expand(model, state, beams, settings, forced_at(forced, t), config)
+        ranking = beams.cum_search[:, None] + exp.search_log_probs  # (B, V)
+        sizes = [g.beams.nodes.numel() for g in live]
+        if not diversity:
+            advance(model, live, beams, exp, ranking, sizes, width=width, t=t, config=config)
+        else:
+            diverse_advance(model, live, beams, exp, ranking, sizes, width=width, t=t, config=config,
+                            diversity=diversity)
         for g in live:
-            row_ids = torch.arange(offset, offset + g.beams.nodes.numel())
-            offset += row_ids.numel()
-            ranking = g.beams.cum_search[:, None] + exp.search_log_probs[row_ids]  # (b, V)
-            if diversity and g.input in counts:  # Hamming diversity against the input's earlier groups
-                ranking = ranking - diversity * counts[g.input]
-            g.beams = advance(model, g.beams, exp, ranking, row_ids, width=width, t=t, config=config,
-                              recorder=g.recorder, pool=g.pool)
-            if diversity and g.beams.nodes.numel():
-                taken = torch.bincount(g.beams.tokens[:, -1], minlength=ranking.shape[1]).double()
-                counts[g.input] = counts.get(g.input, 0) + taken
             g.live = bool(g.beams.nodes.numel()) and not is_done(g.pool, g.beams, t + 1, config)
         if not any(g.live for g in groups):
             return
@@ -85,32 +83,57 @@ def search(model, state, config: DecodeConfig, groups: list[Group], *, width: in
     finalize(model, [g for g in groups if g.live], config, steps)
 
 
-def advance(model, beams: Beams, exp: Expansion, ranking: torch.Tensor, row_ids: torch.Tensor, *, width: int,
-            t: int, config: DecodeConfig, recorder: Recorder, pool: FinishedPool) -> Beams:
-    """Select among ``ranking`` (b, V) for the b beams whose rows in ``exp`` are ``row_ids`` (b,); record
-    the candidates and the step; move finished ones to ``pool``; return the surviving beams."""
-    rows, tokens, values, finished, kept = select(ranking, width, model.target_vocab.eos_id)
-    search = beams.cum_search[rows] + exp.search_log_probs[row_ids[rows], tokens]  # (C,) without extras
-    log_prob = exp.model_log_probs[row_ids[rows], tokens]  # (C,)
+def diverse_advance(model, live: list[Group], beams: Beams, exp: Expansion, ranking: torch.Tensor, sizes: list[int],
+                    *, width: int, t: int, config: DecodeConfig, diversity: float) -> None:
+    """advance, one group after another: each group's ranking first loses ``diversity`` per earlier group of
+    its input that took the token at this step (Vijayakumar et al. 2016, eq. 3, Hamming diversity)."""
+    counts: dict[int, torch.Tensor] = {}  # input -> (V,) tokens its earlier groups took at this step
+    offsets = [0, *itertools.accumulate(sizes)]
+    for g, start, size in zip(live, offsets, sizes, strict=False):
+        if g.input in counts:
+            ranking[start:start + size] -= diversity * counts[g.input]
+        advance(model, [g], beams, exp, ranking, [size], width=width, t=t, config=config, first_row=start)
+        if g.beams.nodes.numel():
+            taken = torch.bincount(g.beams.tokens[:, -1], minlength=ranking.shape[1]).double()
+            counts[g.input] = counts.get(g.input, 0) + taken
+
+
+def advance(model, groups: list[Group], beams: Beams, exp: Expansion, ranking: torch.Tensor, sizes: list[int], *,
+            width: int, t: int, config: DecodeConfig, first_row: int = 0) -> None:
+    """Select for every group at once (the top 2·width candidates of its rows), then per group: record the
+    candidates and the step, move finished ones to its pool, keep the best ``width`` others as its beams.
+
+    ``beams``, ``exp`` and ``ranking`` (B, V) hold every live row; group g owns ``sizes[g]`` consecutive rows,
+    the first group's starting at ``first_row``."""
+    picked = select(ranking, sizes, width, model.target_vocab.eos_id, first_row=first_row)
+    rows, tokens = picked.rows, picked.tokens  # (G, C) global rows and tokens of each group's candidates
+    search = beams.cum_search[rows] + exp.search_log_probs[rows, tokens]  # (G, C) without any diversity term
+    log_prob = exp.model_log_probs[rows, tokens]
     cum_model = beams.cum_model[rows] + log_prob
-    scores = torch.where(finished, search, values) / length_penalty(t + 1, config)
-    status = ["finished" if f else "kept" if k else "pruned"
-              for f, k in zip(finished.tolist(), kept.tolist(), strict=True)]
-    ids = recorder.add_nodes(parents=beams.nodes[rows], tokens=tokens, step=t, log_probs=log_prob,
-                             cum_log_probs=cum_model, scores=scores, status=status)
-    if recorder.record_steps:  # (skip the row copies when nothing is recorded)
-        recorder.add_step(t=t, node_ids=beams.nodes, logits=exp.logits[row_ids],
-                          temperature_logits=exp.temperature_logits[row_ids],
-                          filtered_logits=exp.filtered_logits[row_ids], attention=exp.attention[row_ids],
-                          candidates=ids)
-    for c in finished.nonzero()[:, 0].tolist():
-        dropped = pool.add(make_hypothesis(model, beams.tokens[rows[c]].tolist(), log_prob=cum_model[c],
-                                           score=scores[c], node=ids[c], finished=True))
-        if dropped is not None:
-            recorder.set_status(dropped.node, "pruned")
-    k = kept.nonzero()[:, 0]
-    return Beams(nodes=ids[k], tokens=torch.cat([beams.tokens[rows[k]], tokens[k, None]], dim=1),
-                 cum_model=cum_model[k], cum_search=search[k], rows=row_ids[rows[k]])
+    scores = torch.where(picked.finished, search, picked.values) / length_penalty(t + 1, config)
+    starts = itertools.accumulate(sizes, initial=first_row)
+    counts, finished, kept = picked.count.tolist(), picked.finished.tolist(), picked.kept.tolist()  # (one .tolist)
+    for g, (group, start, n) in enumerate(zip(groups, starts, counts, strict=False)):
+        span = slice(start, start + sizes[g])
+        status = ["finished" if f else "kept" if k else "pruned"
+                  for f, k in zip(finished[g][:n], kept[g][:n], strict=True)]
+        ids = group.recorder.add_nodes(parents=beams.nodes[rows[g, :n]], tokens=tokens[g, :n], step=t,
+                                       log_probs=log_prob[g, :n], cum_log_probs=cum_model[g, :n],
+                                       scores=scores[g, :n], status=status)
+        if group.recorder.record_steps:  # (skip the row copies when nothing is recorded)
+            group.recorder.add_step(t=t, node_ids=beams.nodes[span], logits=exp.logits[span],
+                                    temperature_logits=exp.temperature_logits[span],
+                                    filtered_logits=exp.filtered_logits[span], attention=exp.attention[span],
+                                    candidates=ids)
+        for c in (c for c in range(n) if finished[g][c]):
+            dropped = group.pool.add(make_hypothesis(model, beams.tokens[rows[g, c]].tolist(),
+                                                     log_prob=cum_model[g, c], score=scores[g, c], node=ids[c],
+                                                     finished=True))
+            if dropped is not None:
+                group.recorder.set_status(dropped.node, "pruned")
+        k = picked.kept[g].nonzero()[:, 0]
+        group.beams = Beams(nodes=ids[k], tokens=torch.cat([beams.tokens[rows[g, k]], tokens[g, k, None]], dim=1),
+                            cum_model=cum_model[g, k], cum_search=search[g, k], rows=rows[g, k])
 
 
 def is_done(pool: FinishedPool, beams: Beams, length: int, config: DecodeConfig) -> bool:

@@ -4,7 +4,7 @@ contract (the top 2·k candidates, as HF ``BeamSearchScorer`` and fairseq ``Beam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
@@ -87,21 +87,40 @@ def expand(model, state, beams: Beams, settings, forced: int | None, config: Dec
     return Expansion(logits, temperature_logits, filtered_logits, attention, model_log_probs, search, state)
 
 
-def top_candidates(ranking: torch.Tensor, count: int):
-    """The selection contract of every beam-type search: the ``count`` best finite entries of ``ranking``
-    (B, V), best first, as rows, tokens, values (C,), C <= count. -inf (impossible) entries never count."""
-    flat = ranking.reshape(-1)
-    values, index = flat.topk(min(count, int(torch.isfinite(flat).sum())))
-    return index // ranking.shape[1], index % ranking.shape[1], values
+def top_candidates(ranking: torch.Tensor, count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The selection contract of every beam-type search: for each row of ``ranking`` (G, N), its ``count`` best
+    entries, best first: values, index (G, C), C = min(count, N), and ``valid`` (G, C), False past the row's finite
+    entries (an impossible, -inf candidate never counts)."""
+    values, index = ranking.topk(min(count, ranking.shape[1]), dim=1)
+    return values, index, torch.isfinite(values)
 
 
-def select(ranking: torch.Tensor, width: int, eos: int):
-    """The top 2·width candidates of ``ranking`` (B, V) (HF / fairseq), with masks finished (an </s> among
-    the top ``width``) and kept (the best ``width`` non-</s> candidates): rows, tokens, values, finished, kept."""
-    rows, tokens, values = top_candidates(ranking, 2 * width)
-    is_eos = tokens == eos
-    finished = is_eos & (torch.arange(tokens.numel()) < width)
-    kept = ~is_eos & (torch.cumsum(~is_eos, 0) <= width)
-    return rows, tokens, values, finished, kept
+class Picked(NamedTuple):
+    """Every group's candidates, best first, as (G, C) tensors; entries past ``count[g]`` are padding."""
+
+    rows: torch.Tensor  # the candidate's parent row, in the rows of the whole batch
+    tokens: torch.Tensor
+    values: torch.Tensor  # its ranking value
+    count: torch.Tensor  # (G,) valid candidates of each group
+    finished: torch.Tensor  # an </s> among the group's top ``width``: it enters the n-best pool
+    kept: torch.Tensor  # the group's best ``width`` non-</s> candidates: its next beams
 
 
+def select(ranking: torch.Tensor, sizes: list[int], width: int, eos: int, *, first_row: int = 0) -> Picked:
+    """For every group (``sizes[g]`` consecutive rows of ``ranking`` (B, V), the first group's from ``first_row``),
+    the top 2·width candidates among its rows (HF ``BeamSearchScorer``, fairseq ``BeamSearch``). The groups are
+    padded to one (G, rows, V) block so that one topk serves them all; a group's candidates come out as its
+    own (rows, V) flattened would give them."""
+    sizes_t = torch.tensor(sizes)
+    vocab, most = ranking.shape[1], int(sizes_t.max())
+    starts = first_row + torch.cumsum(sizes_t, 0) - sizes_t  # (G,) first row of each group
+    group = torch.repeat_interleave(torch.arange(len(sizes)), sizes_t)  # (R,) group of each row
+    rows = torch.arange(first_row, first_row + len(group))
+    block = ranking.new_full((len(sizes), most, vocab), float("-inf"))
+    block[group, rows - starts[group]] = ranking[rows]
+    values, index, valid = top_candidates(block.reshape(len(sizes), most * vocab), 2 * width)  # (G, C)
+    tokens, is_eos = index % vocab, index % vocab == eos
+    finished = is_eos & valid & (torch.arange(values.shape[1]) < width)
+    kept = ~is_eos & valid & (torch.cumsum(~is_eos & valid, 1) <= width)
+    return Picked(rows=starts[:, None] + index // vocab, tokens=tokens, values=values, count=valid.sum(1),
+                  finished=finished, kept=kept)

@@ -83,7 +83,9 @@ def select_slots(model, beams: Beams, exp, phi: torch.Tensor, children: torch.Te
                  finished: list[tuple[float, Hypothesis]], *, k: int, t: int, recorder: Recorder):
     """Keep the k largest G~ among the children (B, V) and the finished sequences; record the top 2k
     children as candidates. Returns the live beams, their G~ (B',) and the finished list."""
-    rows, tokens, values = top_candidates(children, 2 * k)  # (C,) best children first
+    values, index, valid = top_candidates(children.reshape(1, -1), 2 * k)  # best children first
+    index, values = index[0, valid[0]], values[0, valid[0]]  # (C,)
+    rows, tokens = index // children.shape[1], index % children.shape[1]
     count, eos = values.numel(), model.target_vocab.eos_id
     held = torch.tensor([g for g, _ in finished], dtype=torch.float64)  # (F,)
     pooled = torch.cat([values, held])
