@@ -148,3 +148,16 @@ def test_the_finder_prints_dev_words_where_a_phenomenon_holds(capsys):
     assert main(["--find", "beam_beats_greedy", "--split", "dev", "--limit", "1", "--max-len", "6"]) == 0
     word, text, numbers = capsys.readouterr().out.strip().split("\t")
     assert word == text and "beam=" in numbers
+
+
+def test_a_prescreen_keeps_exactly_the_words_where_beam_beats_greedy():
+    # the finder's batched shortcut must agree word for word with the demonstration it stands in for
+    from playground.analysis.lessons import PRESCREENS, demonstrate
+    from tests.helpers import tiny_model
+
+    model = tiny_model(seed=3)
+    words = ["cab", "tab", "bat", "stack", "abc", "cats", "a", "tacks"]
+    passed = PRESCREENS["beam_beats_greedy"](model, words)
+    lesson = dataclasses.replace(BY_KEY["beam_beats_greedy"], word="cab", text="cab")
+    held = [demonstrate(dataclasses.replace(lesson, text=w), model).holds for w in words]
+    assert passed == held and set(held) == {True, False}  # (seed 3: beam wins on half of these words)

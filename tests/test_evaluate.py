@@ -35,14 +35,3 @@ def test_write_metrics_updates_config_and_card(checkpoint):
     evaluate.write_metrics(checkpoint, "test", metrics, model)
     assert load_model(checkpoint).config["metrics"]["test"]["greedy_wer"] == 0.25
     assert "| test | greedy | 25.0 % | 5.0 % | 3.0 |" in (checkpoint / "README.md").read_text()
-
-
-def test_greedy_outputs_of_a_batch_equal_the_engine_one_input_at_a_time():
-    from playground import DecodeConfig, decode
-    from playground.training.evaluate import greedy_outputs
-    from tests.conftest import tiny_model
-
-    model = tiny_model()
-    words = ["cat", "a", "bacteria", "tab"]  # different lengths: the batch is padded
-    expected = [tuple(decode(model, w, DecodeConfig(max_length=6)).hypotheses[0].tokens) for w in words]
-    assert greedy_outputs(model, [tuple(w) for w in words], batch_size=3, max_length=6) == expected

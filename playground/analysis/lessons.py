@@ -23,6 +23,7 @@ import torch
 
 from playground.analysis import lesson_demos as demos
 from playground.analysis.lesson_demos import Demo, Panel, Series  # noqa: F401  (re-exported)
+from playground.decoding import DecodeConfig, decode_many
 
 MODELS = MappingProxyType({"g2p": "checkpoints/g2p-bahdanau", "p2g": "checkpoints/p2g-luong"})
 
@@ -135,23 +136,54 @@ def candidate_inputs(task: str, split: str, max_len: int) -> list[tuple[str, str
     return [(w, " ".join(getattr(splits, split)[w][0])) for w in words]
 
 
-def find(key: str, split: str = "dev", limit: int = 5, max_len: int = 7, start: int = 0):
-    """Yield (word, text, demo) for words of ``split`` where lesson ``key``'s phenomenon holds."""
+def _beams_differ(model, texts: list[str], first: dict, second: dict, better: bool) -> list[bool]:
+    """For each text: does beam search with ``second``'s settings end on another top output than with ``first``'s
+    (``better``: on a strictly more probable one)? Both decoded for all texts at once (decode_many)."""
+    a, b = (decode_many(model, texts, DecodeConfig(strategy="beam", num_return=1, record_trace=False, **knobs))
+            for knobs in (first, second))
+    return [(rb.hypotheses[0].log_prob > ra.hypotheses[0].log_prob + 1e-3) if better else
+            rb.hypotheses[0].tokens != ra.hypotheses[0].tokens for ra, rb in zip(a, b, strict=True)]
+
+
+# key -> a batched test a word must pass before its full demonstration is run (the finder's shortcut)
+PRESCREENS = MappingProxyType({
+    # beam 5 beats greedy (= beam 1): exactly the demonstration's condition
+    "beam_beats_greedy": lambda model, texts: _beams_differ(
+        model, texts, dict(beam_width=1, length_penalty_formula="none"),
+        dict(beam_width=5, length_penalty_formula="none"), better=True),
+    "length_penalty": lambda model, texts: _beams_differ(
+        model, texts, dict(beam_width=5, length_penalty_formula="none"), dict(beam_width=5, length_penalty=2.0),
+        better=False),
+    # a search error of width 2 needs a more probable output, which a wider beam often finds
+    "exact_search_error": lambda model, texts: _beams_differ(
+        model, texts, dict(beam_width=2, length_penalty_formula="none"),
+        dict(beam_width=16, length_penalty_formula="none"), better=True),
+})
+
+
+def find(key: str, split: str = "dev", limit: int = 5, max_len: int = 7, start: int = 0, chunk: int = 256):
+    """Yield (word, text, demo) for words of ``split`` where lesson ``key``'s phenomenon holds. Lessons with a
+    PRESCREENS test try only the words of each ``chunk`` that pass it (decoded together), in order."""
     from playground import load_model
 
     lesson = BY_KEY[key]
     model = load_model(MODELS[lesson.model])
+    candidates = candidate_inputs(lesson.model, split, max_len)[start:]
     found = 0
-    for word, text in candidate_inputs(lesson.model, split, max_len)[start:]:
-        try:
-            demo = demonstrate(dataclasses.replace(lesson, word=word, text=text), model)
-        except ValueError:
-            continue
-        if demo.holds:
-            yield word, text, demo
-            found += 1
-            if found >= limit:
-                return
+    for first in range(0, len(candidates), chunk):
+        batch = candidates[first:first + chunk]
+        if key in PRESCREENS:
+            batch = [c for c, ok in zip(batch, PRESCREENS[key](model, [text for _, text in batch]), strict=True) if ok]
+        for word, text in batch:
+            try:
+                demo = demonstrate(dataclasses.replace(lesson, word=word, text=text), model)
+            except ValueError:
+                continue
+            if demo.holds:
+                yield word, text, demo
+                found += 1
+                if found >= limit:
+                    return
 
 
 def _fmt(numbers: dict) -> str:

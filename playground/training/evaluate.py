@@ -3,10 +3,11 @@
     python -m playground.training.evaluate --model checkpoints/g2p-bahdanau --split test
     python -m playground.training.evaluate --model checkpoints/p2g-luong --split dev --json
 
-Greedy and beam search (width 5, stopping once 5 hypotheses have finished, as fairseq does) go
-through ``playground.decoding.decode`` exactly as the UI does (with trace recording off), one word at
-a time, so "ms / word" is the interactive latency. The length penalty is chosen on the dev split.
-``--write`` stores the numbers in the checkpoint's config.json and model card.
+Greedy and beam search (width 5, stopping once 5 hypotheses have finished, as fairseq does) go through the
+playground's engine (``decode_many``: ``--batch-size`` words at once, with trace recording off; each output is
+what the page would decode for that word alone), so "ms / word" is throughput at that batch size, and
+``--batch-size 1`` the interactive latency. The length penalty is chosen on the dev split. ``--write`` stores
+the numbers in the checkpoint's config.json and model card.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import torch
 
-from playground.decoding import DecodeConfig, decode
+from playground.decoding import DecodeConfig, decode_many
+from playground.decoding.api import BATCH_SIZE
 from playground.models.card import model_card
 from playground.models.checkpoint import CARD_NAME, CONFIG_NAME, load_model
 from playground.training import data
@@ -37,6 +39,8 @@ def parse_args(argv=None):
     p.add_argument("--length-penalty-formula", choices=("none", "length", "gnmt"), default="length")
     p.add_argument("--limit", type=int, default=0, help="score only the first N items (quick checks)")
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+                   help="words decoded at once (1: one at a time, the page's path); the outputs do not change")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--write", action="store_true", help="store the metrics in the checkpoint's config and card")
     return p.parse_args(argv)
@@ -49,41 +53,19 @@ def search_config(search: str, args) -> DecodeConfig:
                         length_penalty_formula=args.length_penalty_formula, max_length=48, record_trace=False)
 
 
-@torch.no_grad()
-def greedy_outputs(model, sources, *, batch_size: int = 256, max_length: int = 48) -> list[tuple[str, ...]]:
-    """Greedy outputs (symbol tuples, </s> excluded) for many sources at once, through the step protocol:
-    quick dev scores during training. Batches are padded on the right."""
-    vocab, outputs = model.target_vocab, []
-    for i in range(0, len(sources), batch_size):
-        ids = [model.source_vocab.encode(list(src)) for src in sources[i:i + batch_size]]
-        src_ids = torch.zeros(len(ids), max(map(len, ids)), dtype=torch.long)
-        for j, row in enumerate(ids):
-            src_ids[j, :len(row)] = torch.tensor(row)
-        state, prev = model.encode(src_ids), torch.full((len(ids),), vocab.bos_id)
-        tokens, done = [], torch.zeros(len(ids), dtype=torch.bool)
-        for _ in range(max_length):
-            logits, state, _ = model.step(prev, state)
-            logits[:, [vocab.pad_id, vocab.bos_id]] = float("-inf")  # never outputs (as the engine)
-            prev = logits.argmax(-1)
-            tokens.append(prev)
-            done |= prev == vocab.eos_id
-            if bool(done.all()):
-                break
-        for seq in torch.stack(tokens, 1).tolist():
-            seq = seq[: seq.index(vocab.eos_id)] if vocab.eos_id in seq else seq
-            outputs.append(tuple(vocab.decode(seq)))
-    return outputs
+def outputs(model, sources, config: DecodeConfig, batch_size: int = BATCH_SIZE) -> list[tuple[str, ...]]:
+    """The best output (symbols) for each source (a tuple of symbols), decoded ``batch_size`` at a time."""
+    texts = [model.source_vocab.detokenize(src) for src in sources]
+    return [tuple(r.hypotheses[0].tokens) for r in decode_many(model, texts, config, batch_size=batch_size)]
 
 
-def evaluate(model, items, search: str, config: DecodeConfig) -> dict:
-    hyps, start = [], time.perf_counter()
-    for src, _ in items:
-        result = decode(model, model.source_vocab.detokenize(src), config)
-        hyps.append(tuple(result.hypotheses[0].tokens))
+def evaluate(model, items, search: str, config: DecodeConfig, batch_size: int = BATCH_SIZE) -> dict:
+    start = time.perf_counter()
+    hyps = outputs(model, [src for src, _ in items], config, batch_size)
     seconds = time.perf_counter() - start
     rates = error_rates(hyps, [refs for _, refs in items])
     return {f"{search}_wer": rates["wer"], f"{search}_per": rates["per"],
-            f"{search}_ms_per_word": 1000 * seconds / len(items), "items": rates["items"]}
+            f"{search}_ms_per_word": 1000 * seconds / len(items), "items": rates["items"], "batch_size": batch_size}
 
 
 def main(argv=None) -> dict:
@@ -97,7 +79,7 @@ def main(argv=None) -> dict:
     items = data.eval_items(getattr(splits, args.split), task, lexicon)[: args.limit or None]
     metrics = {"items": len(items), "skipped_test_words": splits.skipped_test_words if args.split == "test" else 0}
     for search in args.search:
-        metrics.update(evaluate(model, items, search, search_config(search, args)))
+        metrics.update(evaluate(model, items, search, search_config(search, args), args.batch_size))
     metrics["command"] = "python -m playground.training.evaluate " + " ".join(sys.argv[1:] if argv is None else argv)
     if args.json:
         print(json.dumps({"model": args.model, "task": task, "split": args.split, **metrics}))

@@ -27,13 +27,14 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from playground.decoding.config import DecodeConfig
 from playground.models.card import model_card
 from playground.models.checkpoint import save_checkpoint
 from playground.models.rnn import ModelConfig, Seq2Seq
 from playground.models.transformer import Transformer, TransformerConfig
 from playground.models.vocab import Vocab
 from playground.training import data, runstate
-from playground.training.evaluate import greedy_outputs
+from playground.training.evaluate import outputs
 from playground.training.metrics import error_rates
 
 ARCHS = ("rnn", "transformer")
@@ -109,10 +110,11 @@ def learning_rate(args, epoch: int, step: int) -> float:
     return args.lr * min(step / args.warmup, math.sqrt(args.warmup / step))
 
 
-def dev_wer(model, items, batch_size: int = 256) -> dict:
+def dev_wer(model, items) -> dict:
+    """Greedy WER and PER of ``items`` (the engine's batched decode), with dropout off."""
     was_training = model.training
     model.eval()
-    hyps = greedy_outputs(model, [src for src, _ in items], batch_size=batch_size)
+    hyps = outputs(model, [src for src, _ in items], DecodeConfig(max_length=48, record_trace=False))
     model.train(was_training)
     return error_rates(hyps, [refs for _, refs in items])
 
