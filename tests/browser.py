@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from playground.ui.page import CHROMIUM, chart, open_tab, pick_strategy, set_slider, wait_changed  # noqa: F401
+from playground.ui.page import (  # noqa: F401
+    CHROMIUM,
+    chart,
+    open_tab,
+    pick_strategy,
+    set_slider,
+    set_step,
+    wait_changed,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKS = [pytest.mark.browser, pytest.mark.server,

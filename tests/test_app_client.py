@@ -58,18 +58,21 @@ def test_models_endpoint(client):
     assert [m["task"] for m in client.predict(api_name="/models")] == ["g2p", "p2g"]
 
 
-def test_explore_endpoint_returns_every_view(client):
-    out = client.predict("g2p-tiny", "cab", 1, "beam", 1.0, 0, 1.0, 0.0, 4, 2, 0.5, 3, "gnmt", 1.0, 0, 8,
-                         api_name="/explore")
-    status, summary, step, views_json, hyp, layer, head = out  # (the picker's row is not an API output)
-    assert status == "" and "cab" in summary
-    assert len(layer["choices"]) == 1 and head["value"] == -1  # an RNN: one layer, the mean of its one head
-    assert len(hyp["choices"]) == 3  # beam search returns num_return hypotheses
-    views = json.loads(views_json)  # the five figures and every step's views: the page draws them
+def test_explore_endpoint_returns_what_the_page_draws(client):
+    out = client.predict("cab", "g2p-tiny", strategy="beam", beam_width=4, num_return=3,
+                         length_penalty_formula="gnmt", max_length=8, api_name="/explore")
+    assert "cab" in out["summary"] and len(out["hypotheses"]) == 3  # beam search returns num_return hypotheses
+    assert out["heads"] == [1, 1] and out["layer"] == 0 and out["head"] == -1  # an RNN: one attention
+    views = out["views"]  # the five figures and every step's views: the page draws them
     assert set(views["figures"]) == {"results", "distribution", "attention", "tree", "uncertainty"}
     assert all(set(fig) == {"data", "layout"} for fig in views["figures"].values())
-    assert max(views["steps"], 2) == step["maximum"] and len(views["distribution"]) == views["steps"]
-    assert len(views_json) < 300_000
+    assert views["steps"] == out["steps"] and len(views["distribution"]) == views["steps"]
+    assert len(json.dumps(views)) < 300_000
+    second = client.predict("cab", "g2p-tiny", strategy="beam", beam_width=4, num_return=3, hypothesis=2, step=2,
+                            max_length=8, api_name="/select_hypothesis")
+    assert second["hypothesis"] == 2 and second["step"] == 2 and second["summary"] != out["summary"]
+    trace = client.predict("cab", "g2p-tiny", strategy="beam", beam_width=4, max_length=8, api_name="/export_trace")
+    assert trace["text"] == "cab" and trace["config"]["beam_width"] == 4 and trace["nodes"]
 
 
 def test_controls_endpoint_hides_what_a_strategy_ignores(client):

@@ -6,7 +6,10 @@ The README's screenshots come from ``python -m playground.ui.screenshots``, neve
 
 from __future__ import annotations
 
-from browser import MARKS, chart, open_tab, pick_strategy, set_slider, wait_changed
+import base64
+import json
+
+from browser import MARKS, chart, open_tab, pick_strategy, set_slider, set_step, wait_changed
 
 pytestmark = MARKS
 
@@ -65,7 +68,7 @@ def test_beam_width_changes_the_tree_and_the_step_slider_moves_the_marker(page):
 
     page.on("request", record)
     before = {name: chart(page, name) for name in ("distribution", "attention", "tree", "uncertainty")}
-    set_slider(page, "step", 2)
+    set_step(page, 2)
     for name, svg in before.items():
         wait_changed(page, name, svg)
     page.remove_listener("request", record)
@@ -74,7 +77,7 @@ def test_beam_width_changes_the_tree_and_the_step_slider_moves_the_marker(page):
 
 
 def test_a_full_page_screenshot_shows_the_drawn_charts(page, tmp_path):
-    set_slider(page, "step", 2)
+    set_step(page, 2)
     page.wait_for_timeout(500)
     path = tmp_path / "explore.png"  # (the README's own screenshots: python -m playground.ui.screenshots)
     page.screenshot(path=str(path), full_page=True)
@@ -108,12 +111,13 @@ def test_a_view_string_link_reopens_the_same_view_and_the_trace_exports(page, ap
     set_slider(page, "beam-width", 6)
     # the string follows the last successful decode: wait until it holds the new beam width
     page.wait_for_function("""() => {
-        const href = document.querySelector('#share-link a')?.getAttribute('href') || '';
+        const href = document.querySelector('#share-link')?.getAttribute('href') || '';
         const s = href.split('view=')[1] || '';
         try { return atob(s.replace(/-/g, '+').replace(/_/g, '/')).includes('"beam_width":6'); }
         catch (e) { return false; }
     }""", timeout=30_000)
-    href = page.locator("#share-link a").get_attribute("href")
+    href = page.locator("#share-link").get_attribute("href")
+    assert page.locator("#share-string").input_value() == href.split("view=")[1]
     text = page.locator("#text textarea").input_value()
     other = page.context.browser.new_page()  # a fresh tab, as someone opening the link would
     try:
@@ -122,8 +126,44 @@ def test_a_view_string_link_reopens_the_same_view_and_the_trace_exports(page, ap
                                 timeout=30_000)
         other.wait_for_function("() => document.querySelector('#beam-width input[type=number]')?.value === '6'")
         assert other.locator("#strategy input[value=beam]").is_checked()
+        other.wait_for_function("() => document.querySelectorAll('#hypotheses input').length === 3")  # decoded
     finally:
         other.close()
-    page.locator("#export-trace").click()
-    page.locator("#trace-file a").first.wait_for(timeout=30_000)
-    assert ".json" in page.locator("#trace-file").inner_text()
+    with page.expect_download() as download:
+        page.locator("#export-trace").click()
+    trace = json.loads(download.value.path().read_text())
+    assert download.value.suggested_filename.endswith(".json") and trace["config"]["beam_width"] == 6
+    assert trace["text"] == text and trace["strategy"] == "beam"
+
+
+def test_a_burst_of_slider_moves_is_one_call_at_a_time_and_ends_on_the_last_value(page):
+    # the page sends only the latest value and draws only the newest answer, with no Gradio queue event
+    page.locator("#share").get_by_text("Share and export").click()  # its string tells which values were drawn
+    pick_strategy(page, "sampling")
+    page.locator("#temperature").wait_for(state="visible")
+    page.wait_for_timeout(1000)
+    calls = []
+    page.on("request", lambda r: calls.append(r.url) if "/gradio_api/" in r.url else None)
+    box = page.locator("#temperature input[type=number]")
+    for value in ("0.5", "0.8", "1.1", "1.4", "1.7", "2.5"):
+        box.fill(value)
+        box.press("Enter")
+    page.wait_for_function("() => !document.querySelector('#explore-view').hasAttribute('aria-busy')")
+    page.wait_for_function("() => document.querySelector('#plot-distribution').innerHTML.includes('after temperature')")
+    assert all("component_server" in url for url in calls) and 1 <= len(calls) < 6, calls
+    view = page.locator("#share-string").input_value()
+    assert json.loads(base64.urlsafe_b64decode(view + "=" * (-len(view) % 4)))["p"]["temperature"] == 2.5
+
+
+def test_the_views_controls_have_names_and_work_from_the_keyboard(page):
+    pick_strategy(page, "beam search")
+    page.wait_for_function("() => document.querySelectorAll('#hypotheses input').length > 1")
+    assert page.get_by_label("Step").count() == 1 and page.get_by_role("slider", name="Step").is_visible()
+    assert page.get_by_role("radio", name="2. ", exact=False).count() == 1  # each hypothesis by its label
+    before = page.locator("#summary").inner_text()
+    page.locator("#hypotheses input").nth(1).focus()
+    page.keyboard.press("Space")
+    page.wait_for_function("b => document.querySelector('#summary').innerText !== b", arg=before)
+    page.get_by_role("slider", name="Step").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('#step-value').innerText.startsWith('2 of')")

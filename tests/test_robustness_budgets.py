@@ -15,9 +15,8 @@ from playground.decoding.budget import Deadline, cut_by_budget
 from playground.decoding.recorder import MAX_STEP_ROWS, MAX_TRACE_ROWS
 from playground.decoding.scripted import ScriptedModel
 from playground.ui.common.controls import UiParams
-from playground.ui.explore.events import explore_update
-from playground.ui.explore.handlers import Session, run_decode, summary_markdown
-from playground.ui.explore.selection import Selection
+from playground.ui.explore.handlers import run_decode
+from playground.ui.explore.service import ExploreService, respond
 from playground.ui.store import ModelStore
 from tests.helpers import tiny_model
 
@@ -89,21 +88,13 @@ def test_budget_cuts_are_told_apart_from_the_chosen_max_length():
     assert at_max_length.truncated and not cut_by_budget(at_max_length)
 
 
-def warnings_shown(recwarn) -> list[str]:
-    """gr.Warning outside a running server is a UserWarning."""
-    shown = [str(w.message) for w in recwarn.list if w.category is UserWarning]
-    recwarn.clear()
-    return shown
-
-
-def test_the_page_shows_a_budget_cut_in_the_summary_and_as_a_warning(recwarn):
+def test_the_page_shows_a_budget_cut_in_the_summary_and_the_status_line():
     store = ModelStore({"tiny": tiny_model()})
     params = UiParams(strategy="beam", beam_width=4, max_length=40, time_budget_s=SPENT)
     session = run_decode(store, "tiny", "cat", params)
-    assert session.trace.truncated and "time budget" in summary_markdown(Selection.of(session.trace))
-    new, status, *views = explore_update(store, Session(), "tiny", "cat", 1, params.to_dict())
-    warned = warnings_shown(recwarn)
-    assert isinstance(new, Session) and len(warned) == 1 and "time budget" in warned[0]
-    short = UiParams(strategy="greedy", max_length=1)  # cut at the chosen length: the summary says so, no toast
-    new, *_ = explore_update(store, Session(), "tiny", "cat", 1, short.to_dict())
-    assert "max_length=1" in summary_markdown(Selection.of(new.trace)) and warnings_shown(recwarn) == []
+    cut = json.loads(respond(session, 0, {}, warning=session.trace.message))
+    assert session.trace.truncated and "time budget" in cut["summary"] and "time budget" in cut["warning"]
+    short = UiParams(strategy="greedy", max_length=1)  # cut at the chosen length: the summary says so, no warning
+    answer = json.loads(ExploreService(store, concurrency=1).explore(
+        {"token": "t", "model": "tiny", "text": "cat", **short.controls()}))
+    assert "max_length=1" in answer["summary"] and answer["warning"] == ""

@@ -5,6 +5,7 @@ accent typed apart) are normalised instead."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import math
@@ -26,8 +27,8 @@ from playground.decoding.scripted import ScriptedModel
 from playground.models.checkpoint import save_checkpoint
 from playground.models.vocab import InputError
 from playground.ui.common.controls import UiParams
-from playground.ui.explore.events import explore_update
-from playground.ui.explore.handlers import Session, api_decode, run_decode
+from playground.ui.explore.handlers import api_decode, run_decode
+from playground.ui.explore.service import ExploreService
 from playground.ui.wiring import DECODE_FIELDS
 from tests.helpers import tiny_model, tiny_store
 
@@ -145,11 +146,12 @@ def test_bad_text_gets_the_same_message_from_api_cli_and_ui(text, fragments, sto
     assert status == 1 and json.loads(out) == {"input": text, "error": message}
     with pytest.raises(InputError, match="^" + re.escape(message) + "$"):
         run_decode(store, "g2p-tiny", text, UiParams())
-    before = Session()
-    session, line, *views = explore_update(store, before, "g2p-tiny", text, 1, UiParams().to_dict())
-    assert session is before and line.startswith("**Cannot decode:** ") and "<" not in line  # HTML-escaped
-    warned = [str(w.message) for w in recwarn.list if w.category is UserWarning]  # gr.Warning, outside a server
-    assert warned == ([] if not text.strip() else [line.removeprefix("**Cannot decode:** ")])
+    service = ExploreService(store, concurrency=1)
+    service.explore({"token": "page", "model": "g2p-tiny", "text": "cat", **UiParams().controls()})
+    answer = json.loads(service.explore({"token": "page", "model": "g2p-tiny", "text": text,
+                                         **UiParams().controls()}))
+    assert answer == {"error": f"Cannot decode: {html.escape(message, quote=False)}"}  # escaped: shown as HTML
+    assert json.loads(service.export({"token": "page"}))["text"] == "cat"  # the page's views stay
 
 
 @pytest.mark.server
@@ -241,8 +243,9 @@ def test_the_page_repairs_what_it_can_and_says_so(store):
     session = run_decode(store, "g2p-tiny", "cat", UiParams(strategy="beam", beam_width=4, num_return=9))
     assert len(session.trace.hypotheses) >= 4 and session.notes == [
         "showing 4 hypotheses: a search cannot return more than its beam width"]
-    out = explore_update(store, Session(), "g2p-tiny", "cat", "x", UiParams(strategy="greedy").to_dict())
-    assert out[1] == "" and isinstance(out[0], Session)  # a non-numeric step from the API: step 1
+    answer = ExploreService(store, concurrency=1).explore(
+        {"token": "p", "model": "g2p-tiny", "text": "cat", **UiParams().controls(), "step": "x", "layer": [1]})
+    assert json.loads(answer)["step"] == 1  # a step or layer that is not a number: the first, the last
 
 
 def test_python_dash_m_reports_bad_input_without_a_traceback(tmp_path):

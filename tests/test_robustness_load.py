@@ -1,22 +1,26 @@
 """Issue 7, load: many concurrent gradio_client sessions against the launched app (loopback only): zero
-errors, and each session gets the results for its own inputs, including its own gr.State. Sized for about
-half a minute on a busy 2-core machine; benchmarks/load.py is the long run (2000 requests, server RSS).
+errors, and each session gets the results for its own inputs; and many pages calling the Explore tab's server
+function at once, each keeping its own last decode. Sized for about half a minute on a busy 2-core machine;
+benchmarks/load.py is the long run (2000 requests, server RSS).
 Also: no module of playground/ui holds mutable state at module level, where sessions would share it, and the
 server hands freed memory back (MemoryTrim) at a bounded rate."""
 
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import time
 from collections import OrderedDict, defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 import torch
 from gradio_client import Client
 
 import playground.ui
+from playground.ui.common.controls import UiParams
 from playground.ui.common.runtime import MemoryTrim
 from tests.helpers import tiny_store
 
@@ -59,16 +63,34 @@ def run_session(url: str, session: int) -> list[str]:
             continue
         if out["source"] != list(text) or out["strategy"] != knobs["strategy"] or out["model"] != "g2p-tiny":
             problems.append(f"session {session} asked {text!r}, got {out['source']} / {out['strategy']}")
-    text = word(session, 0).upper()  # the page's own event: the decoding is kept in this session's gr.State
+    text = word(session, 0)
     try:
-        client.predict("g2p-tiny", text, 1, "beam", 1.0, 0, 1.0, 0.0, 3, 1, 0.0, 2, "length", 1.0, 0, 6,
-                       api_name="/explore")
-        summary = client.predict(1, 2, api_name="/select_hypothesis")[0]  # re-renders the stored trace
+        summary = client.predict(text, "g2p-tiny", strategy="beam", beam_width=3, num_return=2, max_length=6,
+                                 hypothesis=1, api_name="/select_hypothesis")["summary"]
     except Exception as e:  # noqa: BLE001
         return problems + [f"session {session} explore: {type(e).__name__}: {e}"]
-    if not summary.startswith(f"**{text.lower()}** →"):
-        problems.append(f"session {session} typed {text!r}, its stored trace shows {summary[:40]!r}")
+    if not summary.startswith(f"<b>{text}</b> →"):
+        problems.append(f"session {session} typed {text!r}, its views show {summary[:40]!r}")
     return problems
+
+
+def page_calls(url: str, session: int) -> list[str]:
+    """One page: its server function decodes a word, then re-renders its own decode (the per-page session)."""
+    config = httpx.get(f"{url}/config").json()
+    header = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "explore-header")
+    call = lambda fn, data: httpx.post(f"{url}/gradio_api/component_server/", json={  # noqa: E731
+        "session_hash": f"s{session}", "component_id": header, "fn_name": fn, "data": data}, timeout=60).json()
+    text, token = word(session, 1), f"page-{session}"
+    first = call("explore", {"token": token, "model": "g2p-tiny", "text": text, **UiParams(max_length=6).controls()})
+    again = call("pick", {"token": token, "hypothesis": 0, "step": 2})
+    shown = [json.loads(first).get("summary", first), json.loads(again).get("summary", again)]
+    return [f"page {session} typed {text!r}, got {s[:40]!r}" for s in shown if not s.startswith(f"<b>{text}</b>")]
+
+
+def test_concurrent_pages_keep_their_own_decodes_through_the_server_function(url):
+    with ThreadPoolExecutor(max_workers=SESSIONS) as pool:
+        problems = [p for ps in pool.map(lambda s: page_calls(url, s), range(SESSIONS)) for p in ps]
+    assert problems == [], problems[:5]
 
 
 def test_concurrent_sessions_get_their_own_results_without_errors(url):

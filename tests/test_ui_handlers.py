@@ -10,7 +10,7 @@ from playground.decoding.trace import Trace
 from playground.models.checkpoint import CheckpointError
 from playground.models.vocab import InputError
 from playground.ui.common.controls import UiParams
-from playground.ui.explore.handlers import Session, api_decode, render_views, run_decode, summary_markdown
+from playground.ui.explore.handlers import api_decode, render_views, run_decode, summary_html
 from playground.ui.explore.selection import Selection
 from playground.ui.store import ModelStore
 from tests.helpers import colonel_model, tiny_model
@@ -40,17 +40,17 @@ def test_render_views_for_the_selected_hypothesis_and_step(store):
 
 def test_summary_has_input_output_ipa_and_probability(store):
     session = run_decode(store, "colonel", "colonel", UiParams(strategy="greedy"))
-    text = summary_markdown(Selection.of(session.trace))
-    assert text.startswith("**colonel** → **K ER N AH L  /kɚnəl/**")
+    text = summary_html(Selection.of(session.trace))
+    assert text.startswith("<b>colonel</b> → <b>K ER N AH L  /kɚnəl/</b>")
     assert "p = 0.272" in text  # .9 * .6 * .8 * .7 * .9 * 1
     nothing = Trace(strategy="greedy", config={}, source=list("cab"), target_symbols=["<pad>", "<s>", "</s>"])
-    assert summary_markdown(Selection.of(nothing)) == "No output yet."
+    assert summary_html(Selection.of(nothing)) == "No output yet."
 
 
 def test_summary_reports_cut_outputs_and_engine_notes(store):
     session = run_decode(store, "colonel", "colonel", UiParams(strategy="greedy", max_length=2))
-    assert "cut at the maximum length" in summary_markdown(Selection.of(session.trace))
-    assert "max_length" in summary_markdown(Selection.of(session.trace))  # the engine's message, in italics
+    assert "cut at the maximum length" in summary_html(Selection.of(session.trace))
+    assert "max_length" in summary_html(Selection.of(session.trace))  # the engine's message, in italics
 
 
 def test_the_selection_clamps_the_hypothesis_and_the_step():
@@ -112,16 +112,3 @@ def test_sessions_share_cached_traces_read_only(store):
         for t in range(4):
             render_views(a, hyp, t)
     assert b.trace == before and render_views(b, 0, 0).step_views == seen_by_b.step_views
-
-
-def test_a_transformer_decode_offers_its_layers_and_heads_and_keeps_the_pick():
-    from playground.ui.explore.events import explore_update
-    from tests.helpers import tiny_transformer
-
-    store = ModelStore({"tf": tiny_transformer(layers=3, heads=2)})
-    out = explore_update(store, Session(), "tf", "cab", 1, UiParams(max_length=4).controls(), layer=0, head=1)
-    session, status, summary, step, views_json, hyp, layer, head, picker = out
-    assert [c[1] for c in layer["choices"]] == [0, 1, 2] and layer["value"] == 0
-    assert [c[1] for c in head["choices"]] == [-1, 0, 1] and head["value"] == 1 and picker["visible"] is True
-    views = json.loads(views_json)
-    assert "layer 1 of 3, head 2 of 2" in views["figures"]["attention"]["layout"]["title"]["text"]

@@ -12,10 +12,9 @@ import gradio as gr
 
 from playground.ui.common.controls import UiParams
 from playground.ui.common.examples import examples_for
-from playground.ui.explore import share_panel
+from playground.ui.explore import header, share_panel
 from playground.ui.explore import tab as explore_tab
 from playground.ui.explore.handlers import Views
-from playground.ui.explore.share import ShareView
 from playground.ui.store import task_of
 from playground.ui.tabs import compare as tab_compare
 from playground.ui.tabs import learn as tab_learn
@@ -25,11 +24,8 @@ from playground.ui.tabs import whatif as tab_whatif
 TABS = (tab_compare, tab_sample, tab_whatif, tab_learn)  # after Explore, in this order
 BASE_CSS = """
 .caption p { font-size: 0.85rem !important; color: #6b7280 !important; margin: -4px 0 8px 0 !important; }
-#status { min-height: 0; }
-#status p { color: #b45309; font-weight: 500; margin: 0; }
-#summary p { font-size: 1.1rem; margin: 4px 0; }
 """
-CSS = BASE_CSS + "".join(getattr(tab, "CSS", "") for tab in TABS)  # a tab module may add its own rules
+CSS = BASE_CSS + header.CSS + "".join(getattr(tab, "CSS", "") for tab in TABS)  # a tab may add its own rules
 
 
 def input_widget_props(model) -> dict:
@@ -44,8 +40,9 @@ def example_samples(model) -> tuple[list[list[str]], list[str]]:
     return [[text] for text, _ in pairs], [f"{text} · {why}" for text, why in pairs]
 
 
-def build_layout(store, first_text: str, views: Views, params: UiParams) -> SimpleNamespace:
-    """Create every widget inside the current gr.Blocks; returns them by name for wiring.py."""
+def build_layout(store, first_text: str, views: Views, params: UiParams, service, first_answer: str) -> SimpleNamespace:
+    """Create every widget inside the current gr.Blocks; returns them by name for wiring.py. The page opens
+    showing ``views`` (``first_answer``: the Explore service's answer for them; service.py)."""
     ui = SimpleNamespace()
     model = store.get(store.default)
     gr.Markdown("## Decoding Playground\nType a word, move a slider and watch what an attention seq2seq "
@@ -60,11 +57,10 @@ def build_layout(store, first_text: str, views: Views, params: UiParams) -> Simp
         ui.examples = gr.Dataset(components=[ui.text], samples=samples, sample_labels=labels,
                                  label="Examples", samples_per_page=12, scale=5, layout="gallery",
                                  elem_id="examples")
-    ui.status = gr.Markdown("", elem_id="status")
     with gr.Tabs(elem_id="tabs") as ui.tabs:
         with gr.Tab("Explore", id="explore", elem_id="tab-explore"):
-            explore_tab.build(ui, views, params)
-            share_panel.build(ui, ShareView(model=store.default, text=first_text, params=params))
+            explore_tab.build(ui, views, params, service, first_answer)
+            share_panel.build(ui)
         for tab in TABS:  # each tab module builds its widgets and wires its own events
             with gr.Tab(tab.TITLE, id=tab.ID, elem_id=f"tab-{tab.ID}"):
                 setattr(ui, tab.ID, tab.build(store, ui))

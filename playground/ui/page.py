@@ -45,6 +45,11 @@ def set_slider(page, elem_id: str, value) -> None:
     box.blur()
 
 
+def set_step(page, step: int) -> None:
+    """Move the Explore step slider (an HTML range input) to ``step``."""
+    page.locator("#step-input").fill(str(step))
+
+
 def pick_strategy(page, label: str) -> None:
     page.locator("#strategy label", has_text=label).first.click()
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
 
-from playground.ui.page import chart, launch, open_page, open_tab, pick_strategy, set_slider, wait_changed
+from playground.ui.page import chart, launch, open_page, open_tab, pick_strategy, set_slider, set_step, wait_changed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ def explore(page) -> None:
     pick_strategy(page, "beam search")
     set_slider(page, "beam-width", 8)
     wait_changed(page, "tree", before)
-    set_slider(page, "step", 2)
+    set_step(page, 2)
 
 
 def compare(page) -> None:

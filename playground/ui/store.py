@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from types import MappingProxyType
@@ -56,21 +57,29 @@ def describe(name: str, model) -> str:
 
 
 class Recent:
-    """A thread-safe least-recently-used dict of at most ``size`` entries."""
+    """A thread-safe least-recently-used dict of at most ``size`` entries; with ``ttl_s``, an entry not used for
+    that long is gone (``clock``: seconds, monotonic)."""
 
-    def __init__(self, size: int):
-        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+    def __init__(self, size: int, *, ttl_s: float | None = None, clock=time.monotonic):
+        self.size, self.ttl_s, self._clock = size, ttl_s, clock
+        self._items: OrderedDict = OrderedDict()  # key -> (value, last use)
+        self._lock = threading.Lock()
 
     def get(self, key):
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            return None
+            if key not in self._items:
+                return None
+            value, used = self._items[key]
+            if self.ttl_s is not None and self._clock() - used > self.ttl_s:
+                del self._items[key]
+                return None
+            self._items[key] = (value, self._clock())
+            self._items.move_to_end(key)
+            return value
 
     def put(self, key, value) -> None:
         with self._lock:
-            self._items[key] = value
+            self._items[key] = (value, self._clock())
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)

@@ -23,11 +23,11 @@ from playground.ui.common.style import esc
 from playground.ui.explore import events as explore_events
 from playground.ui.explore import share_panel
 from playground.ui.explore.handlers import api_decode, render_views, run_decode
+from playground.ui.explore.service import ExploreService, respond
 from playground.ui.layout import CSS, build_layout, example_samples, input_widget_props
 from playground.ui.store import describe, task_of
 
 QUEUE_MAX = 64  # waiting events beyond this are refused ("queue full") instead of piling up memory
-STATE_TTL_S = 3600  # a tab's last trace is dropped an hour after its last update (or when the tab closes)
 DECODE_FIELDS = ("strategy", "temperature", "top_k", "top_p", "min_p", "beam_width", "num_return",
                  "num_samples", "length_penalty", "length_penalty_formula", "num_groups", "diversity_penalty",
                  "seed", "max_length")  # the /decode knobs: DecodeConfig fields, validated strictly
@@ -50,18 +50,20 @@ def build_demo(store) -> gr.Blocks:
     params0 = UiParams()
     first_text = default_input(task_of(store.get(store.default)), store.get(store.default).source_vocab)
     first = run_decode(store, store.default, first_text, params0)  # the page opens already rendered
+    service = ExploreService(store, concurrency=DECODE_CONCURRENCY)  # the Explore tab's server functions
     with gr.Blocks(title="Decoding Playground", fill_width=True) as demo:
-        session = gr.State(first, time_to_live=STATE_TTL_S)  # per tab: the last good decoding
-        ui = build_layout(store, first_text, render_views(first), params0)
-        explore = explore_events.wire(ui, store, session)
-        wire_shell(ui, store, explore)
-        share_panel.wire(demo, ui, store, session, explore.event)
+        ui = build_layout(store, first_text, render_views(first), params0, service, respond(first, 0, {}))
+        decode = explore_events.wire(ui)
+        explore_events.wire_api(store)
+        wire_shell(ui, store, decode)
+        share_panel.wire(demo, ui, store)
     demo.queue(default_concurrency_limit=DECODE_CONCURRENCY, max_size=QUEUE_MAX)
     return demo
 
 
-def wire_shell(ui, store, explore) -> None:
-    """The model picker (then a decode), the example buttons, /decode and /models."""
+def wire_shell(ui, store, decode: dict) -> None:
+    """The model picker (then a decode: ``decode`` is the page's JavaScript-only decode event), the example
+    buttons, /decode and /models."""
 
     def switch_model(model_name: str, text: str):
         try:
@@ -97,9 +99,7 @@ def wire_shell(ui, store, explore) -> None:
         return [{"name": n, "task": task_of(m), "label": describe(n, m)} for n, m in store.models.items()]
 
     ui.model.change(switch_model, [ui.model, ui.text], [ui.text, ui.examples], api_name="switch_model",
-                    show_progress="hidden").then(
-        explore.explore, **explore.io, api_name="explore_after_switch", api_visibility="undocumented",
-        show_progress="minimal", **DECODE_GROUP)
+                    show_progress="hidden").then(**decode)
     ui.examples.click(pick_example, ui.examples, ui.text, api_name="pick_example", queue=False)
     gr.api(decode_endpoint, api_name="decode", **DECODE_GROUP)
     gr.api(models_endpoint, api_name="models", queue=False)

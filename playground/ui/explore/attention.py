@@ -43,7 +43,7 @@ def attention_figure(sel: Selection, t: int | None = None) -> go.Figure:
 
 def attention_marks(z, t: int) -> dict:
     """The step marks of the heatmap ``z`` (L, S): a box around row t and a dot on its most attended
-    column. The only part of the figure that depends on the step (step_views.js moves it in the page)."""
+    column. The only part of the figure that depends on the step (explore.js moves it in the page)."""
     n_rows, n_cols = z.shape
     t = min(max(t, 0), n_rows - 1)
     box = dict(type="rect", x0=-0.5, x1=n_cols - 0.5, y0=t - 0.5, y1=t + 0.5, line=dict(color=C_CHOSEN, width=3))

@@ -1,7 +1,7 @@
-"""What the page does, as plain Python (no gradio): decode, render the views, list choices.
+"""What the Explore tab does, as plain Python (no gradio): decode, render the views, list choices.
 
-The gradio layer (events.py) only wires widgets to these functions and turns exceptions into
-messages, so every behaviour here is tested without a server.
+The page's JavaScript reaches these through service.py, and the API endpoints through events.py; both only
+turn exceptions into messages, so every behaviour here is tested without a server.
 """
 
 from __future__ import annotations
@@ -27,17 +27,18 @@ from playground.ui.explore.uncertainty import uncertainty_figure
 
 @dataclass
 class Session:
-    """Per-browser-tab state (held in a gr.State, never in a module global): the last good decoding."""
+    """A page's last good decoding (kept per page by service.py, never in a module global)."""
     trace: Trace | None = None
     text: str = ""
     model: str = ""
     notes: list[str] = field(default_factory=list)  # values adjusted to fit, shown as warnings
+    params: UiParams = field(default_factory=UiParams)  # the controls it was decoded with (the share string)
 
 
 @dataclass(frozen=True)
 class Views:
     """Everything the page shows for one (trace, hypothesis, step) selection."""
-    summary: str
+    summary: str  # HTML: input -> the selected output, and the engine's notes
     results: go.Figure
     distribution: go.Figure
     attention: go.Figure
@@ -47,13 +48,15 @@ class Views:
     steps: int  # length of the selected hypothesis (the step slider goes 1..steps)
     step_views: str  # the views as the page draws them, every step included (JSON: step_views.py)
     attention_heads: tuple[int, int]  # (layers, heads) the attention picker offers
+    hypothesis: int  # the hypothesis shown (clamped)
+    step: int  # the output position shown (0-based, clamped)
 
 
 def run_decode(store, model_name: str, text: str, params: UiParams) -> Session:
     """Decode ``text``; raises InputError / ValueError / CheckpointError with a message for people."""
     config, notes = params.to_config()
     result = store.decode(model_name, text, config)
-    return Session(trace=result.trace, text=text, model=model_name, notes=notes)
+    return Session(trace=result.trace, text=text, model=model_name, notes=notes, params=params)
 
 
 def api_decode(store, model_name: str, text: str, config: dict) -> dict:
@@ -65,18 +68,16 @@ def api_decode(store, model_name: str, text: str, config: dict) -> dict:
     return out
 
 
-def summary_markdown(sel: Selection) -> str:
-    """One line on top of the views: input -> the selected output, plus engine notes."""
+def summary_html(sel: Selection) -> str:
+    """One line on top of the views: input -> the selected output, plus the engine's notes (HTML, escaped)."""
     trace, h = sel.trace, sel.hypothesis
     if h is None:
         return "No output yet."
     out = readable(h.tokens, is_arpabet(trace.target_symbols))
     source = readable(trace.source, is_arpabet(trace.source))
-    lines = [f"**{esc(source)}** → **{esc(out)}** · log p = {h.log_prob:.3f} · p = {_exp(h.log_prob):.3g}"
-             + ("" if h.finished else " · cut at the maximum length")]
-    if trace.message:
-        lines.append(f"_{esc(trace.message)}_")
-    return "  \n".join(lines)
+    line = (f"<b>{esc(source)}</b> → <b>{esc(out)}</b> · log p = {h.log_prob:.3f} · p = {_exp(h.log_prob):.3g}"
+            + ("" if h.finished else " · cut at the maximum length"))
+    return line + (f"<br><i>{esc(trace.message)}</i>" if trace.message else "")
 
 
 def render_views(session: Session, hyp: int = 0, t: int = 0, layer: int | None = None,
@@ -92,8 +93,9 @@ def render_views(session: Session, hyp: int = 0, t: int = 0, layer: int | None =
     figures = {"results": results_figure(sel), "distribution": distribution_figure(sel, t),
                "attention": attention_figure(sel, t), "tree": tree_figure(sel, t),
                "uncertainty": uncertainty_figure(sel, t)}
-    return Views(summary=summary_markdown(sel), **figures, hypotheses=choices, steps=sel.steps,
-                 step_views=step_views_json(sel, t, figures), attention_heads=sel.trace.attention_heads)
+    return Views(summary=summary_html(sel), **figures, hypotheses=choices, steps=sel.steps,
+                 step_views=step_views_json(sel, t, figures), attention_heads=sel.trace.attention_heads,
+                 hypothesis=sel.index, step=t)
 
 
 def _exp(x: float) -> float:

@@ -16,7 +16,7 @@ uncertainty chart keep their data and only move a mark. So each decode (and each
 - ``marks``: for attention / tree / uncertainty, per step, only the layout keys that move (shapes and
   annotations), or None when that view draws no step mark (e.g. "no attention to show").
 
-step_views.js draws a new set with ``Plotly.react`` and, on a step move, draws that step's distribution
+explore.js draws a new set with ``Plotly.react`` and, on a step move, draws that step's distribution
 and relayouts the three marks. tests/test_ui_step_views.py checks that every step gives exactly the figures
 the server renders for that step.
 """
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 from playground.ui.common.style import f32, figure_json
 from playground.ui.explore.attention import attention_marks
@@ -35,8 +34,6 @@ from playground.ui.explore.tree import tree_marks
 from playground.ui.explore.uncertainty import uncertainty_marks
 
 MARKED = ("attention", "tree", "uncertainty")  # the views whose step marks move (their data stay)
-# the page's js-only handler (events.py) of a new views JSON and of a step move: (step, views JSON)
-STEP_JS = (Path(__file__).with_name("step_views.js")).read_text(encoding="utf-8")
 
 
 def step_views_json(sel: Selection, t: int, figures: dict) -> str:

@@ -9,6 +9,7 @@ import gradio as gr
 
 from playground.ui.common.controls import CONTROLS, UiParams, control_info, visible_controls
 from playground.ui.common.widgets import control_widget
+from playground.ui.explore import header
 from playground.ui.explore.handlers import Views
 
 CAPTIONS = MappingProxyType({  # one line each: how to read the chart
@@ -34,13 +35,14 @@ def caption(key: str) -> gr.Markdown:
     return gr.Markdown(CAPTIONS[key], elem_classes="caption")
 
 
-def build(ui: SimpleNamespace, views: Views, params: UiParams) -> None:
-    """Controls on the left, the five views on the right; widgets land on ``ui`` (``ui.controls``: by name)."""
+def build(ui: SimpleNamespace, views: Views, params: UiParams, service, first_answer: str) -> None:
+    """Controls on the left, the five views on the right; widgets land on ``ui`` (``ui.controls``: by name).
+    ``service`` answers the page's calls (service.py); ``first_answer`` is its answer for ``views``."""
     with gr.Row():
         with gr.Column(scale=1, min_width=270, variant="panel"):
             build_controls(ui, params)
         with gr.Column(scale=4):
-            build_views(ui, views)
+            build_views(ui, views, service, first_answer)
 
 
 def build_controls(ui: SimpleNamespace, params: UiParams) -> None:
@@ -52,42 +54,22 @@ def build_controls(ui: SimpleNamespace, params: UiParams) -> None:
     ui.params = list(ui.controls.values())  # in CONTROL_NAMES order: the events' inputs
 
 
-def build_views(ui: SimpleNamespace, views: Views) -> None:
-    ui.summary = gr.Markdown(views.summary, elem_id="summary")
+def build_views(ui: SimpleNamespace, views: Views, service, first_answer: str) -> None:
+    """The charts are gr.Plot components only to host a graph each (and load Gradio's plotly.js): after their
+    first figure, explore.js draws them. The HTML pieces around them are the tab's own (header.py)."""
+    ui.explore_header = header.summary(first_answer, service)
     ui.results = gr.Plot(views.results, show_label=False, elem_id="plot-results")
     caption("results")
-    ui.hypothesis = gr.Radio(views.hypotheses, value=0, label="Hypothesis shown below", elem_id="hypothesis",
-                             visible=len(views.hypotheses) > 1)
-    ui.step = gr.Slider(1, max(views.steps, 2), 1, step=1, label="Step", elem_id="step",
-                        info="the output position shown in every view below", interactive=views.steps > 1)
-    # the views as JSON, every step included: the page draws the charts from it (step_views.py)
-    ui.step_views = gr.Textbox(views.step_views, visible=False, elem_id="step-views")
+    header.pickers()
     with gr.Row():
         with gr.Column(min_width=360):
             ui.distribution = gr.Plot(views.distribution, show_label=False, elem_id="plot-distribution")
             caption("distribution")
         with gr.Column(min_width=360):
-            build_attention_picker(ui, views.attention_heads)
+            header.attention_picker()
             ui.attention = gr.Plot(views.attention, show_label=False, elem_id="plot-attention")
             caption("attention")
     ui.tree = gr.Plot(views.tree, show_label=False, elem_id="plot-tree")
     caption("tree")
     ui.uncertainty = gr.Plot(views.uncertainty, show_label=False, elem_id="plot-uncertainty")
     caption("uncertainty")
-
-
-def picker_choices(heads: tuple[int, int]) -> tuple[list, list]:
-    """Layer and head choices for a model with ``heads`` = (layers, heads per layer); head -1 = their mean."""
-    layers, per_layer = heads
-    return ([(f"layer {i + 1} of {layers}", i) for i in range(layers)],
-            [("mean of heads", -1)] + [(f"head {k + 1}", k) for k in range(per_layer)])
-
-
-def build_attention_picker(ui: SimpleNamespace, heads: tuple[int, int]) -> None:
-    """Which decoder layer and head the attention map shows (last layer, mean of its heads by default);
-    shown only for models with more than one attention."""
-    layers, head_choices = picker_choices(heads)
-    with gr.Row(visible=heads != (1, 1), elem_id="attention-picker") as ui.attention_picker:
-        ui.layer = gr.Dropdown(layers, value=heads[0] - 1, label="Attention layer", elem_id="attention-layer",
-                               min_width=140)
-        ui.head = gr.Dropdown(head_choices, value=-1, label="Head", elem_id="attention-head", min_width=140)
