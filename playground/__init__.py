@@ -6,7 +6,8 @@
 """
 
 from playground.decoding import DecodeConfig, decode, score
-from playground.models.checkpoint import CheckpointError, load_model
+from playground.models.checkpoint import CheckpointError
+from playground.models.loading import load_model
 from playground.models.vocab import InputError
 
 __all__ = ["CheckpointError", "DecodeConfig", "InputError", "decode", "load_model", "score"]

@@ -29,6 +29,12 @@ SHORT_OR_LONG = ScriptedModel(target_symbols="abc", table={
 })
 
 
+# Two members of an ensemble that disagree on the first symbol: A prefers a (0.6), B b (0.8). Their mixture is
+# a 0.4 / b 0.6 and their (renormalised) product a 0.380 / b 0.620: the ensemble says b, as B does.
+MEMBER_A = ScriptedModel(target_symbols="ab", table={"": {"a": 0.6, "b": 0.4}, "a": {"</s>": 1.0}, "b": {"</s>": 1.0}})
+MEMBER_B = ScriptedModel(target_symbols="ab", table={"": {"a": 0.2, "b": 0.8}, "a": {"</s>": 1.0}, "b": {"</s>": 1.0}})
+
+
 def exhaustive(model: ScriptedModel, max_length: int) -> list[tuple[list[str], float]]:
     """Every output that ends with </s> within max_length tokens and has p > 0, with its exact log-prob,
     most probable first."""

@@ -7,7 +7,8 @@ import json
 import pytest
 import torch
 
-from playground.models.checkpoint import CheckpointError, load_model, save_checkpoint
+from playground.models.checkpoint import CheckpointError, save_checkpoint
+from playground.models.loading import load_model
 from playground.training.average import average_checkpoints, average_weights, main
 from tests.helpers import tiny_model
 

@@ -217,3 +217,17 @@ def test_attention_shows_the_picked_layer_and_head_or_their_mean():
     assert np.allclose(picked.data[0].z, trace.attention_path(node, layer=0, head=1))
     assert not np.allclose(picked.data[0].z, mean.data[0].z)
     assert "layer" not in attention_figure(Selection.of(trace_of(strategy="greedy"))).layout.title.text  # one head
+
+
+def test_an_ensembles_distribution_shows_each_member_over_the_combined_bars():
+    from playground.models.ensemble import Ensemble, EnsembleConfig
+    from tests.decoding_cases import MEMBER_A as A
+    from tests.decoding_cases import MEMBER_B as B
+
+    trace = trace_of(Ensemble(EnsembleConfig(members=("a", "b")), [A, B]), "x", strategy="greedy")
+    fig = distribution_figure(Selection.of(trace), t=0)
+    markers = [d for d in fig.data if d.type == "scatter"]
+    assert [d.name for d in markers] == ["member: a", "member: b"] and fig.layout.showlegend
+    ticks = list(fig.layout.xaxis.ticktext)
+    b, a = ticks.index("<b>b</b>"), ticks.index("a")  # the ensemble's pick, b (0.6), comes first
+    assert markers[0].y[a] == pytest.approx(0.6) and markers[1].y[b] == pytest.approx(0.8)

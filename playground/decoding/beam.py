@@ -124,7 +124,7 @@ def advance(model, groups: list[Group], beams: Beams, exp: Expansion, ranking: t
             group.recorder.add_step(t=t, node_ids=beams.nodes[span], logits=exp.logits[span],
                                     temperature_logits=exp.temperature_logits[span],
                                     filtered_logits=exp.filtered_logits[span], attention=exp.attention[span],
-                                    candidates=ids)
+                                    candidates=ids, members=None if exp.members is None else exp.members[span])
         for c in (c for c in range(n) if finished[g][c]):
             dropped = group.pool.add(make_hypothesis(model, beams.tokens[rows[g, c]].tolist(),
                                                      log_prob=cum_model[g, c], score=scores[g, c], node=ids[c],

@@ -31,6 +31,7 @@ class Expansion:
     model_log_probs: torch.Tensor  # (B, V) log_softmax(logits), T=1
     search_log_probs: torch.Tensor  # (B, V) float64, common.search_log_probs; forced: model's, one token
     state: Any  # model state after the step, rows as in Beams
+    members: torch.Tensor | None = None  # (B, M, V) an ensemble's members' log-probs
 
 
 class FinishedPool:
@@ -75,7 +76,7 @@ def expand(model, state, beams: Beams, settings, forced: int | None, config: Dec
     """One batched model step for all live beams (B rows)."""
     batch = beams.nodes.shape[0]
     prev = beams.tokens[:, -1] if beams.tokens.shape[1] else torch.full((batch,), model.target_vocab.bos_id)
-    logits, state, attention = model_step(model, prev, state)
+    logits, state, attention, members = model_step(model, prev, state)
     temperature_logits, filtered_logits = process_step(logits, settings, beams.tokens, forced=forced,
                                                        banned=never_generated(model), argmax=argmax)
     model_log_probs = torch.log_softmax(logits, dim=-1)
@@ -84,7 +85,7 @@ def expand(model, state, beams: Beams, settings, forced: int | None, config: Dec
     else:  # only the forced token survives, and it costs what the model says (so scores stay comparable)
         search = torch.full(logits.shape, float("-inf"), dtype=torch.float64)
         search[:, forced] = model_log_probs[:, forced].double().clamp(min=LOG_ZERO)
-    return Expansion(logits, temperature_logits, filtered_logits, attention, model_log_probs, search, state)
+    return Expansion(logits, temperature_logits, filtered_logits, attention, model_log_probs, search, state, members)
 
 
 def top_candidates(ranking: torch.Tensor, count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -84,14 +84,15 @@ def chain(model, state, config: DecodeConfig, recorders: list[Recorder], *, rows
     prev = torch.full((n * rows,), vocab.bos_id)  # (H,) last token of each live row
     hypotheses: list[list[Hypothesis]] = [[] for _ in recorders]
     for t in steps:
-        logits, state, attention = model_step(model, prev, state)
+        logits, state, attention, members = model_step(model, prev, state)
         processed = process_step(logits, settings, live.tokens, banned=banned, forced=forced_at(forced, t),
                                  argmax=argmax)
         groups = spans(live.inputs)
         chosen = torch.cat([choose(processed[1][r], i) for i, r in groups])  # (H,)
         log_prob = torch.log_softmax(logits, -1).gather(1, chosen[:, None])[:, 0]  # (H,) raw, T=1
         cum, done = live.cum + log_prob, chosen == vocab.eos_id
-        children = record(recorders, groups, t, live, chosen, log_prob, cum, done, (logits, *processed, attention))
+        children = record(recorders, groups, t, live, chosen, log_prob, cum, done,
+                          (logits, *processed, attention, members))
         tokens = torch.cat([live.tokens, chosen[:, None]], dim=1)
         for row in done.nonzero()[:, 0].tolist():
             hypotheses[int(live.inputs[row])].append(make_hypothesis(
@@ -111,8 +112,9 @@ def chain(model, state, config: DecodeConfig, recorders: list[Recorder], *, rows
 def record(recorders: list[Recorder], groups, t: int, live: Chains, chosen, log_prob, cum, done,
            arrays: tuple) -> torch.Tensor:
     """Each input's rows of step t into its recorder: the chosen children as nodes, and the step (``arrays``:
-    logits, temperature_logits, filtered_logits (H, V), attention (H, L, K, S)). Returns the children's ids."""
-    logits, temperature_logits, filtered_logits, attention = arrays
+    logits, temperature_logits, filtered_logits (H, V), attention (H, L, K, S), members (H, M, V) or None).
+    Returns the children's ids."""
+    logits, temperature_logits, filtered_logits, attention, members = arrays
     children = []
     for i, r in groups:
         ids = recorders[i].add_nodes(parents=live.nodes[r], tokens=chosen[r], step=t, log_probs=log_prob[r],
@@ -120,7 +122,8 @@ def record(recorders: list[Recorder], groups, t: int, live: Chains, chosen, log_
                                      status=["finished" if d else "kept" for d in done[r].tolist()])
         recorders[i].add_step(t=t, node_ids=live.nodes[r], logits=logits[r],
                               temperature_logits=temperature_logits[r], filtered_logits=filtered_logits[r],
-                              attention=attention[r], chosen=chosen[r], candidates=ids)
+                              attention=attention[r], chosen=chosen[r], candidates=ids,
+                              members=None if members is None else members[r])
         children.append(ids)
     return torch.cat(children)
 

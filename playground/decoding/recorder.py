@@ -38,16 +38,16 @@ def _finite(x: torch.Tensor) -> torch.Tensor:
 
 class Recorder:
     def __init__(self, *, strategy: str, config: dict, source: list[str], target_symbols: list[str],
-                 record_steps: bool = True, deadline: Deadline | None = None):
+                 record_steps: bool = True, deadline: Deadline | None = None, members: list[str] | None = None):
         self.record_steps = record_steps
         self.deadline = deadline  # None: no time limit (teacher forcing, whose length is fixed)
         self._time_noted = self._rows_noted = False
         self.recorded_rows = 0  # step rows recorded so far (MAX_TRACE_ROWS)
         self._trace = Trace(strategy=strategy, config=config, source=list(source),
-                            target_symbols=list(target_symbols))
+                            target_symbols=list(target_symbols), members=list(members or []))
         self._chunks: list[tuple] = []  # (parents, tokens, step, log_probs, cum_log_probs, scores, statuses)
         self._status: dict[int, str] = {}  # later status changes, by node id
-        self._steps: list[tuple] = []
+        self._steps: list[dict] = []  # per recorded step: its rows' tensors (kept as references until finish)
         self.num_nodes = 0
         self.truncated = False
         self.messages: list[str] = []
@@ -76,12 +76,12 @@ class Recorder:
             self._status[i] = status
 
     # steps ------------------------------------------------------------------------------------
-    def add_step(self, *, t: int, node_ids: torch.Tensor, logits: torch.Tensor,
-                 temperature_logits: torch.Tensor,
+    def add_step(self, *, t: int, node_ids: torch.Tensor, logits: torch.Tensor, temperature_logits: torch.Tensor,
                  filtered_logits: torch.Tensor, attention: torch.Tensor, chosen: torch.Tensor | None = None,
-                 candidates: torch.Tensor | None = None) -> None:
+                 candidates: torch.Tensor | None = None, members: torch.Tensor | None = None) -> None:
         """One expansion of H nodes: logits / temperature_logits / filtered_logits (H, V), attention (H, L, K, S),
-        chosen (H,) token per row or None for beam-type steps, candidates (C,) node ids considered."""
+        chosen (H,) token per row or None for beam-type steps, candidates (C,) node ids considered, and for an
+        ensemble its members' log-probs (H, M, V)."""
         if not self.record_steps:
             return
         attention = attention[..., : len(self._trace.source)]  # a batch pads its sources: keep this input's
@@ -94,14 +94,13 @@ class Recorder:
                           f"from step {t + 1} on, some rows were decoded but their distributions are not shown.")
             if keep <= 0:
                 return
-            node_ids, logits, temperature_logits, filtered_logits, attention = (
-                x[:keep] for x in (node_ids, logits, temperature_logits, filtered_logits, attention))
-            chosen = None if chosen is None else chosen[:keep]
+        if members is None:  # one model: no member distributions, (H, 0, V)
+            members = logits.new_zeros(logits.shape[0], 0, logits.shape[1])
+        rows = dict(node_ids=node_ids, logits=logits, temperature_logits=temperature_logits,
+                    filtered_logits=filtered_logits, attention=attention, chosen=chosen, members=members)
         self.recorded_rows += keep
-        self._steps.append((t, node_ids.detach(), logits.detach(), temperature_logits.detach(),
-                            filtered_logits.detach(), attention.detach(),
-                            None if chosen is None else chosen.detach(),
-                            None if candidates is None else candidates.detach()))
+        self._steps.append(dict(t=t, candidates=None if candidates is None else candidates.detach(),
+                                **{k: None if v is None else v[:keep].detach() for k, v in rows.items()}))
 
     @staticmethod
     def row_limit(attention: torch.Tensor) -> int:
@@ -157,16 +156,15 @@ class Recorder:
         independent, so the values are those of a per-step computation); each Step holds views of it."""
         if not self._steps:
             return []
-        t, node_ids, logits, temperature_logits, filtered_logits, attention, chosen, candidates = zip(
-            *self._steps, strict=True)
-        sizes = [int(n.numel()) for n in node_ids]
-        logits, temperature_logits, filtered_logits = (torch.cat(x).to(torch.float32) for x in (
-            logits, temperature_logits, filtered_logits))  # (N, V)
+        steps = self._steps
+        sizes = [int(s["node_ids"].numel()) for s in steps]
+        logits, temperature_logits, filtered_logits = (torch.cat([s[k] for s in steps]).to(torch.float32) for k in (
+            "logits", "temperature_logits", "filtered_logits"))  # (N, V)
         log_probs = torch.log_softmax(logits, dim=-1)  # (N, V)
         probs_filtered = torch.softmax(filtered_logits, dim=-1)  # (N, V), 0 where removed
         # beam-type steps choose no token per row: chosen -1, rank -1, probability 0
-        chosen = torch.cat([torch.full((h,), -1) if c is None else c.reshape(h).long()
-                            for c, h in zip(chosen, sizes, strict=True)])  # (N,)
+        chosen = torch.cat([torch.full((h,), -1) if s["chosen"] is None else s["chosen"].reshape(h).long()
+                            for s, h in zip(steps, sizes, strict=True)])  # (N,)
         has = chosen >= 0
         at = chosen.clamp(min=0)[:, None]  # (N, 1)
         chosen_rank = torch.where(has, (log_probs > log_probs.gather(1, at)).sum(dim=1), -1)  # ties share a rank
@@ -176,10 +174,13 @@ class Recorder:
             probs_temperature=_finite(torch.softmax(temperature_logits, dim=-1)),
             probs_filtered=_finite(probs_filtered), kept=(probs_filtered > 0).sum(dim=1),
             entropy=_finite(entropy(logits) + 0.0), entropy_temperature=_finite(entropy(temperature_logits) + 0.0),
-            entropy_filtered=_finite(entropy(filtered_logits) + 0.0), attention=_finite(torch.cat(attention)),
-            chosen=chosen, chosen_rank=chosen_rank, chosen_prob=_finite(chosen_prob))
+            entropy_filtered=_finite(entropy(filtered_logits) + 0.0),
+            attention=_finite(torch.cat([s["attention"] for s in steps])),
+            chosen=chosen, chosen_rank=chosen_rank, chosen_prob=_finite(chosen_prob),
+            member_log_probs=_finite(torch.cat([s["members"] for s in steps])))
         split = {k: np.split(v.numpy().astype(STEP_ARRAYS[k], copy=False), np.cumsum(sizes)[:-1])
                  for k, v in arrays.items()}
+        t, node_ids, candidates = ([s[k] for s in steps] for k in ("t", "node_ids", "candidates"))
         return [Step(t=int(t[i]), node_ids=node_ids[i].reshape(-1).tolist(),
                      candidates=[] if candidates[i] is None else candidates[i].reshape(-1).tolist(),
                      **{k: v[i] for k, v in split.items()}) for i in range(len(sizes))]

@@ -100,7 +100,8 @@ def select_slots(model, beams: Beams, exp, phi: torch.Tensor, children: torch.Te
     ids = recorder.add_nodes(parents=beams.nodes[rows], tokens=tokens, step=t, log_probs=log_prob,
                              cum_log_probs=cum_model, scores=values, status=status)
     recorder.add_step(t=t, node_ids=beams.nodes, logits=exp.logits, temperature_logits=exp.temperature_logits,
-                      filtered_logits=exp.filtered_logits, attention=exp.attention, candidates=ids)
+                      filtered_logits=exp.filtered_logits, attention=exp.attention, candidates=ids,
+                      members=exp.members)
     for (_, h), keep in zip(finished, chosen_held.tolist(), strict=True):
         if not keep:
             recorder.set_status(h.node, "pruned")

@@ -50,6 +50,7 @@ STEP_ARRAYS = {
     "chosen": np.int64,  # (H,) token chosen from each row; -1 for beam-type steps
     "chosen_rank": np.int64,  # (H,) rank of chosen under log_probs (0 = most probable); -1 if none
     "chosen_prob": np.float32,  # (H,) probs_filtered[chosen]; 0.0 if none
+    "member_log_probs": np.float32,  # (H, M, V) each ensemble member's log-probs (M = 0: not an ensemble)
 }
 
 
@@ -69,6 +70,7 @@ class Step:
     chosen: np.ndarray
     chosen_rank: np.ndarray
     chosen_prob: np.ndarray
+    member_log_probs: np.ndarray
     candidates: list[int] = field(default_factory=list)  # node ids of every candidate considered
 
     def __eq__(self, other: object) -> bool:  # arrays compare element-wise, so spell equality out
@@ -88,7 +90,7 @@ class Step:
 
     @classmethod
     def from_dict(cls, d: dict) -> Step:
-        arrays = {k: np.asarray(d[k], dtype=dtype) for k, dtype in STEP_ARRAYS.items()}
+        arrays = {k: np.asarray(d[k], dtype=dtype) for k, dtype in STEP_ARRAYS.items() if k != "member_log_probs"}
         h = len(d["node_ids"])
         for k in ("logits", "log_probs", "probs_temperature", "probs_filtered"):
             arrays[k] = arrays[k].reshape(h, -1) if h else arrays[k].reshape(0, 0)  # always 2-D
@@ -96,6 +98,10 @@ class Step:
         if attention.ndim != 4:  # an empty step, or a trace written when attention was (H, S)
             attention = attention.reshape(h, 1, 1, -1) if h else attention.reshape(0, 1, 1, 0)
         arrays["attention"] = attention
+        vocab = arrays["logits"].shape[1]
+        members = np.asarray(d.get("member_log_probs", []), dtype=np.float32)  # (older traces have none)
+        arrays["member_log_probs"] = members.reshape(h, -1, vocab) if members.size else np.zeros((h, 0, vocab),
+                                                                                                 np.float32)
         return cls(t=int(d["t"]), node_ids=[int(i) for i in d["node_ids"]],
                    candidates=[int(i) for i in d["candidates"]], **arrays)
 
@@ -121,6 +127,7 @@ class Trace:
     hypotheses: list[Hypothesis] = field(default_factory=list)
     truncated: bool = False  # a budget (nodes / max_length) cut the search short
     message: str = ""
+    members: list[str] = field(default_factory=list)  # an ensemble's member names (member_log_probs' M order)
 
     # navigation -------------------------------------------------------------------------------
     def path(self, node_id: int) -> list[int]:
@@ -187,6 +194,7 @@ class Trace:
                            for h in self.hypotheses],
             "truncated": self.truncated,
             "message": self.message,
+            "members": list(self.members),
         }
 
     @classmethod
@@ -201,6 +209,7 @@ class Trace:
             hypotheses=[Hypothesis(**h) for h in d["hypotheses"]],
             truncated=bool(d["truncated"]),
             message=d["message"],
+            members=list(d.get("members", [])),
         )
 
 

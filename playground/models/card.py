@@ -34,7 +34,9 @@ def model_card(config: dict, model) -> str:
     metrics = config.get("metrics", {})
     training = config.get("training", {})
     data = config.get("data", {})
-    minutes = training.get("train_seconds", 0) / 60
+    ensemble = getattr(model, "family", "") == "ensemble"
+    stored = ("its members' checkpoints beside it, each loaded from its own directory" if ensemble else
+              "safetensors weights, config.json with both vocabularies")
     eval_cmd = (metrics.get("test", {}).get("command")
                 or "python -m playground.training.evaluate --model DIR --split test")
     dev_cmd = metrics.get("dev", {}).get("command")
@@ -52,9 +54,8 @@ datasets: [cmudict]
 Task: **{TASK_TITLES[task]}**.
 
 ## Model
-{arch.describe()}; {num_parameters:,} parameters, stored as
-{config.get('weights_dtype', 'float32')} (the model runs in float32).
-Load it with `playground.load_model(DIR)` (safetensors weights, config.json with both vocabularies).
+{arch.describe()}; {num_parameters:,} parameters{_stored_as(config, ensemble)}.
+Load it with `playground.load_model(DIR)` ({stored}).
 
 ## Data and licence
 {data.get('source', '')}. {data.get('normalisation', '')}.
@@ -70,14 +71,25 @@ to the closest reference over its length.
 
 Test numbers were measured once with `{eval_cmd}`; {dev_source}.
 
-## Training
-`{training.get('command', '')}`
-on {training.get('device', '?')} ({training.get('torch_threads', '?')} threads): best dev WER at epoch
-{training.get('best_epoch', '?')} of {training.get('epochs_run', '?')}, {minutes:.0f} minutes of training.
-{training.get('notes', '')}
-{_averaged(training.get('averaged'))}
-{_history_table(training.get('history', []))}
+## {"Made with" if ensemble else "Training"}
+{_training(training, ensemble)}
 """
+
+
+def _stored_as(config: dict, ensemble: bool) -> str:
+    if ensemble:
+        return ""
+    return f", stored as\n{config.get('weights_dtype', 'float32')} (the model runs in float32)"
+
+
+def _training(training: dict, ensemble: bool) -> str:
+    if ensemble:  # made, not trained
+        return f"`{training.get('command', '')}`"
+    minutes = training.get("train_seconds", 0) / 60
+    return (f"`{training.get('command', '')}`\non {training.get('device', '?')} ({training.get('torch_threads', '?')} "
+            f"threads): best dev WER at epoch\n{training.get('best_epoch', '?')} of {training.get('epochs_run', '?')}, "
+            f"{minutes:.0f} minutes of training.\n{training.get('notes', '')}\n{_averaged(training.get('averaged'))}\n"
+            f"{_history_table(training.get('history', []))}")
 
 
 def _averaged(averaged: dict | None) -> str:

@@ -8,7 +8,6 @@ safetensors only, with strict key and shape checks.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import torch
@@ -66,13 +65,15 @@ def save_checkpoint(model, directory, *, meta: dict, card: str | None = None) ->
     return directory
 
 
-def read_config(directory) -> dict:
+def read_config(directory, keys: tuple[str, ...] = ("model", "source_vocab", "target_vocab")) -> dict:
+    """config.json of ``directory``, which must hold ``keys``; CheckpointError naming the file otherwise."""
     path = Path(directory) / CONFIG_NAME
     if not path.is_file():
         raise CheckpointError(f"{path}: missing (a checkpoint directory holds {CONFIG_NAME} and {WEIGHTS_NAME})")
     try:
         config = json.loads(path.read_text())
-        config["model"], config["source_vocab"], config["target_vocab"]
+        for key in keys:
+            config[key]
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
         raise CheckpointError(f"{path}: not a valid checkpoint config ({type(e).__name__}: {e})") from None
     return config
@@ -108,29 +109,3 @@ def load_local(directory, device: str | torch.device = "cpu"):
     model.load_state_dict(tensors, strict=True)  # copies into the float32 parameters (float16 files cast up)
     model.config = config
     return model.to(device).eval()
-
-
-def load_model(path_or_repo_id: str | os.PathLike, *, revision: str | None = None,
-               device: str | torch.device = "cpu"):
-    """Load a checkpoint from a local directory, or else from a Hugging Face Hub model repository.
-
-    Only config.json, model.safetensors and README.md are fetched from the Hub; pass ``revision`` (a
-    commit hash) to pin exactly what is loaded.
-    """
-    path = Path(path_or_repo_id).expanduser()
-    # a path that exists, looks like a path, or sits in an existing folder (checkpoints/typo) is local
-    looks_local = str(path_or_repo_id).startswith((".", "/", "~")) or path.parent.is_dir() and path.parent != Path()
-    if path.exists() or looks_local:
-        return load_local(path, device)
-    repo_id = str(path_or_repo_id)
-    if repo_id.count("/") != 1:
-        raise CheckpointError(f"{repo_id}: no such local directory, and not a Hub repository id (owner/name)")
-    from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
-
-    try:
-        local = snapshot_download(repo_id, revision=revision, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, CARD_NAME])
-    except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError) as e:
-        reason = f"{type(e).__name__}: {e}"
-        raise CheckpointError(f"{repo_id}: could not fetch from the Hugging Face Hub ({reason})") from None
-    return load_local(local, device)

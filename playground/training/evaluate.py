@@ -23,7 +23,8 @@ import torch
 from playground.decoding import DecodeConfig, decode_many
 from playground.decoding.api import BATCH_SIZE
 from playground.models.card import model_card
-from playground.models.checkpoint import CARD_NAME, CONFIG_NAME, load_model
+from playground.models.checkpoint import CARD_NAME, CONFIG_NAME
+from playground.models.loading import load_model
 from playground.training import data
 from playground.training.metrics import error_rates
 

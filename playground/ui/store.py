@@ -19,7 +19,8 @@ from types import MappingProxyType
 from playground.decoding.api import DecodeResult, decode, encode_source
 from playground.decoding.budget import cut_by_budget
 from playground.decoding.config import DecodeConfig
-from playground.models.checkpoint import CONFIG_NAME, CheckpointError, load_model
+from playground.models.checkpoint import CONFIG_NAME, CheckpointError
+from playground.models.loading import load_model
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHECKPOINTS = REPO_ROOT / "checkpoints"
@@ -128,7 +129,8 @@ class ModelStore:
                       key=lambda p: (not p.name.startswith("g2p"), p.name))
         if not dirs:
             raise CheckpointError(f"no model to serve: no checkpoint directory with {CONFIG_NAME} in {root}")
-        models = {p.name: load_model(p, device=device) for p in dirs}
+        loaded: dict = {}  # an ensemble and its members share one copy of each member
+        models = {p.name: load_model(p, device=device, loaded=loaded) for p in dirs}
         return cls(models, allow_hub=hub_allowed(), device=device)
 
     @property

@@ -48,13 +48,16 @@ def distribution_spec(sel: Selection, t: int = 0, top_n: int = TOP_N) -> tuple[l
     bars = [dict(type="bar", x=x, y=f32(p[order]), name=name, marker=dict(color=color if processed else style.C_KEPT),
                  hovertemplate=name + ": %{y:.3f}<extra>%{customdata}</extra>", customdata=labels)
             for name, p, color in (series if processed else series[:1])]
+    bars += member_markers(trace.members, rows["members"], order, x)
     allowed = p_temp[order] > 0  # 0 after temperature = masked before any filter (e.g. <pad>, <s>)
     ticks = [f"<b>{label}</b>" if i == ps.token else label if ok
              else f"<span style='color:#b6bac2'>{label}</span>"
              for i, label, ok in zip(order, labels, allowed, strict=True)]
-    top = float(max(p1[order].max(), p_temp[order].max(), p_filt[order].max()))
+    top = float(max(p1[order].max(), p_temp[order].max(), p_filt[order].max(),
+                    rows["members"][:, order].max(initial=0.0)))
     chosen_top = float(max(p1[ps.token], p_temp[ps.token], p_filt[ps.token]))
-    layout = base_layout(title, 330, barmode="group", bargap=0.2, bargroupgap=0.05, showlegend=processed,
+    layout = base_layout(title, 330, barmode="group", bargap=0.2, bargroupgap=0.05,
+                         showlegend=processed or bool(trace.members),
                          xaxis=dict(tickvals=x, ticktext=ticks,
                                     title=dict(text="next symbol (most probable at T=1 first)")),
                          yaxis=dict(title=dict(text="probability"), range=[0, top * 1.22 + 1e-6]),
@@ -86,3 +89,15 @@ def _mark_cut_off(layout: dict, order: list[int], allowed, p_filt, kept_total: i
                                           xanchor="left", y=1, yref="y domain", yanchor="top"))
         return ""
     return "" if all(kept) else "bars with no dark bar were removed"
+
+
+MEMBER_SYMBOLS = ("diamond", "triangle-up", "square", "cross", "star")
+
+
+def member_markers(names: list[str], members, order: list[int], x: list[int]) -> list[dict]:
+    """An ensemble's members (M, V) as one row of markers each over the bars: where they disagree shows at a
+    glance (the bars are the ensemble's combined distribution)."""
+    return [dict(type="scatter", mode="markers", x=x, y=f32(members[m, order]), name=f"member: {name}",
+                 marker=dict(symbol=MEMBER_SYMBOLS[m % len(MEMBER_SYMBOLS)], size=9, color=style.C_CHOSEN
+                             if m == 0 else "#0f766e", line=dict(width=1, color="white")),
+                 hovertemplate=f"{esc(name)}: %{{y:.3f}}<extra></extra>") for m, name in enumerate(names)]

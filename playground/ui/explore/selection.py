@@ -84,6 +84,7 @@ class Selection:
             "entropy_temperature": float(s.entropy_temperature[ps.row]),
             "entropy_filtered": float(s.entropy_filtered[ps.row]),
             "kept": int(s.kept[ps.row]),
+            "members": np.exp(s.member_log_probs[ps.row]).astype(np.float32),  # (M, V); M = 0 for one model
         }
 
 
