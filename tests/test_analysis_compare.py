@@ -194,3 +194,16 @@ def test_shipped_model_columns_are_consistent():
         assert np.allclose(np.sum(column.attention, axis=1), 1.0, atol=1e-4)  # attention rows are distributions
         assert math.isclose(sum(math.log(p) for p in column.p_model), column.top.log_prob, abs_tol=1e-4)
     assert result.columns[1].top.score >= result.columns[1].outputs[-1].score  # best first
+
+
+def test_each_column_can_decode_with_its_own_model():
+    from tests.helpers import tiny_model, tiny_transformer
+
+    rnn, transformer = tiny_model(), tiny_transformer()
+    config = preset_config("beam 5", max_length=5)
+    result = compare([rnn, transformer], "cab", [config, config])
+    for column, model in zip(result.columns, (rnn, transformer), strict=True):
+        assert column.top.tokens == tuple(decode(model, "cab", config).hypotheses[0].tokens)
+    assert np.asarray(result.columns[1].attention).shape == (len(result.columns[1].steps), 3)  # mean of heads
+    with pytest.raises(ValueError, match="2 models for 3 configs"):
+        compare([rnn, transformer], "cab", [config] * 3)

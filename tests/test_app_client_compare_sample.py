@@ -32,7 +32,8 @@ def test_compare_json_all_columns_in_one_call(client):
 
 def test_compare_endpoint_renders_the_shown_columns(client):
     greedy = ["greedy", 1.0, 0, 1.0, 5, 1, 0.0, 1.0]
-    status, diff, download, *columns = client.predict("g2p-tiny", "cab", 2, 0, 8, *greedy, *COLUMN,
+    models = ["same as above", "g2p-tiny", "same as above", "same as above"]  # column 2 names the model itself
+    status, diff, download, *columns = client.predict("g2p-tiny", "cab", 2, 0, 8, *models, *greedy, *COLUMN,
                                                       *COLUMN, *COLUMN, api_name="/compare")
     assert status == "" and diff["type"] == "plotly"
     html, plots = columns[0::2], columns[1::2]
@@ -66,10 +67,19 @@ def test_sample_endpoint_returns_figures_and_a_download(client):
     (("", "g2p-tiny", 10), "/sample_json", "empty"),
     (("g2p-tiny", "cab", 10, -1.0, 0, 1.0, 0.0, 0, 8), "/sample", "less than minimum"),  # gradio's own check
     (("g2p-tiny", "c4b", 10, 1.0, 0, 1.0, 0.0, 0, 8), "/sample", "unknown symbol"),
-    (("g2p-tiny", "cab", 2, 0, 8, "diverse_beam", 1.0, 0, 1.0, 5, 2, 0.5, 1.0, *COLUMN * 3), "/compare",
-     "column 1: num_groups must divide"),
+    (("g2p-tiny", "cab", 2, 0, 8, *["same as above"] * 4, "diverse_beam", 1.0, 0, 1.0, 5, 2, 0.5, 1.0, *COLUMN * 3),
+     "/compare", "column 1: num_groups must divide"),
 ])
 def test_bad_requests_get_a_message_not_a_stack_trace(client, args, api, message):
     with pytest.raises(Exception) as err:
         client.predict(*args, api_name=api)
     assert message in str(err.value) and "Traceback" not in str(err.value)
+
+
+def test_compare_json_puts_two_models_side_by_side(client):
+    out = client.predict("K AE T", "p2g-tiny", ["greedy", "beam 5"], 0, 6, ["p2g-tiny", "p2g-tiny"],
+                         api_name="/compare_json")
+    assert [c["label"] for c in out["columns"]] == ["greedy", "beam 5"] and out["source"] == ["K", "AE", "T"]
+    with pytest.raises(Exception, match="column 2"):  # a G2P model cannot read ARPAbet: it says which column
+        client.predict("K AE T", "p2g-tiny", ["greedy", "beam 5"], 0, 6, ["p2g-tiny", "g2p-tiny"],
+                       api_name="/compare_json")

@@ -150,9 +150,14 @@ class Comparison:
 
 def compare(model, text: str, configs, labels=None) -> Comparison:
     """Decode ``text`` once per config (2-4 of them), best outputs and top-output internals per column.
+    ``model`` is one model for every column, or a list of one model per column (an RNN beside a Transformer,
+    an ensemble beside one of its members): they must read ``text`` alike.
 
     Raises InputError / ValueError with a message for people (bad input, bad config, wrong count)."""
     configs = list(configs)
+    models = list(model) if isinstance(model, (list, tuple)) else [model] * len(configs)
+    if len(models) != len(configs):
+        raise ValueError(f"compare: {len(models)} models for {len(configs)} configs")
     if not MIN_COLUMNS <= len(configs) <= MAX_COLUMNS:
         raise ValueError(f"compare takes {MIN_COLUMNS} to {MAX_COLUMNS} strategies, got {len(configs)}")
     if any(not isinstance(c, DecodeConfig) for c in configs):
@@ -160,10 +165,21 @@ def compare(model, text: str, configs, labels=None) -> Comparison:
     labels = list(labels) if labels is not None else [describe(c) for c in configs]
     if len(labels) != len(configs):
         raise ValueError(f"compare: {len(labels)} labels for {len(configs)} configs")
-    columns = tuple(_column(label, config, decode(model, text, config).trace)
-                    for label, config in zip(labels, configs, strict=True))
+    mixed = len({id(m) for m in models}) > 1
+    columns = tuple(_column(label, config, _decode(m, text, config, c if mixed else None))
+                    for c, (m, label, config) in enumerate(zip(models, labels, configs, strict=True)))
     source = tuple(columns[0].trace.source)
     return Comparison(source=source, columns=columns, alignment=align([c.top.tokens for c in columns]))
+
+
+def _decode(model, text: str, config: DecodeConfig, column: int | None):
+    """The column's trace; with models that differ per column, an error says whose model it is."""
+    try:
+        return decode(model, text, config).trace
+    except ValueError as e:  # (InputError too)
+        if column is None:
+            raise
+        raise type(e)(f"column {column + 1}: {e}") from None
 
 
 def describe(config: DecodeConfig) -> str:

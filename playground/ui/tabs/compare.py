@@ -22,6 +22,7 @@ from playground.analysis.compare import (
     PRESETS,
     column_config,
     compare,
+    describe,
     preset_config,
     preset_knobs,
 )
@@ -32,6 +33,7 @@ from playground.ui.common.export import write_json
 from playground.ui.common.runtime import gpu
 from playground.ui.common.style import esc
 from playground.ui.common.widgets import control_widget
+from playground.ui.store import describe as model_label
 from playground.ui.tabs.compare_plots import column_figure, diff_figure, outputs_html
 
 ID, TITLE = "compare", "Compare"
@@ -63,8 +65,12 @@ def fill_preset(name: str) -> list:
     return [gr.update(value=knobs["strategy"]), *knob_updates(knobs["strategy"], knobs)]
 
 
-def run_compare(store, model_name: str, text: str, count, seed, max_length, knob_values: list):
-    """Decode with the first ``count`` columns' knobs (KNOBS order, one block per column) -> Comparison."""
+SAME_MODEL = "same as above"  # a column's model choice: the page's model picker's
+
+
+def run_compare(store, model_name: str, text: str, count, seed, max_length, column_models: list, knob_values: list):
+    """Decode with the first ``count`` columns' models (each a served model's name, or SAME_MODEL) and knobs
+    (KNOBS order, one block per column) -> Comparison."""
     count = whole(count)
     if not isinstance(count, int) or not 2 <= count <= MAX_COLUMNS:
         raise ValueError(f"the number of columns must be 2 to {MAX_COLUMNS}, got {count!r}")
@@ -78,7 +84,10 @@ def run_compare(store, model_name: str, text: str, count, seed, max_length, knob
             configs.append(column_config(seed=seed, max_length=whole(max_length), **knobs))
         except ValueError as e:
             raise ValueError(f"column {c + 1}: {e}") from None
-    return compare(store.get(model_name), text, configs)
+    names = [model_name if m in (SAME_MODEL, None, "") else m for m in column_models[:count]]
+    labels = [describe(config) + ("" if name == model_name else f" · {model_label(name, store.get(name))}")
+              for name, config in zip(names, configs, strict=True)]
+    return compare([store.get(name) for name in names], text, configs, labels=labels)
 
 
 def render(comparison, text: str) -> list:
@@ -95,7 +104,7 @@ def render(comparison, text: str) -> list:
 
 def build(store, shared: SimpleNamespace) -> SimpleNamespace:
     """Create this tab's widgets inside the current gr.Tab and wire its events."""
-    tab = SimpleNamespace(columns=[], knobs=[], presets=[], strategies=[], html=[], plots=[])
+    tab = SimpleNamespace(columns=[], knobs=[], presets=[], strategies=[], models=[], html=[], plots=[])
     gr.Markdown("The same input and seed through 2-4 strategies at once. Pick a preset per column (it fills "
                 "the column's controls) or set the controls yourself; orange marks where the columns' top "
                 "outputs differ.")
@@ -116,7 +125,9 @@ def build(store, shared: SimpleNamespace) -> SimpleNamespace:
             knobs = preset_knobs(DEFAULT_PRESETS[c])
             with gr.Column(visible=c < DEFAULT_COUNT, min_width=300, elem_id=f"compare-col-{c}") as column:
                 tab.columns.append(column)
-                preset = gr.Dropdown([*PRESETS, CUSTOM], value=DEFAULT_PRESETS[c], label=f"Column {c + 1}: preset",
+                tab.models.append(gr.Dropdown([SAME_MODEL, *store.choices()], value=SAME_MODEL,
+                                              label=f"Column {c + 1}: model", elem_id=f"compare-model-{c}"))
+                preset = gr.Dropdown([*PRESETS, CUSTOM], value=DEFAULT_PRESETS[c], label="Preset",
                                      elem_id=f"compare-preset-{c}")
                 strategy = gr.Dropdown(list(CONTROLS["strategy"].choices), value=knobs["strategy"],
                                        label=CONTROLS["strategy"].label, elem_id=f"compare-strategy-{c}")
@@ -151,22 +162,23 @@ def _knob(name: str, value, column: int, visible: bool) -> gr.Slider:
 def _wire(store, shared, tab, max_length) -> None:
     knob_inputs = [k for column in tab.knobs for k in column]
     outputs = [tab.diff, tab.download] + [w for pair in zip(tab.html, tab.plots, strict=True) for w in pair]
-    inputs = [shared.model, shared.text, tab.count, tab.seed, max_length, *knob_inputs]
+    inputs = [shared.model, shared.text, tab.count, tab.seed, max_length, *tab.models, *knob_inputs]
     active, stale = gr.State(False), gr.State(True)  # stale until the first run (on first opening the tab)
 
     @gpu
     @guarded
-    def on_compare(model_name, text, count, seed, max_len, *knob_values):
-        """Decode the input with every shown column's strategy (one call); returns the aligned diff, the JSON
-        download and each column's outputs and attention/p(symbol) figure."""
-        return [""] + render(run_compare(store, model_name, text, count, seed, max_len, knob_values), text)
+    def on_compare(model_name, text, count, seed, max_len, *values):
+        """Decode the input with every shown column's model and strategy (one call); returns the aligned diff,
+        the JSON download and each column's outputs and attention/p(symbol) figure."""
+        models, knob_values = values[:MAX_COLUMNS], values[MAX_COLUMNS:]
+        return [""] + render(run_compare(store, model_name, text, count, seed, max_len, models, knob_values), text)
 
     def auto(run: bool, stale_now: bool, args) -> list:
         """Re-run (``run``) or just remember whether the views are stale; errors go to the status line."""
         if not run:
             return [stale_now] + [gr.skip()] * (len(outputs) + 1)
         try:
-            comparison = run_compare(store, *args[:5], args[5:])
+            comparison = run_compare(store, *args[:5], args[5:5 + MAX_COLUMNS], args[5 + MAX_COLUMNS:])
         except USER_ERRORS as e:
             return [False, f"**Cannot compare:** {esc(str(e))}"] + [gr.skip()] * len(outputs)
         return [False, ""] + render(comparison, args[1])
@@ -189,12 +201,17 @@ def _wire(store, shared, tab, max_length) -> None:
     @gpu
     @guarded
     def compare_json(text: str, model: str = "", presets: list[str] | None = None, seed: int = 0,
-                     max_length: int = 32) -> dict:
+                     max_length: int = 32, models: list[str] | None = None) -> dict:
         """Compare 2-4 presets (the Compare tab's names, e.g. "greedy", "beam 5", "nucleus p=0.9") on `text`
-        with one shared seed: every column's outputs, per-step p(symbol), whole trace, and the aligned diff."""
+        with one shared seed: every column's outputs, per-step p(symbol), whole trace, and the aligned diff.
+        `models` (optional, one per preset) decodes each column with its own model (default: `model`)."""
         names = list(presets or DEFAULT_PRESETS[:2])
         configs = [preset_config(name, seed=seed, max_length=max_length) for name in names]
-        return compare(store.get(model or store.default), text, configs, labels=names).to_dict()
+        column_models = list(models) if models else [model or store.default] * len(names)
+        if len(column_models) != len(names):
+            raise ValueError(f"give one model per preset: {len(column_models)} models for {len(names)} presets")
+        return compare([store.get(m or model or store.default) for m in column_models], text, configs,
+                       labels=names).to_dict()
 
     tab.run.click(on_compare, inputs, [tab.status, *outputs], api_name="compare", **DECODE_GROUP)
     gr.api(compare_json, api_name="compare_json", **DECODE_GROUP)
