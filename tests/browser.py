@@ -14,6 +14,7 @@ from playground.ui.page import (  # noqa: F401
     chart,
     open_tab,
     pick_strategy,
+    resize_listeners,
     set_slider,
     set_step,
     wait_changed,

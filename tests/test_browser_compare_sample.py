@@ -5,7 +5,7 @@ Each test opens its own page on the default model and input.
 
 from __future__ import annotations
 
-from browser import MARKS, chart, open_tab, pick_strategy, set_slider, wait_changed
+from browser import MARKS, chart, open_tab, pick_strategy, resize_listeners, set_slider, wait_changed
 
 pytestmark = MARKS
 COMPARE_PLOTS = ("compare-diff", "compare-0", "compare-1", "compare-2")
@@ -52,6 +52,17 @@ def test_a_preset_and_a_knob_change_their_column(page):
     page.wait_for_function("() => document.querySelectorAll('#compare-outputs-1 li').length == 2")
     assert page.locator("#compare-preset-1 input").input_value() == "custom"  # no longer "beam 5"
     assert after
+
+
+def test_redrawn_charts_leave_no_window_listener_behind(page):
+    # gr.Plot replaces its chart on every update; page.js removes the replaced chart's resize listener
+    open_compare(page)
+    before = resize_listeners(page)
+    for preset in ("temperature 1.5", "greedy", "temperature 1.5", "greedy"):
+        old = chart(page, "compare-2")
+        _pick(page, "compare-preset-2", preset)
+        wait_changed(page, "compare-2", old)
+    assert resize_listeners(page) <= before
 
 
 def test_a_fourth_column_appears(page):

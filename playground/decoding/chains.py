@@ -50,6 +50,8 @@ def sample(model, state, config: DecodeConfig, recorders: list[Recorder]) -> lis
 
 def spans(inputs: torch.Tensor) -> list[tuple[int, slice]]:
     """(input, its rows) for rows grouped by input: inputs (H,) ascending, e.g. [0, 0, 2] -> (0, 0:2), (2, 2:3)."""
+    if inputs.numel() and int(inputs[0]) == int(inputs[-1]):  # one input (the page's case): no grouping to do
+        return [(int(inputs[0]), slice(0, inputs.numel()))]
     values, counts = torch.unique_consecutive(inputs, return_counts=True)
     ends = torch.cumsum(counts, 0).tolist()
     return [(int(v), slice(end - c, end)) for v, c, end in zip(values.tolist(), counts.tolist(), ends, strict=True)]

@@ -20,6 +20,7 @@ unchecked filter implementations.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -70,10 +71,15 @@ class FilterSettings:
             raise ValueError(f"FilterSettings.filter_order {order} omits enabled filter(s) {missing}")
         object.__setattr__(self, "filter_order", order)
 
-    @property
+    @functools.cached_property  # (computed once: ``process`` asks at every step; the settings are frozen)
     def active_filters(self) -> tuple[str, ...]:
         """The enabled filters, in ``filter_order``."""
         return tuple(name for name in self.filter_order if processors.PROCESSORS[name].enabled(self))
+
+    @functools.cached_property
+    def active_history(self) -> tuple[processors.Processor, ...]:
+        """The enabled history processors, in the order they apply."""
+        return tuple(p for p in processors.HISTORY if p.enabled(self))
 
     @classmethod
     def from_config(cls, config, **overrides) -> FilterSettings:
@@ -98,7 +104,7 @@ def process(logits: torch.Tensor, settings: FilterSettings,
         raise ValueError(f"settings must be a FilterSettings, got {type(settings).__name__}")
     check_logits(logits)
     table = processors.PROCESSORS
-    history, history_processors = logits, [p for p in table.values() if p.history and p.enabled(settings)]
+    history, history_processors = logits, settings.active_history
     if history_processors:
         if prev_tokens is None:
             raise ValueError("process: repetition_penalty / no_repeat_ngram_size need prev_tokens (B, T)")

@@ -20,6 +20,7 @@ from playground.models.vocab import Vocab
 
 CONFIG_NAME, WEIGHTS_NAME, CARD_NAME = "config.json", "model.safetensors", "README.md"
 FORMAT_VERSION = 1
+SHIPPED = Path(__file__).resolve().parents[2] / "checkpoints"  # the repository's bundled checkpoints
 # how weights may be stored: float16 halves the file (for a model that would not fit 15 MB in float32);
 # the model always runs in float32, loading casts back
 WEIGHTS_DTYPES = {"float32": torch.float32, "float16": torch.float16}

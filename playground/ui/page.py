@@ -61,3 +61,15 @@ def wait_changed(page, name: str, before: str, timeout_ms: int = 30_000) -> str:
         arg=[f"#plot-{name} .svg-container", before], timeout=timeout_ms)
     page.wait_for_timeout(300)  # let plotly finish drawing every layer
     return chart(page, name)
+
+
+def resize_listeners(page) -> int:
+    """How many "resize" listeners the page's window holds (DevTools' getEventListeners, over CDP): plotly.js
+    adds one per responsive chart, so a count that grows with updates is a leak (playground/ui/common/page.js)."""
+    session = page.context.new_cdp_session(page)
+    try:
+        reply = session.send("Runtime.evaluate", {"expression": "(getEventListeners(window).resize || []).length",
+                                                  "includeCommandLineAPI": True, "returnByValue": True})
+    finally:
+        session.detach()
+    return int(reply["result"]["value"])

@@ -19,11 +19,9 @@ from types import MappingProxyType
 from playground.decoding.api import DecodeResult, decode, encode_source
 from playground.decoding.budget import cut_by_budget
 from playground.decoding.config import DecodeConfig
-from playground.models.checkpoint import CONFIG_NAME, CheckpointError
+from playground.models.checkpoint import CONFIG_NAME, SHIPPED, CheckpointError
 from playground.models.loading import load_model
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CHECKPOINTS = REPO_ROOT / "checkpoints"
 HUB_ENV = "PLAYGROUND_ALLOW_HUB"
 # owner/name[@revision]; each part starts with a letter or digit, so "..", "/x" or "~" never reach the loader
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w-]*(\.[\w-]+)*/[A-Za-z0-9][\w-]*(\.[\w-]+)*(@[A-Za-z0-9][\w.-]{0,63})?$")
@@ -122,7 +120,7 @@ class ModelStore:
         self._results.clear()
 
     @classmethod
-    def discover(cls, root: Path = CHECKPOINTS, device: str | None = None) -> ModelStore:
+    def discover(cls, root: Path = SHIPPED, device: str | None = None) -> ModelStore:
         """Load every ``root/*/config.json`` checkpoint now, once (G2P first, then by name)."""
         device = device or default_device()
         dirs = sorted((p for p in Path(root).glob("*") if (p / CONFIG_NAME).is_file()),

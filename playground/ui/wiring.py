@@ -9,6 +9,7 @@ make everyone wait longer.
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import MappingProxyType
 
 import gradio as gr
@@ -27,6 +28,7 @@ from playground.ui.explore.service import ExploreService, respond
 from playground.ui.layout import CSS, build_layout, example_samples, input_widget_props
 from playground.ui.store import describe, task_of
 
+PAGE_JS = (Path(__file__).parent / "common" / "page.js").read_text()  # once per page (leaked chart listeners)
 QUEUE_MAX = 64  # waiting events beyond this are refused ("queue full") instead of piling up memory
 DECODE_FIELDS = ("strategy", "temperature", "top_k", "top_p", "min_p", "beam_width", "num_return",
                  "num_samples", "length_penalty", "length_penalty_formula", "num_groups", "diversity_penalty",
@@ -42,7 +44,7 @@ def launch_kwargs() -> dict:
     Explore call returns a views JSON of 50-300 KB, so each slider change got slower than the one before
     (521 ms p50 over the first five changes, 994 ms over the last five of 40:
     benchmarks/page_profile.py --run-history). Disabling it also deletes runs an older page saved."""
-    return dict(theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, show_error=True,
+    return dict(theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, js=PAGE_JS, show_error=True,
                 state_session_capacity=1000, run_history=False)
 
 
