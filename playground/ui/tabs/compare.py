@@ -198,6 +198,19 @@ def _wire(store, shared, tab, max_length) -> None:
     def is_this_tab(evt: gr.SelectData) -> bool:
         return evt.value == TITLE or evt.value == ID
 
+    tab.run.click(on_compare, inputs, [tab.status, *outputs], api_name="compare", **DECODE_GROUP)
+    _wire_api(store)
+    auto_io = dict(inputs=[active, stale, *inputs], outputs=[stale, tab.status, *outputs], **DECODE_GROUP)
+    gr.on([shared.text.change, shared.model.change], compare_on_change, **auto_io, trigger_mode="always_last",
+          api_name="compare_on_change", api_visibility="undocumented", show_progress="minimal")
+    shared.tabs.select(is_this_tab, None, active, queue=False, show_progress="hidden",
+                       api_visibility="private").then(compare_on_open, **auto_io, api_visibility="private")
+    _wire_columns(tab, dict(inputs=inputs, outputs=[tab.status, *outputs], **DECODE_GROUP), on_compare)
+
+
+def _wire_api(store) -> None:
+    """/compare_json: the comparison as data, for gradio_client."""
+
     @gpu
     @guarded
     def compare_json(text: str, model: str = "", presets: list[str] | None = None, seed: int = 0,
@@ -213,14 +226,7 @@ def _wire(store, shared, tab, max_length) -> None:
         return compare([store.get(m or model or store.default) for m in column_models], text, configs,
                        labels=names).to_dict()
 
-    tab.run.click(on_compare, inputs, [tab.status, *outputs], api_name="compare", **DECODE_GROUP)
     gr.api(compare_json, api_name="compare_json", **DECODE_GROUP)
-    auto_io = dict(inputs=[active, stale, *inputs], outputs=[stale, tab.status, *outputs], **DECODE_GROUP)
-    gr.on([shared.text.change, shared.model.change], compare_on_change, **auto_io, trigger_mode="always_last",
-          api_name="compare_on_change", api_visibility="undocumented", show_progress="minimal")
-    shared.tabs.select(is_this_tab, None, active, queue=False, show_progress="hidden",
-                       api_visibility="private").then(compare_on_open, **auto_io, api_visibility="private")
-    _wire_columns(tab, dict(inputs=inputs, outputs=[tab.status, *outputs], **DECODE_GROUP), on_compare)
 
 
 def _wire_columns(tab, io: dict, on_compare) -> None:
