@@ -1,52 +1,47 @@
-"""Benchmark 4: interaction latency in a real browser, and the cold start of ``python app.py``.
+"""Benchmark: Explore's sliders in a real browser, from a change to every chart showing the new data.
 
-    python benchmarks/browser.py                    # 40 changes per slider, greedy and beam 5
-    python benchmarks/browser.py --changes 30 --no-cold-start --cache
+    python benchmarks/browser.py                    # 40 changes per row, result cache cleared before each
+    python benchmarks/browser.py --changes 20 --cache
 
-Headless Chromium (Debian's /usr/bin/chromium, never a Playwright download) driven by Playwright.
+Headless Chromium (Debian's /usr/bin/chromium, never a Playwright download) driven by Playwright; the app runs
+in this process on a free port, on the shipped checkpoints, with the input "entrepreneur".
 
-Interaction: the app runs in this process on a free port (as tests/test_browser.py), on the shipped
-checkpoints. The page's ``Plotly.react`` and ``Plotly.relayout`` are wrapped so that each chart reports when
-it has drawn new data (the page draws the Explore charts itself, playground/ui/step_views.js: a decode
-redraws each chart with ``react``; a step move redraws the distribution with ``react`` and moves the other
-charts' marks with ``relayout``).
-One change = typing a value into a slider's number box and pressing Enter; its latency = from that key press
-(the first input event, caught in the page) to the last chart drawn (one animation frame after the draw
-call resolved), once no chart has drawn for ``--quiet-ms``. Sliders: the step slider (redrawn in the page
-from the step views shipped with the decode, no server round trip: distribution, attention, tree and
-uncertainty change; the results chart has no per-step data) and a decoding slider (every change decodes
-again: max length for greedy, cycling through lengths that cut the output so that the charts change; the
-length-penalty alpha for beam 5, a new value each time). By default the server's result cache is cleared
-before every change, so every decoding change really decodes (``--cache`` keeps it, as a user going back
-and forth would).
+The page's ``Plotly.react`` and ``Plotly.relayout`` are wrapped so that each chart reports when it has drawn
+(one animation frame after the call resolved), and explore.js announces each answer it has put on the page
+(the "explore-rendered" event). One change = typing a value into a slider's number box and pressing Enter,
+as a keyboard user does; its latency runs from that input event to the later of the answer rendered and the
+last chart drawn, once nothing has drawn for ``--quiet-ms``. Rows:
 
-Cold start: from spawning ``python app.py`` to the first chart drawn in a browser tab opened as soon as the
-server accepts connections (split into the two).
-Targets: p50 <= 150 ms, p95 <= 300 ms per slider and strategy; cold start <= 10 s.
+- the step slider (greedy and beam 5): drawn in the page from the views the last answer carried, no server;
+- the decoding sliders, each change decoding again (the server's result cache is cleared before every
+  change unless ``--cache``): max length under greedy (lengths that cut the output, so the charts change),
+  temperature and top-p under sampling, beam width and the length penalty α under beam search;
+- for each decoding row, the **floor**: a minimal Gradio page with the same slider widget, one ``gr.HTML``
+  server function that returns the very views JSON the real page got for that value (computed beforehand:
+  no decode, no session) and the same ``Plotly.react`` calls for the charts whose figure changed. The gap
+  between a row and its floor is what decoding and our page code cost.
+
+Targets (issue 14): decoding sliders p50 <= 150 ms and p95 <= 250 ms (or, if the floor leaves no room, p50 <=
+floor + 50 ms); the step slider p50 <= 60 ms. The cold start has its own script (cold_start.py).
 """
 
 from __future__ import annotations
 
-import os
+import json
 import socket
-import subprocess
-import sys
-import time
+from dataclasses import dataclass
 
-from common import ROOT, machine, percentile, table
+from common import machine, percentile, table
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-CHARTS = ("results", "distribution", "attention", "tree", "uncertainty")
-P50_MS, P95_MS, COLD_S = 150, 300, 10
+P50_MS, P95_MS, STEP_P50_MS, FLOOR_GAP_MS = 150, 250, 60, 50
 WORD = "entrepreneur"  # 12 letters, 10 phonemes
+CHARTS = ("results", "distribution", "attention", "tree", "uncertainty")
 
 HOOK = """() => {
   if (window.__draws) return true;
   if (!window.Plotly) return false;
-  window.__draws = []; window.__inflight = 0; window.__t0 = null;
-  for (const method of ['react', 'relayout']) {  // gr.Plot calls react; a step move also relayouts marks
+  window.__draws = []; window.__inflight = 0; window.__t0 = null; window.__rendered = [];
+  for (const method of ['react', 'relayout']) {  // a decode reacts; a step move reacts and relayouts marks
     const original = window.Plotly[method];
     window.Plotly[method] = function (gd, ...rest) {
       window.__inflight++;
@@ -59,21 +54,33 @@ HOOK = """() => {
       return out;
     };
   }
+  window.addEventListener('explore-rendered', () => window.__rendered.push(performance.now()));
   const arm = () => { if (window.__t0 === null) window.__t0 = performance.now(); };
   document.addEventListener('input', arm, true);
   document.addEventListener('keydown', e => { if (e.key === 'Enter') arm(); }, true);
   return true;
 }"""
-SETTLED = """(quiet) => {
+SETTLED = """([quiet, answered]) => {  // answered: wait for an answer from the server too
   const t0 = window.__t0;
   if (t0 === null || window.__inflight) return false;
-  const after = window.__draws.filter(d => d[1] > t0);
-  return after.length > 0 && performance.now() - Math.max(...after.map(d => d[1])) > quiet;
+  const draws = window.__draws.filter(d => d[1] > t0).map(d => d[1]);
+  const rendered = window.__rendered.filter(t => t > t0);
+  if (answered ? !rendered.length : !draws.length) return false;
+  return performance.now() - Math.max(...draws, ...rendered) > quiet;
 }"""
 RESULT = """() => {
-  const t0 = window.__t0, after = window.__draws.filter(d => d[1] > t0);
-  return [Math.max(...after.map(d => d[1])) - t0, [...new Set(after.map(d => d[0]))]];
+  const t0 = window.__t0, draws = window.__draws.filter(d => d[1] > t0);
+  const end = Math.max(...draws.map(d => d[1]), ...window.__rendered.filter(t => t > t0));
+  return [end - t0, [...new Set(draws.map(d => d[0]))].length];
 }"""
+
+
+@dataclass(frozen=True)
+class Row:
+    strategy: str  # the strategy radio's label
+    slider: str  # the slider's elem id
+    control: str  # its UiParams field ("" for the step slider)
+    values: tuple  # what to type, cycled
 
 
 def free_port() -> int:
@@ -82,110 +89,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def listening(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
+def rows_for(steps: dict) -> list[Row]:
+    """``steps``: the step count of WORD's best output per strategy label (bouncing 1..n..2 on the step slider)."""
+    bounce = {k: tuple(range(1, n + 1)) + tuple(range(n - 1, 1, -1)) for k, n in steps.items()}
+    jumps = lambda low, step, count: tuple(round(low + step * ((7 * i) % count), 2) for i in range(count))  # noqa: E731
+    return [Row("greedy", "step", "", bounce["greedy"]),
+            Row("greedy", "max-length", "max_length", tuple(range(2, steps["greedy"]))),
+            Row("sampling", "temperature", "temperature", jumps(0.3, 0.1, 18)),
+            Row("sampling", "top-p", "top_p", jumps(0.5, 0.02, 26)),
+            Row("beam search", "beam-width", "beam_width", tuple(1 + (3 * i) % 10 for i in range(10))),
+            Row("beam search", "length-penalty", "length_penalty", jumps(0.05, 0.05, 40)),
+            Row("beam search", "step", "", bounce["beam search"])]
 
 
-def cold_start(browser) -> tuple[float, float]:
-    """(seconds until the server accepts connections, seconds until its first chart is drawn in a new tab),
-    both from spawning ``python app.py``. The port is polled with plain TCP connects, as a person waits for
-    the printed URL: polling with page loads rendered an error page every 100 ms, and those renders took
-    CPU from the starting app on this 2-core machine (about 5 s later)."""
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
-    page = browser.new_page()
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        while not listening(port):
-            if proc.poll() is not None or time.perf_counter() - start > 120:
-                raise SystemExit("app.py did not start")
-            time.sleep(0.05)
-        up = time.perf_counter() - start
-        page.goto(f"http://127.0.0.1:{port}/")
-        page.wait_for_selector("#plot-tree .main-svg", timeout=60_000)
-        return up, time.perf_counter() - start
-    finally:
-        page.close()
-        proc.terminate()
-        proc.wait(timeout=15)
-
-
-def change(page, elem_id: str, value, quiet_ms: int) -> tuple[float, list[str]]:
-    """Type ``value`` into a slider's number box, press Enter; (latency ms, charts redrawn)."""
-    page.evaluate("() => { window.__t0 = null; }")
-    box = page.locator(f"#{elem_id} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
-    box.blur()
-    try:
-        page.wait_for_function(SETTLED, arg=quiet_ms, timeout=30_000, polling=20)
-    except Exception as e:  # noqa: BLE001 - say which change never showed up, then stop
-        state = page.evaluate("() => [window.__t0, window.__draws.slice(-6), window.__inflight]")
-        raise SystemExit(f"{elem_id} = {value}: no chart was redrawn within 30 s ({state})") from e
-    latency, charts = page.evaluate(RESULT)
-    return latency, charts
-
-
-def main() -> int:
-    from common import parser
-
-    p = parser(__doc__.split("\n")[0])
-    p.add_argument("--changes", type=int, default=40, help="changes per slider and strategy (at least 30)")
-    p.add_argument("--quiet-ms", type=int, default=400, help="no chart drawn for this long = settled")
-    p.add_argument("--cache", action="store_true", help="keep the server's result cache between changes")
-    p.add_argument("--no-cold-start", action="store_true")
-    args = p.parse_args()
-    from playwright.sync_api import sync_playwright
-
-    from playground.ui import DECODE_CONCURRENCY, ModelStore, build_demo
-    from playground.ui.common.runtime import configure_threads
-    from playground.ui.server import serve
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        cold = None if args.no_cold_start else cold_start(browser)
-        configure_threads(DECODE_CONCURRENCY)
-        store = ModelStore.discover()
-        url, demo = serve(build_demo(store), ports=range(7940, 7960))
-        try:
-            rows = run_changes(browser, url, store, args)
-        finally:
-            demo.close()
-            browser.close()
-    print(f"Interaction latency in headless Chromium ({args.changes} changes per row; result cache "
-          f"{'kept' if args.cache else 'cleared before every change'})")
-    print(f"machine: {machine(torch_threads())}\n")
-    ok = True
-    out = []
-    for strategy, slider, latencies, redrawn in rows:
-        p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
-        ok &= p50 <= P50_MS and p95 <= P95_MS
-        out.append([strategy, slider, str(len(latencies)), f"{p50:.0f}", f"{p95:.0f}", f"{max(latencies):.0f}",
-                    redrawn, "yes" if p50 <= P50_MS and p95 <= P95_MS else "NO"])
-    print(table(["strategy", "slider", "changes", "p50 ms", "p95 ms", "max ms", "charts redrawn",
-                 f"p50 <= {P50_MS}, p95 <= {P95_MS}"], out))
-    if cold is not None:
-        up, first = cold
-        ok &= first <= COLD_S
-        print(f"\ncold start (python app.py -> first chart drawn): {first:.1f} s "
-              f"({'within' if first <= COLD_S else 'OVER'} the {COLD_S} s target); the server accepted "
-              f"connections after {up:.1f} s, the page took {first - up:.1f} s")
-    print(f"\ntargets: {'hold' if ok else 'do NOT all hold'}")
-    return 0
-
-
-def torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
-
-
-def sequence(values: list, current: str, n: int) -> list:
+def sequence(values: tuple, current: str, n: int) -> list:
     """``n`` values cycling through ``values``, none equal to the one before it (the first differs from the
-    slider's ``current`` value): a change to the same value redraws nothing."""
+    slider's ``current`` value): a change to the same value does nothing."""
     out, i = [], 0
     while len(out) < n:
         value = values[i % len(values)]
@@ -195,48 +114,160 @@ def sequence(values: list, current: str, n: int) -> list:
     return out
 
 
-def shown_steps(store, strategy: str) -> int:
+def change(page, elem_id: str, value, quiet_ms: int, answered: bool) -> tuple[float, int]:
+    """Type ``value`` into slider ``#elem_id``'s box (the step slider is a range input), press Enter; returns
+    (latency ms, charts redrawn)."""
+    page.evaluate("() => { window.__t0 = null; }")
+    box = page.locator("#step-input" if elem_id == "step" else f"#{elem_id} input[type=number]")
+    if elem_id == "step":
+        box.fill(str(value))
+    else:
+        box.fill(str(value))
+        box.press("Enter")
+        box.blur()
+    try:
+        page.wait_for_function(SETTLED, arg=[quiet_ms, answered], timeout=30_000, polling=20)
+    except Exception as e:  # noqa: BLE001 - say which change never showed up, then stop
+        state = page.evaluate("() => [window.__t0, window.__draws.slice(-6), window.__rendered.slice(-2)]")
+        raise SystemExit(f"{elem_id} = {value}: nothing was drawn within 30 s ({state})") from e
+    return tuple(page.evaluate(RESULT))
+
+
+def settings(row: Row) -> dict:
+    """The UiParams of a row's strategy (beam rows at width 5)."""
+    from playground.decoding.registry import LABELS
+
+    strategy = next(k for k, label in LABELS.items() if label == row.strategy)
+    return dict(strategy=strategy, **({"beam_width": 5, "num_return": 5} if strategy == "beam" else {}))
+
+
+def prepare(page, row: Row, quiet_ms: int) -> None:
+    """Pick the row's strategy (and beam width 5), then let the page settle."""
+    page.locator("#strategy label", has_text=row.strategy).first.click()
+    if row.strategy == "beam search" and page.locator("#beam-width input[type=number]").input_value() != "5":
+        page.locator("#beam-width").wait_for(state="visible")
+        change(page, "beam-width", 5, quiet_ms, answered=True)
+    page.wait_for_timeout(1000)
+
+
+def measure(page, row: Row, values: list, quiet_ms: int, before_each=None) -> tuple[list[float], set[int]]:
+    latencies, redrawn = [], set()
+    for value in values:
+        if before_each:
+            before_each()
+        latency, charts = change(page, row.slider, value, quiet_ms, answered=bool(row.control))
+        latencies.append(latency)
+        redrawn.add(charts)
+    return latencies, redrawn
+
+
+def run_app(browser, url: str, store, rows: list[Row], args) -> dict:
+    """Every row on the real page: Row -> (values typed, latencies, charts redrawn per change)."""
+    from playground.ui.common.controls import UiParams
+    from playground.ui.page import open_page
+
+    page = open_page(browser, url)
+    page.wait_for_function(HOOK, timeout=30_000)
+    page.locator("#text textarea").fill(WORD)
+    page.wait_for_function("w => document.querySelector('#summary').innerText.includes(w)", arg=WORD)
+    out = {}
+    for row in rows:
+        prepare(page, row, args.quiet_ms)
+        box = "#step-input" if row.slider == "step" else f"#{row.slider} input[type=number]"
+        values = sequence(row.values, page.locator(box).input_value(), args.changes)
+        clear = None if (args.cache or not row.control) else store.clear_cache
+        out[row] = (values, *measure(page, row, values, args.quiet_ms, clear))
+        if row.control:  # back to the default, so that the next row starts where the floor's page does
+            change(page, row.slider, getattr(UiParams(), row.control), args.quiet_ms, answered=True)
+    page.close()
+    return out
+
+
+def main() -> int:
+    from common import parser
+
+    p = parser(__doc__.split("\n")[0])
+    p.add_argument("--changes", type=int, default=40, help="changes per row (at least 30)")
+    p.add_argument("--quiet-ms", type=int, default=400, help="nothing drawn for this long = settled")
+    p.add_argument("--cache", action="store_true", help="keep the server's result cache between changes")
+    args = p.parse_args()
+    from floor_page import floor_rows
+    from playwright.sync_api import sync_playwright
+
+    from playground.ui import DECODE_CONCURRENCY, ModelStore, build_demo
+    from playground.ui.common.runtime import configure_threads
+    from playground.ui.page import launch
+    from playground.ui.server import serve
+
+    configure_threads(DECODE_CONCURRENCY)
+    store = ModelStore.discover()
+    rows = rows_for({label: best_steps(store, label) for label in ("greedy", "beam search")})
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        url, demo = serve(build_demo(store), ports=range(7940, 7960))
+        try:
+            app = run_app(browser, url, store, rows, args)
+        finally:
+            demo.close()
+        floor = floor_rows(browser, store, WORD, {row: app[row][0] for row in rows if row.control}, args)
+        browser.close()
+    print_report(rows, app, floor, args)
+    return 0
+
+
+def best_steps(store, strategy_label: str) -> int:
     """How many steps the step slider has for WORD's best output (the page's own computation)."""
     from playground.ui.common.controls import UiParams
     from playground.ui.explore.handlers import render_views, run_decode
 
-    params = UiParams(strategy="greedy") if strategy == "greedy" else UiParams(strategy="beam", beam_width=5)
-    return render_views(run_decode(store, store.default, WORD, params)).steps
+    row = Row(strategy_label, "", "", ())
+    return render_views(run_decode(store, store.default, WORD, UiParams(**settings(row)))).steps
 
 
-def run_changes(browser, url: str, store, args) -> list:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(url)
-    page.wait_for_selector("#plot-tree .main-svg", timeout=60_000)
-    page.wait_for_function(HOOK, timeout=30_000)
-    page.locator("#text textarea").fill(WORD)
-    page.wait_for_function("w => document.querySelector('#summary').innerText.includes(w)", arg=WORD)
-    rows = []
-    for strategy in ("greedy", "beam 5"):
-        page.locator("#strategy label", has_text="greedy" if strategy == "greedy" else "beam search").first.click()
-        if strategy == "beam 5":
-            page.locator("#beam-width").wait_for(state="visible")
-            change(page, "beam-width", 5, args.quiet_ms)
-        page.wait_for_timeout(1000)
-        steps = shown_steps(store, strategy)
-        step_values = list(range(1, steps + 1)) + list(range(steps - 1, 1, -1))  # 1..n..2, bouncing
-        if strategy == "greedy":  # lengths that cut the 10-symbol output: every change alters the charts
-            decode_slider, decode_values = "max-length", list(range(2, steps))
-        else:  # alpha 0.05 .. 2.0 in an order that jumps around, each value once (41 values on the slider)
-            decode_slider, decode_values = "length-penalty", [round(0.05 * (1 + (7 * i) % 40), 2) for i in range(40)]
-        for slider, values, clear in (("step", step_values, False), (decode_slider, decode_values, True)):
-            latencies, redrawn = [], set()
-            for value in sequence(values, page.locator(f"#{slider} input[type=number]").input_value(), args.changes):
-                if clear and not args.cache:
-                    store.clear_cache()
-                latency, charts = change(page, slider, value, args.quiet_ms)
-                latencies.append(latency)
-                redrawn.add(len(charts))
-            rows.append((strategy, slider, latencies, "/".join(map(str, sorted(redrawn)))))
-            if slider == "max-length":
-                change(page, "max-length", 32, args.quiet_ms)
-    page.close()
-    return rows
+def print_report(rows: list[Row], app: dict, floor: dict, args) -> None:
+    import torch
+
+    print(f"Explore in headless Chromium: {args.changes} changes per row, input {WORD!r}; result cache "
+          f"{'kept' if args.cache else 'cleared before every decoding change'}")
+    print(f"machine: {machine(torch.get_num_threads())}\n")
+    out, ok = [], True
+    for row in rows:
+        _, latencies, redrawn = app[row]
+        p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+        if row.control:
+            floor50 = percentile(floor[row], 50)
+            held = (p50 <= P50_MS and p95 <= P95_MS) or p50 <= floor50 + FLOOR_GAP_MS
+            floor_cell = f"{floor50:.0f} / {percentile(floor[row], 95):.0f}"
+        else:
+            held, floor_cell = p50 <= STEP_P50_MS, "(no server call)"
+        ok &= held
+        out.append([row.strategy, row.slider, str(len(latencies)), f"{p50:.0f}", f"{p95:.0f}",
+                    f"{max(latencies):.0f}", "/".join(map(str, sorted(redrawn))), floor_cell,
+                    "yes" if held else "NO"])
+    print(table(["strategy", "slider", "changes", "p50 ms", "p95 ms", "max ms", "charts redrawn",
+                 "floor p50 / p95 ms", "target"], out))
+    print(f"\ntargets: decoding sliders p50 <= {P50_MS} ms and p95 <= {P95_MS} ms, or p50 <= floor p50 + "
+          f"{FLOOR_GAP_MS} ms; step slider p50 <= {STEP_P50_MS} ms: {'hold' if ok else 'do NOT all hold'}")
+
+
+def answers(store, word: str, row: Row, values: list) -> dict[str, str]:
+    """The real page's answer (explore/service.py's JSON) for each value of a row: what the floor serves."""
+    from playground.ui.common.controls import UiParams
+    from playground.ui.explore.service import ExploreService
+
+    service = ExploreService(store, concurrency=1)
+    base = {**UiParams(**settings(row)).controls(), "model": store.default, "text": word, "token": "floor",
+            "step": 1, "layer": -1, "head": -1}
+    out = {}
+    for value in values:
+        text = service.explore({**base, row.control: value})
+        assert "error" not in json.loads(text), text
+        out[key(value)] = text
+    return out
+
+
+def key(value) -> str:
+    return f"{float(value):.4f}"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,88 @@
+"""The floor of benchmarks/browser.py: a minimal page that does only what no implementation can skip.
+
+One Gradio slider (the same widget as Explore's), one ``gr.HTML`` whose server function returns, for the value
+typed, the very JSON the real page got for it (computed beforehand by explore/service.py: no decode, no
+session, no validation), and the five charts in the same layout, drawn from the gr.Plot figures of the first
+answer and then, per change, with ``Plotly.react`` for each chart whose figure changed (the distribution at the
+answer's step), as explore.js does. Its latency, measured exactly as the real page's, is the time that a
+server function, the JSON and plotly.js take by themselves on this machine.
+"""
+
+from __future__ import annotations
+
+import json
+
+from browser import CHARTS, HOOK, answers, change, key, sequence
+
+FLOOR_JS = """
+const CHARTS = __CHARTS__, shown = {};
+let pending = null, inflight = false;
+const graph = (name) => document.querySelector(`#plot-${name} [data-testid="plotly"]`);
+async function pump() {
+  while (pending !== null) {
+    const value = pending;
+    pending = null;
+    inflight = true;
+    const text = await server.answer({ value });
+    inflight = false;
+    if (pending !== null) continue;
+    const views = JSON.parse(text).views, t = Math.max(JSON.parse(text).step - 1, 0);
+    for (const name of CHARTS) {
+      if (shown[name] === views.keys[name]) continue;
+      shown[name] = views.keys[name];
+      const fig = name === "distribution" && views.steps ? views.distribution[t] : views.figures[name];
+      const layout = { ...fig.layout, autosize: true, margin: { ...(fig.layout.margin || {}), autoexpand: true } };
+      window.Plotly.react(graph(name), fig.data, layout, { responsive: true });
+    }
+    window.dispatchEvent(new Event("explore-rendered"));
+  }
+}
+window.__floor = (value) => { pending = value; if (!inflight) pump(); };
+""".replace("__CHARTS__", json.dumps(list(CHARTS)))
+
+
+def build(slider_name: str, value, first: str, served: dict):
+    """The minimal page for one row: ``served`` maps key(value) -> the answer JSON; ``first`` is drawn at load."""
+    import gradio as gr
+    import plotly.io as pio
+
+    from playground.ui.common.widgets import control_widget
+
+    def answer(payload) -> str:
+        return served[key(payload["value"])]
+
+    views = json.loads(first)["views"]
+    figure = lambda name: pio.from_json(json.dumps(views["figures"][name]))  # noqa: E731
+    with gr.Blocks(fill_width=True) as demo:
+        slider = control_widget(slider_name, value, elem_id=slider_name.replace("_", "-"))
+        gr.HTML("<div id='floor'></div>", server_functions=[answer], js_on_load=FLOOR_JS)
+        gr.Plot(figure("results"), show_label=False, elem_id="plot-results")
+        with gr.Row():
+            gr.Plot(figure("distribution"), show_label=False, elem_id="plot-distribution")
+            gr.Plot(figure("attention"), show_label=False, elem_id="plot-attention")
+        gr.Plot(figure("tree"), show_label=False, elem_id="plot-tree")
+        gr.Plot(figure("uncertainty"), show_label=False, elem_id="plot-uncertainty")
+        slider.change(None, slider, None, js="(v) => { window.__floor(v); return []; }")
+    return demo
+
+
+def floor_rows(browser, store, word: str, rows: dict, args) -> dict:
+    """Row -> the floor page's latencies for the same values as the real page (``rows``: Row -> values)."""
+    from playground.ui.common.controls import UiParams
+    from playground.ui.page import open_page
+    from playground.ui.server import serve
+
+    out = {}
+    for row, values in rows.items():
+        start = getattr(UiParams(), row.control)
+        served = answers(store, word, row, [start, *values])
+        url, demo = serve(build(row.control, start, served[key(start)], served), ports=range(7960, 7980))
+        try:
+            page = open_page(browser, url)
+            page.wait_for_function(HOOK, timeout=30_000)
+            typed = sequence(tuple(values), str(start), len(values))
+            out[row] = [change(page, row.slider, value, args.quiet_ms, answered=True)[0] for value in typed]
+            page.close()
+        finally:
+            demo.close()
+    return out
