@@ -198,8 +198,16 @@ def test_figure_json_is_what_plotly_writes_for_the_same_dicts():
     assert written == json.loads(figure(*spec()).to_json())
     assert written["data"][0]["y"] == {"dtype": "f4", "bdata": "AAAAPwAAgD4AAAA+"}  # 0.5, 0.25, 0.125 as float32
     assert written["data"][1]["y"] == []
-    with pytest.raises(TypeError, match="int64"):  # plotly would shrink it to int8: not ours to guess
-        figure_json([dict(type="bar", y=np.arange(3))], base_layout("", 100))
+    # int64 narrowed as plotly narrows it (int8 here), 2-D arrays with their shape
+    other = [dict(type="heatmap", x=np.arange(3), z=np.ones((2, 3), dtype=np.float32)),
+             dict(type="bar", y=np.array([-40_000, 7]))]
+    assert json.loads(figure_json(other, base_layout("", 100))) == json.loads(figure(other, base_layout("", 100))
+                                                                                 .to_json())
+    assert json.loads(figure_json(other, base_layout("", 100)))["data"][0]["z"]["shape"] == "2, 3"
+    with pytest.raises(TypeError, match="int64"):  # plotly would leave it a list: not ours to guess
+        figure_json([dict(type="bar", y=np.array([2**40]))], base_layout("", 100))
+    with pytest.raises(TypeError, match="object"):
+        figure_json([dict(type="bar", y=np.array(["a"], dtype=object))], base_layout("", 100))
     with pytest.raises(ValueError):  # plotly writes NaN as null; we refuse it
         figure_json([dict(type="bar", y=[math.nan])], base_layout("", 100))
 

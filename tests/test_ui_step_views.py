@@ -1,6 +1,6 @@
 """The views JSON each decode sends must reproduce, step by step, exactly what the server renders.
 
-The page draws the Explore charts itself (step_views.js): a new JSON's ``figures``, then on a step move
+The page draws the Explore charts itself (explore.js): a new JSON's ``figures``, then on a step move
 ``distribution[t]`` and the ``marks`` of step t applied to the charts drawn for the shown step. So for every
 step, that JSON must equal the figure the server renders for that step.
 """
@@ -11,14 +11,14 @@ import json
 
 import pytest
 
-from playground.ui.common.style import empty_figure
-from playground.ui.explore.attention import attention_figure
+from playground.ui.common.style import empty_spec
+from playground.ui.explore.attention import attention_figure, attention_spec
 from playground.ui.explore.distribution import distribution_figure
 from playground.ui.explore.handlers import Session, render_views
 from playground.ui.explore.selection import Selection
 from playground.ui.explore.step_views import MARKED, step_views
-from playground.ui.explore.tree import tree_figure
-from playground.ui.explore.uncertainty import uncertainty_figure
+from playground.ui.explore.tree import tree_figure, tree_spec
+from playground.ui.explore.uncertainty import uncertainty_figure, uncertainty_spec
 from tests.helpers import TRACES, tiny_model, trace_of
 
 FIGURES = ("results", "distribution", "attention", "tree", "uncertainty")  # Views fields, sent whole
@@ -38,6 +38,8 @@ def test_every_step_equals_the_server_render_of_that_step(name):
         hyp, shown = payload["hypothesis"], payload["shown"]  # (clamped to the hypotheses and steps shown)
         assert payload["figures"] == {name: as_json(getattr(views, name)) for name in FIGURES}
         assert payload["steps"] == views.steps == len(payload["distribution"]) > 0
+        for name in FIGURES:  # written from the specs, the figures are what plotly writes for them
+            assert payload["figures"][name] == as_json(getattr(views, name)), name
         for t in range(views.steps):
             assert payload["distribution"][t] == as_json(distribution_figure(Selection.of(trace, hyp), t))
             for view in MARKED:
@@ -49,8 +51,8 @@ def test_every_step_equals_the_server_render_of_that_step(name):
 def test_the_marks_move_where_the_step_is():
     trace = trace_of(strategy="beam", beam_width=3)  # the trained colonel model: attention is peaked
     sel = Selection.of(trace)
-    figures = {name: STEPPED[name](sel, 0) for name in MARKED}
-    payload = step_views(sel, 0, figures)
+    specs = {"attention": attention_spec(sel, 0), "tree": tree_spec(sel, 0), "uncertainty": uncertainty_spec(sel, 0)}
+    payload = step_views(sel, 0, specs)
     marks, steps = payload["marks"], payload["steps"]
     assert [(m["shapes"][0]["y0"], m["shapes"][0]["y1"]) for m in marks["attention"]] == \
         [(t - 0.5, t + 0.5) for t in range(steps)]
@@ -62,9 +64,9 @@ def test_the_marks_move_where_the_step_is():
 
 def test_a_view_without_a_step_mark_gets_nothing_to_move():
     sel = Selection.of(trace_of(strategy="greedy"))
-    figures = {"attention": empty_figure("no attention to show"), "tree": tree_figure(sel, 0),
-               "uncertainty": uncertainty_figure(sel, None)}  # (no step given: no band)
-    marks = step_views(sel, 0, figures)["marks"]
+    specs = {"attention": empty_spec("no attention to show"), "tree": tree_spec(sel, 0),
+             "uncertainty": uncertainty_spec(sel, None)}  # (no step given: no band)
+    marks = step_views(sel, 0, specs)["marks"]
     assert marks["attention"] is None and marks["uncertainty"] is None and len(marks["tree"]) > 1
 
 

@@ -75,19 +75,32 @@ def band(lo: float, hi: float, axis: str = "x", across: str = "y") -> dict:
 def figure_json(data: list[dict], layout: dict) -> str:
     """``figure(data, layout).to_json()`` without building the Figure: the same JSON once parsed.
 
-    Why: each decode sends the page every step's distribution chart (step_views.py). Building a Figure per
-    step, then plotly's deep copy and its walk looking for arrays, was most of render_views' time (issue
-    #6). The figures sent this way hold arrays only as 1-D float32 (f32), which plotly also writes as a
-    base64 typed array; anything else raises TypeError, and so does a NaN (plotly would write null)."""
+    Why: every decode sends the page its five figures and every step's distribution chart (step_views.py).
+    Building a Figure for each, then plotly's deep copy and its walk looking for arrays, was most of what
+    rendering the views cost. Numeric numpy arrays are written as plotly writes them (base64 typed arrays;
+    int64 narrowed to the smallest integer type that holds the values; "shape" for 2-D); anything else
+    plotly would have to convert raises TypeError, and so does a NaN (plotly would write null).
+    tests/test_ui_figures_valid.py checks every view against plotly's own to_json."""
     return json.dumps({"data": data, "layout": layout}, separators=(",", ":"), allow_nan=False,
                       default=_plotly_value)
 
 
+TYPED = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+         "float32": "f4", "float64": "f8"}  # numpy dtype -> plotly.js typed array (plotly's own table)
+
+
 def _plotly_value(value):
-    if isinstance(value, np.ndarray) and value.dtype == np.float32 and value.ndim == 1:
+    if isinstance(value, np.ndarray) and (value.dtype.name in TYPED or value.dtype.name == "int64"):
         if value.size == 0:  # plotly leaves empty arrays as lists
             return []
-        return {"dtype": "f4", "bdata": base64.b64encode(value.tobytes()).decode("ascii")}
+        if value.dtype.name == "int64":  # plotly.js has no 64-bit integers: the narrowest type that fits
+            low, high = int(value.min()), int(value.max())
+            fits = [t for t in ("int8", "int16", "int32") if np.iinfo(t).min <= low and high <= np.iinfo(t).max]
+            if not fits:
+                raise TypeError("figure_json cannot write int64 values beyond int32 as plotly would")
+            value = value.astype(fits[0])
+        spec = {"dtype": TYPED[value.dtype.name], "bdata": base64.b64encode(np.ascontiguousarray(value)).decode()}
+        return {**spec, "shape": str(value.shape)[1:-1]} if value.ndim > 1 else spec
     if isinstance(value, go.layout.Template):
         return value.to_plotly_json()
     kind = f"{value.dtype} array" if isinstance(value, np.ndarray) else type(value).__name__

@@ -6,7 +6,7 @@ import plotly.colors
 import plotly.graph_objects as go
 
 from playground.ui.common.labels import unique_labels
-from playground.ui.common.style import C_CHOSEN, base_layout, empty_figure, esc, f32, figure
+from playground.ui.common.style import C_CHOSEN, base_layout, empty_spec, esc, f32, figure
 from playground.ui.explore.selection import Selection
 
 # plotly.py's "Blues" spelled out, as its validation would: plotly.js has its own, different "Blues"
@@ -15,9 +15,15 @@ BLUES = tuple((k / 8, c) for k, c in enumerate(plotly.colors.sequential.Blues)) 
 
 def attention_figure(sel: Selection, t: int | None = None) -> go.Figure:
     """Heatmap of the selection's attention: row j = where the decoder looked while producing token j."""
+    return figure(*attention_spec(sel, t))
+
+
+def attention_spec(sel: Selection, t: int | None = None) -> tuple[list[dict], dict]:
+    """``attention_figure``'s data and layout as plain dicts: the page's JSON is written from them without
+    building a Figure (style.figure_json)."""
     trace, path = sel.trace, sel.path
     if not path or not trace.source:
-        return empty_figure("no attention to show")
+        return empty_spec("no attention to show")
     z, which = f32(sel.attention), sel.attention_label()  # (T, S); which layer and head
     sym = trace.target_symbols
     rows = [f"{ps.t + 1}·{esc(sym[ps.token])}" for ps in path]  # unique: the step number comes first
@@ -38,7 +44,7 @@ def attention_figure(sel: Selection, t: int | None = None) -> go.Figure:
     layout["margin"]["t"] = 84  # the source labels sit on top, under the title
     if t is not None:
         layout.update(attention_marks(z, t))
-    return figure([heatmap], layout)
+    return [heatmap], layout
 
 
 def attention_marks(z, t: int) -> dict:

@@ -7,15 +7,21 @@ import plotly.graph_objects as go
 
 from playground.ui.common import style
 from playground.ui.common.labels import is_arpabet, readable
-from playground.ui.common.style import band, base_layout, empty_figure, esc, f32, figure
+from playground.ui.common.style import band, base_layout, empty_spec, esc, f32, figure
 from playground.ui.explore.selection import Selection
 
 
 def results_figure(sel: Selection) -> go.Figure:
     """View 1: one row per returned hypothesis, raw log-probability and the normalised (ranking) score."""
+    return figure(*results_spec(sel))
+
+
+def results_spec(sel: Selection) -> tuple[list[dict], dict]:
+    """``results_figure``'s data and layout as plain dicts: the page's JSON is written from them without
+    building a Figure (style.figure_json)."""
     trace, hyps, selected = sel.trace, sel.shown, sel.index
     if not hyps:
-        return empty_figure("no hypothesis: the search returned nothing")
+        return empty_spec("no hypothesis: the search returned nothing")
     arpabet, n, y = is_arpabet(trace.target_symbols), len(hyps), np.arange(len(hyps))
     labels = []
     for i, h in enumerate(hyps):
@@ -42,4 +48,4 @@ def results_figure(sel: Selection) -> go.Figure:
                                     title=dict(text="hypothesis")))
     if 0 <= selected < n:
         layout["shapes"] = [band(selected - 0.5, selected + 0.5, axis="y", across="x")]
-    return figure(bars, layout)
+    return bars, layout

@@ -36,21 +36,18 @@ from playground.ui.explore.uncertainty import uncertainty_marks
 MARKED = ("attention", "tree", "uncertainty")  # the views whose step marks move (their data stay)
 
 
-def step_views_json(sel: Selection, t: int, figures: dict) -> str:
-    """The page's views for the selected hypothesis as the JSON string the page keeps: ``figures`` (name ->
-    go.Figure, the five views rendered for step ``t``) sent whole, every step's distribution, and the step
-    marks of the MARKED views that carry one.
-
-    Assembled from JSON text: the five figures' own ``to_json()`` (exactly what gr.Plot would receive, numpy
-    arrays as plotly's base64 typed arrays) and every other step's distribution written straight from its
-    dicts (style.figure_json, the same JSON once parsed): a Figure per step was most of the cost."""
+def step_views_json(sel: Selection, t: int, specs: dict) -> str:
+    """The page's views for the selected hypothesis as the JSON string the page keeps: ``specs`` (name ->
+    (data, layout), the five views rendered for step ``t``) sent whole, every step's distribution, and the step
+    marks of the MARKED views that carry one. Every figure is written straight from its dicts
+    (style.figure_json: what gr.Plot would receive, once parsed): building Figures was most of the cost."""
     n = sel.steps
-    sent = {name: fig.to_json() for name, fig in figures.items()}
+    sent = {name: figure_json(*spec) for name, spec in specs.items()}
     # a key per figure: the page skips a chart whose figure is the one it shows (e.g. the attention map when
     # only the length penalty moved), as gr.Plot did by comparing the figure JSON
     keys = {name: hashlib.blake2b(text.encode(), digest_size=8).hexdigest() for name, text in sent.items()}
-    marked = {name for name in MARKED if name in figures and has_step_mark(figures[name])}
-    if "attention" in marked:  # the heatmap's rows, as attention_figure reads them: (L, S)
+    marked = {name for name in MARKED if name in specs and specs[name][1].get("shapes")}
+    if "attention" in marked:  # the heatmap's rows, as attention_spec reads them: (L, S)
         z = f32(sel.attention)
     marks = {"attention": lambda k: attention_marks(z, k), "tree": tree_marks, "uncertainty": uncertainty_marks}
     head = json.dumps({"steps": n, "hypothesis": sel.index, "shown": t, "keys": keys,
@@ -62,11 +59,6 @@ def step_views_json(sel: Selection, t: int, figures: dict) -> str:
     return f'{head[:-1]},"figures":{{{whole}}},"distribution":[{steps}]}}'
 
 
-def step_views(sel: Selection, t: int, figures: dict) -> dict:
+def step_views(sel: Selection, t: int, specs: dict) -> dict:
     """step_views_json, parsed (tests, and anyone reading the views in Python)."""
-    return json.loads(step_views_json(sel, t, figures))
-
-
-def has_step_mark(fig) -> bool:
-    """Whether a rendered figure carries a step mark: its layout has shapes (read without a deep copy)."""
-    return bool(fig.layout.shapes)
+    return json.loads(step_views_json(sel, t, specs))

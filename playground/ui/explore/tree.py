@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.ui.common import style
-from playground.ui.common.style import band, base_layout, empty_figure, esc, f32, figure
+from playground.ui.common.style import band, base_layout, empty_spec, esc, f32, figure
 from playground.ui.explore.selection import Selection
 
 MAX_NODES = 1200  # ~50 KB of JSON; a width-16 beam over 37+ steps records more, mostly pruned leaves
@@ -70,10 +70,16 @@ def tree_marks(t: int) -> dict:
 
 def tree_figure(sel: Selection, t: int | None = None) -> go.Figure:
     """View 4: every recorded node by step and status, the selected hypothesis's path on top."""
+    return figure(*tree_spec(sel, t))
+
+
+def tree_spec(sel: Selection, t: int | None = None) -> tuple[list[dict], dict]:
+    """``tree_figure``'s data and layout as plain dicts: the page's JSON is written from them without
+    building a Figure (style.figure_json)."""
     trace = sel.trace
     nodes = trace.nodes
     if len(nodes) < 2:
-        return empty_figure("no search tree: nothing was generated")
+        return empty_spec("no search tree: nothing was generated")
     drawn = nodes if len(nodes) <= MAX_NODES else [n for n in nodes if n.status != "pruned"]
     pos = tree_layout(drawn)
     sym = trace.target_symbols
@@ -126,4 +132,4 @@ def tree_figure(sel: Selection, t: int | None = None) -> go.Figure:
     data.append(dict(type="scatter", x=[-1], y=[0], mode="markers+text", text=["&lt;s&gt;"],
                      textposition="top center", marker=dict(size=9, color="#374151"), showlegend=False,
                      hoverinfo="skip"))
-    return figure(data, layout)
+    return data, layout

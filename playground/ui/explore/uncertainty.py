@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.ui.common import style
-from playground.ui.common.style import band, base_layout, empty_figure, esc, f32, figure
+from playground.ui.common.style import band, base_layout, empty_spec, esc, f32, figure
 from playground.ui.explore.selection import Selection
 
 # the uncertainty chart's three rows, top to bottom: p(chosen), entropy, kept-set size (shared x axis)
@@ -25,10 +25,16 @@ def stacked_domains(weights=ROW_HEIGHTS, gap: float = ROW_GAP) -> list[list[floa
 
 def uncertainty_figure(sel: Selection, t: int | None = None) -> go.Figure:
     """View 5: along the selected hypothesis, p(chosen), entropy before/after filtering, kept-set size."""
+    return figure(*uncertainty_spec(sel, t))
+
+
+def uncertainty_spec(sel: Selection, t: int | None = None) -> tuple[list[dict], dict]:
+    """``uncertainty_figure``'s data and layout as plain dicts: the page's JSON is written from them without
+    building a Figure (style.figure_json)."""
     trace, path = sel.trace, sel.path
     recorded = [(ps, r) for ps in path if (r := sel.row_probs(ps)) is not None]
     if not recorded:
-        return empty_figure("no recorded steps to show")
+        return empty_spec("no recorded steps to show")
     sym = trace.target_symbols
     x = np.array([ps.t for ps, _ in recorded], dtype=np.int16)
     ax = AXES
@@ -57,7 +63,7 @@ def uncertainty_figure(sel: Selection, t: int | None = None) -> go.Figure:
                             title=dict(text="output step · symbol produced"))
     if t is not None:
         layout.update(uncertainty_marks(sel.clamp(t)))
-    return figure(data, layout)
+    return data, layout
 
 
 def uncertainty_marks(t: int) -> dict:
