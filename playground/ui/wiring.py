@@ -36,6 +36,18 @@ DECODE_FIELDS = ("strategy", "temperature", "top_k", "top_p", "min_p", "beam_wid
 DECODE_DEFAULTS = MappingProxyType({"model": "", **{f: getattr(DecodeConfig(), f) for f in DECODE_FIELDS}})
 
 
+def plotly_preload() -> str:
+    """``<link rel=modulepreload>`` tags for Gradio's plot chunks (its 4.6 MB plotly.js bundle included).
+
+    Why: the page asks for them only once the Explore charts mount, ~2 s into loading, then waits ~0.7 s for
+    the bundle and parses it; preloaded, they arrive while Gradio's own code starts (benchmarks/cold_start.py).
+    The chunk names carry a hash that changes with Gradio's version, so they are read from the installed
+    package; none found, nothing is preloaded."""
+    assets = Path(gr.__file__).parent / "templates" / "frontend" / "assets"
+    chunks = sorted(p.name for pattern in ("Plot-*.js", "PlotlyPlot-*.js") for p in assets.glob(pattern))
+    return "".join(f'<link rel="modulepreload" href="./assets/{name}">' for name in chunks)
+
+
 def launch_kwargs() -> dict:
     """Arguments for demo.launch() (Gradio 6 takes theme and css at launch, not in gr.Blocks).
 
@@ -44,7 +56,7 @@ def launch_kwargs() -> dict:
     Explore call returns a views JSON of 50-300 KB, so each slider change got slower than the one before
     (521 ms p50 over the first five changes, 994 ms over the last five of 40:
     benchmarks/page_profile.py --run-history). Disabling it also deletes runs an older page saved."""
-    return dict(theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, js=PAGE_JS, show_error=True,
+    return dict(theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, js=PAGE_JS, head=plotly_preload(), show_error=True,
                 state_session_capacity=1000, run_history=False)
 
 
