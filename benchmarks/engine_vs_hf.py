@@ -1,16 +1,40 @@
-"""Benchmark 1: per-word decode latency of the engine (full traces) against Hugging Face ``generate()``.
+"""Benchmark 1: per-input decode latency of the engine (full traces) against Hugging Face ``generate()``.
 
-    python benchmarks/engine_vs_hf.py                   # 30 words x 3 passes, 1 thread
+    python benchmarks/engine_vs_hf.py                   # 30 words x 3 passes, 1 thread, then the HF rows
     python benchmarks/engine_vs_hf.py --repeats 1 --bart-layers 2
+    python benchmarks/engine_vs_hf.py --only-hf --hf-inputs 10 --hf-steps 20
 
-Ours: ``decode(model, word, config)`` on the shipped G2P checkpoint, batch 1, ``record_trace=True`` (the
-whole Trace is built: every step's logits, filtered distributions, attention, every node).
-Theirs: ``BartForConditionalGeneration.generate`` with ``output_scores``, ``output_logits``,
+Table 1, different models. Ours: ``decode(model, word, config)`` on the shipped G2P checkpoint, batch 1,
+``record_trace=True`` (the whole Trace is built: every step's logits, filtered distributions, attention, every
+node). Theirs: ``BartForConditionalGeneration.generate`` with ``output_scores``, ``output_logits``,
 ``output_attentions`` and ``return_dict_in_generate`` on a BART built from a config with random weights
 (no download), sized at run time to the loaded model's parameter count (within 2%), fed a source of the
 same length, made to generate exactly as many tokens as our decode took steps for that word
 (``min_new_tokens = max_new_tokens``) with the same beam width. The two alternate word by word, in one
 process, which one goes first alternating too. Needs ``pip install -r requirements-bench.txt``.
+
+Table 2, one model driven two ways (playground/models/hf.py): the same transformers model, random weights from a
+config, decoded by our engine through the adapter (full trace: every step's top columns, exact statistics,
+cross-attention of every layer and head) and by its own ``generate()`` (scores, logits, attentions returned),
+greedy and beam 5 (early stopping on both sides, <pad> suppressed on theirs as ours never emits it), batch 1,
+``--hf-steps`` tokens at most. Every output is checked to be the same token sequence (and for beams the same
+score). Models: the tests' tiny BART (2 + 2 layers, d_model 16, 84 symbols) and an opus-mt-sized Marian (6 + 6
+layers, d_model 512, 8 heads, feed-forward 2048, 58,101 symbols, 74M parameters).
+
+What a profile shows (pyinstrument and timed loops, one thread). Both drivers spend most of each step in the same
+library code, the decoder stack and the output projection, and the adapter calls exactly that code. Tiny BART:
+the library's decoder call alone costs ~0.6 ms a step (a bare loop of decoder calls, no search: ~12 ms for 20
+steps); ``generate`` adds ~0.3 ms a step of its own (logits processors, stopping criteria, output bookkeeping);
+our engine adds ~0.4 ms (processing and the search ~0.25, the adapter's cache wrapping ~0.05, the trace ~0.1).
+Opus-mt-sized Marian: a step is ~20 ms, half of it the output projection, which reads 512 x 58,101 float32
+weights (119 MB) per step at memory speed, the same for both drivers; ``generate`` adds ~1 ms a step, and our
+full trace ~1.5 ms per recorded row: every row's exact full-vocabulary statistics (softmaxes and entropies before
+and after temperature, kept-set size, the top-50 selection and the mass outside it) are a dozen passes over
+58,101 values, which ``generate`` does not compute (it returns raw scores). So with the library's own modules
+doing the model's work, a driver can only save what ``generate`` spends around them, (decoder + generate's
+overhead) / (decoder + ours) is at most ~1.3x even for a zero-cost engine on the tiny model and ~1.05x on the
+realistic one: the 1.5x target does not hold, and the table says by how much (ours is a little slower, the
+price of the trace).
 """
 
 from __future__ import annotations
@@ -25,6 +49,11 @@ STRATEGIES = {  # name -> (our DecodeConfig fields, their generate() fields)
     "beam 10": (dict(strategy="beam", beam_width=10), dict(do_sample=False, num_beams=10)),
 }
 TARGET = 5.0  # ours at least 5x faster
+HF_TARGET = 1.5  # the same HF model: ours at least 1.5x faster than its own generate()
+HF_STRATEGIES = {  # name -> (our DecodeConfig fields, their generate() fields): the same search on both sides
+    "greedy": (dict(strategy="greedy"), dict(num_beams=1)),
+    "beam 5": (dict(strategy="beam", beam_width=5, early_stopping=True), dict(num_beams=5, early_stopping=True)),
+}
 
 
 def bart_config(d_model: int, layers: int, vocab_size: int):
@@ -56,8 +85,19 @@ def matched_bart(target_params: int, layers: int, vocab_size: int):
 def main() -> int:
     p = parser(__doc__.split("\n")[0])
     p.add_argument("--bart-layers", type=int, default=1, help="encoder and decoder layers (ours: 1 and 1)")
+    p.add_argument("--only-hf", action="store_true", help="only table 2 (one HF model, two drivers)")
+    p.add_argument("--hf-inputs", type=int, default=10, help="table 2: inputs per model")
+    p.add_argument("--hf-steps", type=int, default=20, help="table 2: output tokens at most")
     args = p.parse_args()
     model = setup(args)
+    if not args.only_hf:
+        g2p_table(args, model)
+    hf_table(args)
+    return 0
+
+
+def g2p_table(args, model) -> None:
+    """Table 1: the shipped G2P model (ours) against a BART of the same size (theirs)."""
     import torch
 
     from playground import DecodeConfig, decode
@@ -112,7 +152,112 @@ def main() -> int:
     print(table(["strategy", "ours p50 ms", "ours p95 ms", "HF p50 ms", "HF p95 ms", "speed-up (p50)",
                  f">= {TARGET:g}x"], rows))
     print(f"\ntarget (ours >= {TARGET:g}x faster for every strategy): {'holds' if ok else 'does NOT hold'}")
-    return 0
+
+
+
+# --- table 2: one Hugging Face model, driven by our engine and by its own generate() ------------------------------
+def word_tokenizer(size: int, specials: dict, template: str):
+    """A word-level tokenizer (tokenizers' WordLevel, whitespace pre-tokenizer) of ``size`` ids: the specials in
+    id order, then "w0", "w1", ...; ``template`` wraps a source (e.g. "$A </s>")."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    names = [*specials.values(), *(f"w{i}" for i in range(size - len(specials)))]
+    vocab = {name: i for i, name in enumerate(names)}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token=specials["unk"]))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    backend.post_processor = processors.TemplateProcessing(
+        single=template, special_tokens=[(t, vocab[t]) for t in specials.values() if t in template])
+    return PreTrainedTokenizerFast(tokenizer_object=backend, **{f"{k}_token": v for k, v in specials.items()})
+
+
+def hf_models():
+    """name -> (transformers model, tokenizer): the tiny BART of tests/helpers.py's sizes and an opus-mt-sized
+    Marian, random weights (seeded), eager attention (the one that returns weights), eval mode."""
+    import torch
+    from transformers import BartConfig, BartForConditionalGeneration, MarianConfig, MarianMTModel
+
+    quiet = dict(dropout=0.0, attention_dropout=0.0, activation_dropout=0.0, forced_bos_token_id=None,
+                 forced_eos_token_id=None)
+    bart = BartConfig(vocab_size=84, d_model=16, encoder_layers=2, decoder_layers=2, encoder_attention_heads=2,
+                      decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, max_position_embeddings=80,
+                      bos_token_id=0, pad_token_id=1, eos_token_id=2, decoder_start_token_id=2, init_std=0.3, **quiet)
+    marian = MarianConfig(vocab_size=58_101, d_model=512, encoder_layers=6, decoder_layers=6,
+                          encoder_attention_heads=8, decoder_attention_heads=8, encoder_ffn_dim=2048,
+                          decoder_ffn_dim=2048, max_position_embeddings=512, eos_token_id=0, pad_token_id=58_100,
+                          decoder_start_token_id=58_100, **quiet)
+    out = {}
+    for name, cls, config, specials, template in [
+            ("tiny BART", BartForConditionalGeneration, bart,
+             {"bos": "<s>", "pad": "<pad>", "eos": "</s>", "unk": "<unk>"}, "<s> $A </s>"),
+            ("opus-mt-sized Marian", MarianMTModel, marian, {"eos": "</s>", "unk": "<unk>"}, "$A </s>")]:
+        config._attn_implementation = "eager"
+        torch.manual_seed(0)
+        tokenizer = word_tokenizer(config.vocab_size - (name != "tiny BART"), specials, template)
+        if "pad" not in specials:  # Marian: <pad> is the last id (the decoder's start token)
+            tokenizer.add_special_tokens({"pad_token": "<pad>"})
+        out[name] = (cls(config).eval(), tokenizer)
+    return out
+
+
+def hf_table(args) -> None:
+    """Table 2: each model's inputs decoded by both drivers, alternating which goes first; outputs compared."""
+    import random
+
+    from playground.models.hf import HFSeq2Seq
+
+    rows, ok = [], True
+    for name, (hf, tokenizer) in hf_models().items():
+        model = HFSeq2Seq(hf, tokenizer, name=name)
+        words = model.source_vocab.content_symbols
+        rng = random.Random(0)
+        texts = [" ".join(rng.choice(words) for _ in range(rng.randint(8, 16))) for _ in range(args.hf_inputs)]
+        for strategy, (knobs, theirs) in HF_STRATEGIES.items():
+            times, same = drive_both(model, texts, knobs, theirs, args.hf_steps)
+            ratio = percentile(times[1], 50) / percentile(times[0], 50)
+            ok &= ratio >= HF_TARGET and same
+            rows.append([name, strategy, ms(percentile(times[0], 50)), ms(percentile(times[0], 95)),
+                         ms(percentile(times[1], 50)), ms(percentile(times[1], 95)), f"{ratio:.2f}x",
+                         "yes" if same else "NO", "yes" if ratio >= HF_TARGET else "NO"])
+    print(f"\nOne Hugging Face model, two drivers: {args.hf_inputs} inputs of 8-16 words, at most {args.hf_steps} "
+          "tokens, batch 1; ours with the full trace, theirs with scores, logits and attentions returned")
+    print(f"machine: {machine(args.threads)}\n")
+    print(table(["model", "strategy", "ours p50 ms", "ours p95 ms", "generate p50 ms", "generate p95 ms",
+                 "speed-up (p50)", "same outputs", f">= {HF_TARGET:g}x"], rows))
+    print(f"\ntarget (ours >= {HF_TARGET:g}x faster, same outputs): {'holds' if ok else 'does NOT hold'}")
+
+
+def drive_both(model, texts: list[str], knobs: dict, theirs: dict, steps: int) -> tuple[tuple[list, list], bool]:
+    """Seconds per input for (ours, theirs), after one warm-up each, and whether every output was the same."""
+    import torch
+
+    from playground import DecodeConfig, decode
+
+    config = DecodeConfig(max_length=steps, **knobs)
+    pad, eos = model.target_vocab.pad_id, model.target_vocab.eos_id
+
+    @torch.no_grad()
+    def generate(text):
+        src = torch.tensor([model.source_vocab.encode(model.source_vocab.tokenize(text))])
+        return model.model.generate(input_ids=src, attention_mask=torch.ones_like(src), max_new_tokens=steps,
+                                    do_sample=False, suppress_tokens=[pad], output_scores=True, output_logits=True,
+                                    output_attentions=True, return_dict_in_generate=True, **theirs)
+
+    decode(model, texts[0], config), generate(texts[0])
+    times, same = ([], []), True
+    for i, text in enumerate(texts):
+        first, second = (0, 1) if i % 2 else (1, 0)
+        runs = {0: lambda: decode(model, text, config), 1: lambda: generate(text)}  # noqa: B023
+        out = {}
+        for side in (first, second):
+            seconds, out[side] = timed(runs[side])
+            times[side].append(seconds)
+        ids = out[1].sequences[0, 1:].tolist()
+        ids = ids[: ids.index(eos)] if eos in ids else ids
+        same &= out[0].hypotheses[0].token_ids == ids
+        if "sequences_scores" in out[1] and out[1].sequences_scores is not None:
+            same &= abs(out[0].hypotheses[0].score - float(out[1].sequences_scores[0])) < 1e-4
+    return times, same
 
 
 if __name__ == "__main__":

@@ -148,3 +148,97 @@ def check_invariants(trace: Trace, config: DecodeConfig) -> None:
         assert np.isfinite([hyp.log_prob, hyp.score]).all()
         assert hyp.log_prob == pytest.approx(trace.nodes[hyp.node].cum_log_prob, rel=1e-6, abs=1e-4)
     assert Trace.from_dict(json.loads(json.dumps(trace.to_dict(), allow_nan=False))) == trace
+
+
+# --- tiny Hugging Face encoder-decoders (tests/test_models_hf*.py): built offline from config classes ----------
+HF_WORDS = tuple("the a cat dog sat on mat big small red blue ran to house tree bird sang song sun moon".split()) + \
+    tuple(f"w{i}" for i in range(60))  # > 50 symbols in all: traces cut their rows (recorder.TRACE_TOP_N)
+# family -> (its special tokens in id order, what the tokenizer wraps a source in, the config's special ids)
+HF_FAMILIES = {
+    "bart": ({"bos": "<s>", "pad": "<pad>", "eos": "</s>", "unk": "<unk>"}, "<s> $A </s>",
+             dict(bos_token_id=0, pad_token_id=1, eos_token_id=2, decoder_start_token_id=2)),
+    "marian": ({"eos": "</s>", "unk": "<unk>", "pad": "<pad>"}, "$A </s>",
+               dict(eos_token_id=0, pad_token_id=2, decoder_start_token_id=2)),
+    "t5": ({"pad": "<pad>", "eos": "</s>", "unk": "<unk>"}, "$A </s>",
+           dict(pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)),
+}
+
+
+def hf_tokenizer(family: str):
+    """A word-level tokenizer over HF_WORDS (tokenizers' WordLevel model, whitespace pre-tokenizer) with the
+    family's special tokens, wrapped as a transformers PreTrainedTokenizerFast."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    specials, template, _ = HF_FAMILIES[family]
+    vocab = {token: i for i, token in enumerate([*specials.values(), *HF_WORDS])}
+    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single=template, special_tokens=[(t, vocab[t]) for t in specials.values() if t in template])
+    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, **{f"{k}_token": v for k, v in specials.items()})
+
+
+def hf_config(family: str, vocab_size: int, *, layers: int = 2, d_model: int = 16, heads: int = 2):
+    """A tiny config of ``family`` (random weights at a large scale, so that distributions are peaked and
+    ties do not happen), with no forced tokens."""
+    from transformers import BartConfig, MarianConfig, T5Config
+
+    ids = HF_FAMILIES[family][2]
+    if family == "t5":
+        return T5Config(vocab_size=vocab_size, d_model=d_model, d_kv=d_model // heads, d_ff=2 * d_model,
+                        num_layers=layers, num_decoder_layers=layers, num_heads=heads, dropout_rate=0.0,
+                        initializer_factor=2.0, **ids)
+    config_cls = BartConfig if family == "bart" else MarianConfig
+    return config_cls(vocab_size=vocab_size, d_model=d_model, encoder_layers=layers, decoder_layers=layers,
+                      encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=2 * d_model,
+                      decoder_ffn_dim=2 * d_model, max_position_embeddings=80, dropout=0.0, attention_dropout=0.0,
+                      activation_dropout=0.0, init_std=0.3, forced_bos_token_id=None, forced_eos_token_id=None,
+                      **ids)
+
+
+def hf_checkpoint(directory, family: str = "bart", *, seed: int = 0, eos_bias: float = 2.0, **sizes):
+    """A tiny random ``family`` model and its tokenizer saved in ``directory`` (model.safetensors, config.json,
+    tokenizer files), as a Hub repository holds them. ``eos_bias`` raises </s>'s logit (BART and Marian's
+    final_logits_bias) so that hypotheses end at different lengths; T5 has no such bias."""
+    import transformers
+
+    tokenizer = hf_tokenizer(family)
+    config = hf_config(family, len(tokenizer), **sizes)
+    torch.manual_seed(seed)
+    model = transformers.AutoModelForSeq2SeqLM.from_config(config).eval()
+    if hasattr(model, "final_logits_bias"):
+        model.final_logits_bias[0, config.eos_token_id] = eos_bias
+    else:
+        raise_t5_eos(model, config.eos_token_id, eos_bias)
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+@torch.no_grad()
+def raise_t5_eos(model, eos: int, bias: float) -> None:
+    """T5 has no output bias: move </s>'s (tied) output row along the decoder's mean output on random text, so
+    that its logit there rises by about ``bias`` (logits = d^-1/2 h . E[v], the T5 paper's tied head)."""
+    ids = torch.randint(3, model.config.vocab_size, (4, 6))
+    hidden = model(input_ids=ids, decoder_input_ids=ids, output_hidden_states=True).decoder_hidden_states[-1]
+    mean = hidden.mean((0, 1))  # (d,)
+    model.shared.weight[eos] += bias * model.config.d_model ** 0.5 * mean / mean.square().sum()
+
+
+def check_trace_columns(trace: Trace) -> None:
+    """What every step keeps whatever the vocabulary (recorder.py): each distribution's kept entries plus the mass
+    left outside them sum to 1, columns are distinct token ids, and every node's token sits in the columns of the
+    row that expanded its parent (so every path can be shown step by step)."""
+    vocab = len(trace.target_symbols)
+    for step in trace.steps:
+        for k, probs in enumerate((np.exp(step.log_probs), step.probs_temperature, step.probs_filtered)):
+            assert np.allclose(probs.sum(1) + step.outside[:, k], 1.0, atol=1e-5)
+        assert (step.kept >= 1).all() and (step.outside >= 0).all()
+        if step.cut:
+            assert all(len(set(row)) == len(row) for row in step.columns.tolist())
+            assert (0 <= step.columns).all() and (step.columns < vocab).all() and step.logits.shape[1] < vocab
+    for node in trace.nodes[1:]:
+        where = trace.step_row(node.parent)
+        if where is not None:
+            assert trace.steps[where[0]].column(where[1], node.token) is not None, node

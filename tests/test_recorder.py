@@ -74,3 +74,110 @@ def test_large_attention_lowers_the_rows_a_trace_records():
                      filtered_logits=torch.zeros(1, 2), attention=large / 512, chosen=torch.tensor([0]))
     trace = rec.finish([])
     assert len(trace.steps) == 85 and "85 in all" in trace.message
+
+
+# --- large vocabularies: rows cut to their top columns, statistics exact -----------------------------------------
+class RandomLogits:
+    """A step model over ``vocab`` target symbols whose logits are random but a function of the prefix (so two
+    decodes see the same model), </s> unlikely so that decodes run to max_length; attention over 3 layers x 2
+    heads."""
+
+    def __init__(self, vocab: int = 50_000):
+        from playground.models.vocab import SPECIALS, Vocab
+
+        self.source_vocab = Vocab(symbols=(*SPECIALS, *"abc"), kind="chars")
+        self.target_vocab = Vocab(symbols=(*SPECIALS, *(f"t{i}" for i in range(vocab - 3))), kind="words")
+
+    def encode(self, src_ids):
+        return ((),) * src_ids.shape[0], src_ids.shape[1]
+
+    def step(self, prev, state):
+        prefixes, length = state
+        prefixes = tuple(p + (int(token),) for p, token in zip(prefixes, prev.tolist(), strict=True))
+        logits = torch.stack([torch.randn(len(self.target_vocab), generator=torch.Generator().manual_seed(
+            hash(p) % 2**31)) * 3 for p in prefixes])  # (B, V)
+        logits[:, self.target_vocab.eos_id] = -20.0
+        return logits, (prefixes, length), torch.full((len(prefixes), 3, 2, length), 1.0 / length)
+
+    def reorder(self, state, index):
+        return tuple(state[0][i] for i in index.tolist()), state[1]
+
+
+def decode_recorded(model, config, top_n=None, monkeypatch=None):
+    """decode, its recorders keeping ``top_n`` columns (None: the default, TRACE_TOP_N)."""
+    from playground.decoding import DecodeConfig, decode, recorder
+
+    if top_n is not None:
+        monkeypatch.setattr(recorder, "TRACE_TOP_N", top_n)
+    return decode(model, "abc", DecodeConfig(**config)).trace
+
+
+@pytest.mark.parametrize("config", [dict(strategy="sample", num_samples=3, top_k=100, top_p=0.9, temperature=1.5),
+                                    dict(strategy="beam", beam_width=4, num_return=4)])
+def test_a_large_vocabulary_keeps_exact_statistics_and_its_top_columns(config, monkeypatch):
+    """The same decode recorded twice, cut to 50 columns and whole (top_n = V): everything computed over the
+    whole vocabulary is equal, the kept columns hold the whole rows' values, and the mass outside them is exact."""
+    from tests.helpers import check_trace_columns
+
+    model, config = RandomLogits(vocab=3000), dict(config, max_length=6)
+    cut = decode_recorded(model, config)
+    whole = decode_recorded(model, config, top_n=3000, monkeypatch=monkeypatch)
+    assert cut.hypotheses == whole.hypotheses and cut.nodes == whole.nodes
+    check_trace_columns(cut)
+    check_trace_columns(whole)
+    for a, b in zip(cut.steps, whole.steps, strict=True):
+        assert a.cut and not b.cut and a.logits.shape[1] == 50 and b.logits.shape[1] == 3000
+        for name in ("kept", "entropy", "entropy_temperature", "entropy_filtered", "chosen", "chosen_rank",
+                     "chosen_prob"):
+            np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-6)
+        for row in range(len(a.node_ids)):
+            for name in ("logits", "log_probs", "probs_temperature", "probs_filtered"):
+                np.testing.assert_array_equal(getattr(a, name)[row], getattr(b, name)[row, a.columns[row]])
+            for k, probs in enumerate((np.exp(b.log_probs[row]), b.probs_temperature[row], b.probs_filtered[row])):
+                left_out = np.delete(probs.astype(np.float64), a.columns[row]).sum()
+                assert a.outside[row, k] == pytest.approx(left_out, abs=1e-6)
+            assert (np.diff(a.log_probs[row]) <= 0).all()  # columns most probable first (T=1)
+            assert np.array_equal(np.sort(a.columns[row][:10]), np.sort(np.argsort(-b.log_probs[row])[:10]))
+
+
+def test_a_50k_vocabulary_decode_stays_within_the_stated_json_bound():
+    """recorder.py's bound: per recorded row at most 5·W + 11 numbers (one model) and its attention, at most
+    JSON_BYTES_PER_NUMBER bytes each; whole rows of 50,000 logits would be ~1 MB of JSON per row and array."""
+    import json
+
+    from playground.decoding.recorder import JSON_BYTES_PER_NUMBER, TRACE_TOP_N
+
+    trace = decode_recorded(RandomLogits(), dict(strategy="beam", beam_width=4, num_return=4, max_length=64))
+    steps = trace.to_dict()["steps"]
+    rows = sum(len(s["node_ids"]) for s in steps)
+    assert len(steps) == 64 and rows == 1 + 63 * 4
+    for step in steps:
+        h, width = len(step["node_ids"]), len(step["columns"][0])
+        numbers = h * (5 * width + 11 + 3 * 2 * 3)  # + attention: 3 layers x 2 heads x 3 source symbols
+        assert width == TRACE_TOP_N
+        assert len(json.dumps(step)) <= numbers * JSON_BYTES_PER_NUMBER + 400  # + the keys and candidates
+    assert len(json.dumps(trace.to_dict())) < 2_000_000  # 253 rows; whole rows would be ~1 GB
+
+
+def test_traces_written_before_columns_existed_still_load():
+    from playground.decoding import DecodeConfig, decode
+    from playground.decoding.trace import Trace
+    from tests.decoding_cases import BEAM_MISSES
+
+    trace = decode(BEAM_MISSES, "abc", DecodeConfig(strategy="beam", beam_width=2, num_return=2)).trace
+    old = trace.to_dict()
+    for step in old["steps"]:
+        for key in ("columns", "outside", "member_outside"):
+            del step[key]
+    assert Trace.from_dict(old) == trace and not trace.steps[0].cut
+    assert trace.steps[0].column(0, 4) == 4 and trace.steps[0].dense("log_probs", 0, 7).shape == (7,)
+
+
+def test_summarising_a_large_vocabulary_in_batches_changes_nothing(monkeypatch):
+    """Rows held past PENDING_VALUES are summarised early (memory stays bounded): the trace is the same."""
+    from playground.decoding import recorder as module
+
+    model, config = RandomLogits(vocab=3000), dict(strategy="beam", beam_width=3, num_return=3, max_length=5)
+    at_the_end = decode_recorded(model, config)
+    monkeypatch.setattr(module, "PENDING_VALUES", 2 * 3000)  # summarise every step or two
+    assert decode_recorded(model, config) == at_the_end and at_the_end.steps[0].cut

@@ -54,9 +54,10 @@ def encode_source(model, text: str) -> tuple[list[str], object]:
 
 
 def encode_sources(model, sources: list[list[str]]):
-    """Tokenised inputs as one batch, padded with 0 on the right: src_ids (N, S) -> the state, a row per input."""
+    """Tokenised inputs as one batch, padded on the right with the source vocabulary's pad id (0 for the
+    playground's own vocabularies, the tokenizer's for a Hugging Face model): src_ids (N, S) -> the state."""
     ids = [model.source_vocab.encode(source) for source in sources]
-    src_ids = torch.zeros(len(ids), max(map(len, ids)), dtype=torch.long)  # (N, S)
+    src_ids = torch.full((len(ids), max(map(len, ids))), model.source_vocab.pad_id, dtype=torch.long)  # (N, S)
     for i, row in enumerate(ids):
         src_ids[i, :len(row)] = torch.tensor(row)
     return model.encode(src_ids)

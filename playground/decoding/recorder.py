@@ -5,10 +5,30 @@ work), and ``finish`` converts everything once at the end. With ``record_steps=F
 ``record_trace=False``) the per-step (H, V) arrays are skipped entirely; nodes are still kept, because
 hypotheses point at them and they cost a few scalars each.
 
-Two bounds live here because every strategy passes through. The steps record at most ``MAX_STEP_ROWS``
-rows each and ``MAX_TRACE_ROWS`` in all (a 1000-sample draw of 64 steps would otherwise make a 150 MB
-trace; a width-16 beam of 64 steps still records all its 1024 rows); nodes and hypotheses are always
-complete. And ``out_of_time`` is the one time-budget check the strategies make (budget.py).
+Large vocabularies. A row of a step keeps every token's value only while V <= ``top_n`` (TRACE_TOP_N = 50
+unless the Recorder is given another): the playground's own models (V < 50) keep everything, exactly as
+ever. Above that (a Hub model's 58,000 pieces), each row is cut as it is recorded to W columns: the tokens
+that the row chose or turned into candidates, then the most probable under any recorded distribution
+(the largest of T=1, after temperature, after filtering, each ensemble member), W = max(top_n, most such
+tokens in a row) (a row expands into at most 2·beam_width = 32 candidates). ``Step.columns`` holds the W
+token ids. Everything else is computed on the whole vocabulary before the cut: entropies, kept-set size, the
+chosen token's rank and probability, and ``Step.outside``, the probability mass left outside the W columns
+of each distribution (``member_outside`` for an ensemble's members).
+
+Bounds per decode, whatever the vocabulary. The steps record at most ``MAX_STEP_ROWS`` rows each and
+``MAX_TRACE_ROWS`` in all (a 1000-sample draw of 64 steps would otherwise make a 150 MB trace; a width-16
+beam of 64 steps still records all its 1024 rows); nodes and hypotheses are always complete. A recorded
+row holds at most 5·W + 3 + M·(W + 1) + 8 numbers of distributions and statistics (W = V when V <= top_n; M
+ensemble members) plus its attention, L·K·S weights, at most ``MAX_ATTENTION_VALUES`` in all. With
+W = 50 and one model that is about 1.4 KB a row (float32 values, int64 token ids), 1.4 MB for 1024 rows, plus
+at most 8 MB of attention; as JSON (``Trace.to_dict``, at most ``JSON_BYTES_PER_NUMBER`` = 25 bytes a number) at most
+~6.5 KB a row, 6.7 MB for 1024 rows, plus 25 bytes per attention weight (tests/test_recorder.py decodes a
+V = 50,000 model against these bounds). Keeping the whole (H, V) rows of such a model would cost 4·V bytes
+per row and distribution: 230 MB per distribution for 1024 rows. While a decode runs, the rows of such a model
+are held (as references to the strategy's tensors) only until they add up to PENDING_VALUES (16 MB a
+distribution); then they are summarised together, so the summary stays batched and the memory bounded.
+
+And ``out_of_time`` is the one time-budget check the strategies make (budget.py).
 """
 
 from __future__ import annotations
@@ -19,8 +39,8 @@ import numpy as np
 import torch
 
 from playground.decoding.budget import Deadline
-from playground.decoding.pipeline import entropy
-from playground.decoding.trace import LOG_ZERO, STEP_ARRAYS, Hypothesis, Node, Step, Trace
+from playground.decoding.columns import ROW_TENSORS, finite, must_keep, summarise
+from playground.decoding.trace import Hypothesis, Node, Step, Trace
 
 # step rows recorded: ~4.7 KB of JSON each (G2P), so <= ~5 MB in all; 1024 = a width-16 beam over 64 steps
 MAX_STEP_ROWS, MAX_TRACE_ROWS = 64, 1024
@@ -28,18 +48,22 @@ MAX_STEP_ROWS, MAX_TRACE_ROWS = 64, 1024
 # Transformer over a 48-symbol input records 576 per row, so its 1024 rows fit; a 6-layer, 8-head model over
 # 128 source tokens fits 341 rows
 MAX_ATTENTION_VALUES = 2 * 1024 * 1024
+TRACE_TOP_N = 50  # columns a row keeps when the vocabulary is larger (module docstring)
+JSON_BYTES_PER_NUMBER = 25  # the longest float32 as JSON, "-3.4028234663852886e+38", and its separator
+PENDING_VALUES = 4 * 1024 * 1024  # (H, V) values held before a large vocabulary's rows are summarised: 16 MB each
 
 
-def _finite(x: torch.Tensor) -> torch.Tensor:
-    """float32 with -inf (a probability of exactly 0) mapped to LOG_ZERO, so a trace is valid JSON."""
-    x = x.detach().to(torch.float32)
-    return torch.nan_to_num(x, nan=0.0, neginf=LOG_ZERO, posinf=-LOG_ZERO)
+def same_values(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Whether two tensors are views of the same memory with the same layout (so they hold the same values)."""
+    return a.data_ptr() == b.data_ptr() and a.shape == b.shape and a.stride() == b.stride()
 
 
 class Recorder:
     def __init__(self, *, strategy: str, config: dict, source: list[str], target_symbols: list[str],
-                 record_steps: bool = True, deadline: Deadline | None = None, members: list[str] | None = None):
-        self.record_steps = record_steps
+                 record_steps: bool = True, deadline: Deadline | None = None, members: list[str] | None = None,
+                 top_n: int | None = None):
+        self.record_steps, self.top_n = record_steps, TRACE_TOP_N if top_n is None else top_n
+        self._last_nodes: tuple = (0, None, None)  # the latest add_nodes: (first id, parents, tokens)
         self.deadline = deadline  # None: no time limit (teacher forcing, whose length is fixed)
         self._time_noted = self._rows_noted = False
         self.recorded_rows = 0  # step rows recorded so far (MAX_TRACE_ROWS)
@@ -47,7 +71,8 @@ class Recorder:
                             target_symbols=list(target_symbols), members=list(members or []))
         self._chunks: list[tuple] = []  # (parents, tokens, step, log_probs, cum_log_probs, scores, statuses)
         self._status: dict[int, str] = {}  # later status changes, by node id
-        self._steps: list[dict] = []  # per recorded step: its rows' tensors (kept as references until finish)
+        self._steps: list[dict] = []  # per recorded step: its rows' tensors (kept as references until summarised)
+        self._pending = 0  # (H, V) values of a large vocabulary held as references (PENDING_VALUES)
         self.num_nodes = 0
         self.truncated = False
         self.messages: list[str] = []
@@ -66,6 +91,7 @@ class Recorder:
         statuses = [status] * n if isinstance(status, str) else list(status)
         assert len(statuses) == n, "one status per node"
         ids = torch.arange(self.num_nodes, self.num_nodes + n)
+        self._last_nodes = (self.num_nodes, parents, tokens)  # (references: _children reads them if needed)
         self.num_nodes += n
         self._chunks.append((parents.detach(), tokens.detach(), step, log_probs.detach(),
                              cum_log_probs.detach(), scores.detach(), statuses))
@@ -98,9 +124,46 @@ class Recorder:
             members = logits.new_zeros(logits.shape[0], 0, logits.shape[1])
         rows = dict(node_ids=node_ids, logits=logits, temperature_logits=temperature_logits,
                     filtered_logits=filtered_logits, attention=attention, chosen=chosen, members=members)
+        rows = {k: None if v is None else v[:keep].detach() for k, v in rows.items()}
+        if same_values(filtered_logits, temperature_logits):  # nothing filtered: one distribution (columns.py)
+            rows["filtered_logits"] = rows["temperature_logits"]
         self.recorded_rows += keep
-        self._steps.append(dict(t=t, candidates=None if candidates is None else candidates.detach(),
-                                **{k: None if v is None else v[:keep].detach() for k, v in rows.items()}))
+        step = dict(t=t, candidates=None if candidates is None else candidates.detach(), **rows)
+        if logits.shape[-1] > self.top_n:  # a large vocabulary: its rows will be cut (module docstring)
+            step["children"] = self._children(candidates)
+            self._pending += keep * logits.shape[-1]
+        self._steps.append(step)
+        if self._pending > PENDING_VALUES:
+            self._summarise_pending()
+
+    def _children(self, candidates: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """(parent node ids, tokens) of the step's candidates: the nodes of the latest add_nodes (references)."""
+        first, parents, tokens = self._last_nodes
+        if candidates is None or not candidates.numel() or parents is None:
+            return None
+        at = candidates.reshape(-1).long() - first
+        parents, tokens = parents.detach().reshape(-1), tokens.detach().reshape(-1)
+        if at.numel() == parents.numel() and int(at[0]) == 0:  # every strategy: the candidates are that chunk
+            return parents, tokens
+        if int(at.min()) < 0 or int(at.max()) >= parents.numel():
+            return None
+        return parents[at], tokens[at]
+
+    def _summarise_pending(self) -> None:
+        """Summarise every step whose rows are still whole (summarise, all at once) and let go of their (H, V)
+        tensors: at the end of a decode, or sooner when a large vocabulary's rows pass PENDING_VALUES."""
+        raw = [s for s in self._steps if "arrays" not in s]
+        if not raw:
+            return
+        sizes = [int(s["node_ids"].numel()) for s in raw]
+        must = must_keep(raw, self.num_nodes) if "children" in raw[0] else None
+        arrays = summarise(raw, self.top_n, must)
+        bounds = np.cumsum([0, *sizes]).tolist()
+        for i, s in enumerate(raw):
+            for key in (*ROW_TENSORS, "chosen", "children"):
+                s.pop(key, None)
+            s["arrays"] = {k: v[bounds[i]:bounds[i + 1]] for k, v in arrays.items()}
+        self._pending = 0
 
     @staticmethod
     def row_limit(attention: torch.Tensor) -> int:
@@ -141,7 +204,7 @@ class Recorder:
         parents = torch.cat([c[0].reshape(-1) for c in self._chunks]).tolist()
         tokens = torch.cat([c[1].reshape(-1) for c in self._chunks]).tolist()
         steps = [c[2] for c in self._chunks for _ in range(int(c[1].numel()))]
-        log_probs, cums, scores = (_finite(torch.cat([c[k].reshape(-1) for c in self._chunks])).tolist()
+        log_probs, cums, scores = (finite(torch.cat([c[k].reshape(-1) for c in self._chunks])).tolist()
                                    for k in (3, 4, 5))
         statuses = [s for c in self._chunks for s in c[6]]
         for i, s in self._status.items():
@@ -151,36 +214,17 @@ class Recorder:
 
     @torch.no_grad()
     def _build_steps(self) -> list[Step]:
-        """Every recorded step at once: the (H, V) rows of all steps are stacked into one (N, V) batch, so
-        each softmax / entropy / conversion runs once per trace instead of once per step (rows are
-        independent, so the values are those of a per-step computation); each Step holds views of it."""
+        """Every recorded step at once: the (H, V) rows of all steps still whole are stacked into one (N, V) batch,
+        so each softmax / entropy / conversion runs once per trace instead of once per step (rows are independent,
+        so the values are those of a per-step computation); each Step holds views of it. (A large vocabulary's
+        rows may have been summarised sooner, in batches of PENDING_VALUES: add_step.)"""
         if not self._steps:
             return []
+        self._summarise_pending()
         steps = self._steps
-        sizes = [int(s["node_ids"].numel()) for s in steps]
-        logits, temperature_logits, filtered_logits = (torch.cat([s[k] for s in steps]).to(torch.float32) for k in (
-            "logits", "temperature_logits", "filtered_logits"))  # (N, V)
-        log_probs = torch.log_softmax(logits, dim=-1)  # (N, V)
-        probs_filtered = torch.softmax(filtered_logits, dim=-1)  # (N, V), 0 where removed
-        # beam-type steps choose no token per row: chosen -1, rank -1, probability 0
-        chosen = torch.cat([torch.full((h,), -1) if s["chosen"] is None else s["chosen"].reshape(h).long()
-                            for s, h in zip(steps, sizes, strict=True)])  # (N,)
-        has = chosen >= 0
-        at = chosen.clamp(min=0)[:, None]  # (N, 1)
-        chosen_rank = torch.where(has, (log_probs > log_probs.gather(1, at)).sum(dim=1), -1)  # ties share a rank
-        chosen_prob = torch.where(has, probs_filtered.gather(1, at)[:, 0], 0.0)
-        arrays = dict(  # + 0.0: no -0.0 in the JSON
-            logits=_finite(logits), log_probs=_finite(log_probs),
-            probs_temperature=_finite(torch.softmax(temperature_logits, dim=-1)),
-            probs_filtered=_finite(probs_filtered), kept=(probs_filtered > 0).sum(dim=1),
-            entropy=_finite(entropy(logits) + 0.0), entropy_temperature=_finite(entropy(temperature_logits) + 0.0),
-            entropy_filtered=_finite(entropy(filtered_logits) + 0.0),
-            attention=_finite(torch.cat([s["attention"] for s in steps])),
-            chosen=chosen, chosen_rank=chosen_rank, chosen_prob=_finite(chosen_prob),
-            member_log_probs=_finite(torch.cat([s["members"] for s in steps])))
-        split = {k: np.split(v.numpy().astype(STEP_ARRAYS[k], copy=False), np.cumsum(sizes)[:-1])
-                 for k, v in arrays.items()}
-        t, node_ids, candidates = ([s[k] for s in steps] for k in ("t", "node_ids", "candidates"))
-        return [Step(t=int(t[i]), node_ids=node_ids[i].reshape(-1).tolist(),
-                     candidates=[] if candidates[i] is None else candidates[i].reshape(-1).tolist(),
-                     **{k: v[i] for k, v in split.items()}) for i in range(len(sizes))]
+        attention = finite(torch.cat([s["attention"] for s in steps])).numpy()
+        bounds = np.cumsum([0, *(int(s["node_ids"].numel()) for s in steps)]).tolist()
+        return [Step(t=int(s["t"]), node_ids=s["node_ids"].reshape(-1).tolist(),
+                     candidates=[] if s["candidates"] is None else s["candidates"].reshape(-1).tolist(),
+                     attention=attention[bounds[i]:bounds[i + 1]], **s["arrays"]) for i, s in enumerate(steps)]
+

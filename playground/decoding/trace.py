@@ -7,6 +7,12 @@ Every strategy fills the same four dataclasses:
     Hypothesis  a final output, with its raw log-probability and its normalised (ranking) score
     Trace       all of the above, plus the config, the source and the target vocabulary
 
+A model with a large vocabulary (more than the recorder's ``top_n`` = 50 symbols) has its rows cut to W
+columns: then the (H, V) arrays are (H, W), ``Step.columns`` (H, W) says which token each column is and
+``Step.outside`` the probability mass left out; ``Step.column(row, token)`` finds a token's column either way
+and ``Step.dense(name, row)`` gives a (V,) row with the left-out entries at 0 (LOG_ZERO for logits and
+log-probs). Traces of small vocabularies (and traces written before the cut existed) keep every token.
+
 Arrays are numpy float32 (counts and token ids int64). A trace holds no tensors and no model objects,
 so ``copy.deepcopy`` and ``to_dict()`` (JSON-safe: lists, floats, ints, strs) both work, and
 ``Trace.from_dict(trace.to_dict()) == trace``. Values are always finite: the recorder maps a model's
@@ -51,7 +57,11 @@ STEP_ARRAYS = {
     "chosen_rank": np.int64,  # (H,) rank of chosen under log_probs (0 = most probable); -1 if none
     "chosen_prob": np.float32,  # (H,) probs_filtered[chosen]; 0.0 if none
     "member_log_probs": np.float32,  # (H, M, V) each ensemble member's log-probs (M = 0: not an ensemble)
+    "columns": np.int64,  # (H, W) token id of each column when rows were cut (recorder.py), else (H, 0)
+    "outside": np.float32,  # (H, 3) mass outside the columns of log_probs (T=1), probs_temperature, probs_filtered
+    "member_outside": np.float32,  # (H, M) each member's mass outside the columns
 }
+CUT_ARRAYS = ("logits", "log_probs", "probs_temperature", "probs_filtered")  # (H, V), or (H, W) when cut
 
 
 @dataclass(eq=False)
@@ -71,7 +81,32 @@ class Step:
     chosen_rank: np.ndarray
     chosen_prob: np.ndarray
     member_log_probs: np.ndarray
+    columns: np.ndarray
+    outside: np.ndarray
+    member_outside: np.ndarray
     candidates: list[int] = field(default_factory=list)  # node ids of every candidate considered
+
+    @property
+    def cut(self) -> bool:
+        """Whether the rows hold only some tokens (``columns``) rather than the whole vocabulary."""
+        return self.columns.shape[1] > 0
+
+    def column(self, row: int, token: int) -> int | None:
+        """The column of ``token`` in row ``row`` of the (H, V) / (H, W) arrays, None if it was left out."""
+        if not self.cut:
+            return int(token) if 0 <= token < self.logits.shape[1] else None
+        hit = np.flatnonzero(self.columns[row] == token)
+        return int(hit[0]) if hit.size else None
+
+    def dense(self, name: str, row: int, vocab_size: int) -> np.ndarray:
+        """Row ``row`` of array ``name`` (one of CUT_ARRAYS) over the whole vocabulary, (V,): left-out tokens
+        get 0 (probabilities) or LOG_ZERO (logits, log-probs). Exact for the kept tokens only."""
+        values = getattr(self, name)[row]
+        if not self.cut:
+            return values
+        out = np.full(vocab_size, 0.0 if name.startswith("probs") else LOG_ZERO, dtype=np.float32)
+        out[self.columns[row]] = values
+        return out
 
     def __eq__(self, other: object) -> bool:  # arrays compare element-wise, so spell equality out
         if not isinstance(other, Step):
@@ -90,20 +125,35 @@ class Step:
 
     @classmethod
     def from_dict(cls, d: dict) -> Step:
-        arrays = {k: np.asarray(d[k], dtype=dtype) for k, dtype in STEP_ARRAYS.items() if k != "member_log_probs"}
+        """Also reads traces written before attention had layers and heads, before ensembles (no members) and
+        before large vocabularies were cut (no columns)."""
+        arrays = {k: np.asarray(d[k], dtype=dtype) for k, dtype in STEP_ARRAYS.items() if k in d and k not in (
+            "member_log_probs", "columns", "outside", "member_outside")}
         h = len(d["node_ids"])
-        for k in ("logits", "log_probs", "probs_temperature", "probs_filtered"):
+        for k in CUT_ARRAYS:
             arrays[k] = arrays[k].reshape(h, -1) if h else arrays[k].reshape(0, 0)  # always 2-D
         attention = arrays["attention"]
         if attention.ndim != 4:  # an empty step, or a trace written when attention was (H, S)
             attention = attention.reshape(h, 1, 1, -1) if h else attention.reshape(0, 1, 1, 0)
         arrays["attention"] = attention
-        vocab = arrays["logits"].shape[1]
-        members = np.asarray(d.get("member_log_probs", []), dtype=np.float32)  # (older traces have none)
-        arrays["member_log_probs"] = members.reshape(h, -1, vocab) if members.size else np.zeros((h, 0, vocab),
+        width = arrays["logits"].shape[1]
+        members = _rows(d.get("member_log_probs"), h, np.float32)  # (H, M * W)
+        arrays["member_log_probs"] = members.reshape(h, -1, width) if members.size else np.zeros((h, 0, width),
                                                                                                  np.float32)
+        arrays["columns"] = _rows(d.get("columns"), h, np.int64)
+        arrays["outside"] = _rows(d.get("outside"), h, np.float32) if d.get("outside") else np.zeros((h, 3),
+                                                                                                     np.float32)
+        m = arrays["member_log_probs"].shape[1]
+        arrays["member_outside"] = _rows(d.get("member_outside"), h, np.float32) if m and d.get(
+            "member_outside") else np.zeros((h, m), np.float32)
         return cls(t=int(d["t"]), node_ids=[int(i) for i in d["node_ids"]],
                    candidates=[int(i) for i in d["candidates"]], **arrays)
+
+
+def _rows(values, h: int, dtype) -> np.ndarray:
+    """A JSON list of h rows as an (h, n) array; missing or empty: (h, 0)."""
+    array = np.asarray(values if values is not None else [], dtype=dtype)
+    return array.reshape(h, -1) if h and array.size else np.zeros((h, 0), dtype)
 
 
 @dataclass

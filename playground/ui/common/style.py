@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from types import MappingProxyType
 
 import numpy as np
 import plotly.graph_objects as go
@@ -85,8 +86,8 @@ def figure_json(data: list[dict], layout: dict) -> str:
                       default=_plotly_value)
 
 
-TYPED = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
-         "float32": "f4", "float64": "f8"}  # numpy dtype -> plotly.js typed array (plotly's own table)
+TYPED = MappingProxyType({"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+                          "float32": "f4", "float64": "f8"})  # numpy dtype -> plotly.js typed array (plotly's table)
 
 
 def _plotly_value(value):

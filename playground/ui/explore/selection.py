@@ -72,19 +72,28 @@ class Selection:
         return f"layer {self.layer + 1} of {layers}, {which}"
 
     def row_probs(self, ps: PathStep) -> dict | None:
-        """The (V,) distributions of the row that produced ``ps.token``, or None if it was not recorded."""
+        """The (V,) distributions of the row that produced ``ps.token``, or None if it was not recorded. A large
+        vocabulary's trace keeps only some tokens of a row (``ids``, recorder.py): the others read 0 here, and
+        ``outside`` holds each distribution's mass left out (0 when the row is whole)."""
         if ps.step is None:
             return None
-        s = self.trace.steps[ps.step]
+        s, r, vocab = self.trace.steps[ps.step], ps.row, len(self.trace.target_symbols)
+        members = np.zeros((s.member_log_probs.shape[1], vocab), dtype=np.float32)  # (M, V); M = 0 for one model
+        ids = s.columns[r] if s.cut else np.arange(min(vocab, s.logits.shape[1]))
+        members[:, ids] = np.exp(s.member_log_probs[r][:, :len(ids)])
         return {
-            "p1": np.exp(s.log_probs[ps.row]).astype(np.float32),  # model at T=1
-            "temperature": s.probs_temperature[ps.row],
-            "filtered": s.probs_filtered[ps.row],
-            "entropy": float(s.entropy[ps.row]),
-            "entropy_temperature": float(s.entropy_temperature[ps.row]),
-            "entropy_filtered": float(s.entropy_filtered[ps.row]),
-            "kept": int(s.kept[ps.row]),
-            "members": np.exp(s.member_log_probs[ps.row]).astype(np.float32),  # (M, V); M = 0 for one model
+            "ids": ids,  # the tokens the row holds
+            "p1": np.exp(s.dense("log_probs", r, vocab)).astype(np.float32),  # model at T=1
+            "temperature": s.dense("probs_temperature", r, vocab),
+            "filtered": s.dense("probs_filtered", r, vocab),
+            "outside": {"p1": float(s.outside[r, 0]), "temperature": float(s.outside[r, 1]),
+                        "filtered": float(s.outside[r, 2])},
+            "entropy": float(s.entropy[r]),
+            "entropy_temperature": float(s.entropy_temperature[r]),
+            "entropy_filtered": float(s.entropy_filtered[r]),
+            "kept": int(s.kept[r]),
+            "members": members,
+            "members_outside": s.member_outside[r],  # (M,)
         }
 
 
