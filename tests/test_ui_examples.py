@@ -37,3 +37,34 @@ def test_default_input_is_always_valid():
     assert default_input("p2g", ARPABET) == "K ER N AH L"
     tiny = Vocab(symbols=SPECIALS + ("Q", "X"), kind="words", lowercase=False)
     tiny.tokenize(default_input("p2g", tiny))  # no example fits: fall back to the vocabulary's own symbols
+
+
+class AnyText:
+    """A vocabulary that reads any text (a real tokenizer's behaviour on plain English)."""
+    content_symbols = ("▁a",)
+
+    def tokenize(self, text: str) -> list[str]:
+        return text.split()
+
+
+def test_a_hugging_face_model_gets_examples_of_its_kind():
+    from playground.ui.common.examples import SUMMARISE, T5, TRANSLATE
+
+    assert examples_for("hf", AnyText(), "marian") == list(TRANSLATE)
+    assert examples_for("hf", AnyText(), "t5") == list(T5)  # T5 names its task in the input
+    assert all(text.split(":")[0] in ("translate English to German", "translate English to French", "summarize")
+               for text, _ in T5)
+    assert examples_for("hf", AnyText(), "pegasus") == list(SUMMARISE)
+    assert default_input("hf", AnyText(), "m2m_100") == TRANSLATE[0][0]
+
+
+def test_the_target_language_picker_shows_only_for_a_multilingual_model():
+    from types import SimpleNamespace
+
+    from playground.ui.layout import language_props
+    from tests.helpers import tiny_model
+
+    assert language_props(tiny_model()) == {"choices": [("chosen by the model", "")], "visible": False}
+    multilingual = SimpleNamespace(target_languages=[("de_DE", "de_DE"), ("fr_XX", "fr_XX")])
+    props = language_props(multilingual)
+    assert props["visible"] and [value for _, value in props["choices"]] == ["", "de_DE", "fr_XX"]

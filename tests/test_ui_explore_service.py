@@ -97,3 +97,13 @@ def test_concurrent_pages_each_keep_their_own_decode(service):
     for t in threads:
         t.join()
     assert [json.loads(service.export({"token": w}))["text"] for w in words] == words
+
+
+def test_a_target_language_is_forced_as_the_first_output_token(service):
+    # a multilingual model's language is a token of its target vocabulary; any token shows the mechanism
+    for strategy in ("greedy", "beam"):
+        r = json.loads(service.explore({**payload(strategy=strategy, beam_width=3, num_return=3), "language": "K"}))
+        assert r["hypotheses"] and all(label.split(". ", 1)[1].startswith("K") for label in r["hypotheses"])
+    unknown = json.loads(service.explore({**payload(), "language": "xx_XX"}))
+    assert "xx_XX" in unknown["error"]  # not a token of this model: said, not crashed
+    assert json.loads(service.explore({**payload(), "language": ""}))["hypotheses"]  # "" = the model's choice

@@ -40,3 +40,11 @@ def test_readable_outputs():
     assert readable([], arpabet=True) == "(empty)"
     assert readable(list("a" * 80), arpabet=False).endswith("…")
     assert is_arpabet(["<s>", "K", "AE1"]) and not is_arpabet(list("cat"))
+
+
+def test_a_tokenizers_pieces_read_as_text_and_word_tokens_with_spaces():
+    from playground.ui.common.labels import readable
+
+    assert readable(["▁The", "▁ho", "use", "."], False) == "The house."  # SentencePiece's word starts
+    assert readable(["the", "cat", "sat"], False) == "the cat sat"  # a word-level tokenizer
+    assert readable(list("colonel"), False) == "colonel"  # a spelling

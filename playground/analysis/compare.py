@@ -211,12 +211,18 @@ def _column(label: str, config: DecodeConfig, trace: Trace) -> Column:
             p_model.append(min(max(math.exp(node.log_prob), 0.0), 1.0))
             where = trace.step_row(node.parent)
             p_filtered.append(None if where is None or config.strategy not in SAMPLING else
-                              float(trace.steps[where[0]].probs_filtered[where[1], node.token]))
+                              _filtered_prob(trace.steps[where[0]], where[1], node.token))
         attention = tuple(tuple(float(a) for a in row) for row in trace.attention_path(trace.hypotheses[0].node))
     else:
         attention = ()
     return Column(label=label, config=config, outputs=outputs, steps=tuple(steps), attention=attention,
                   p_model=tuple(p_model), p_filtered=tuple(p_filtered), trace=trace)
+
+
+def _filtered_prob(step, row: int, token: int) -> float:
+    """p(token) after filtering in a recorded row; a cut row (a large vocabulary) keeps every chosen token."""
+    column = step.column(row, token)
+    return 0.0 if column is None else float(step.probs_filtered[row, column])
 
 
 def align(sequences) -> Alignment:

@@ -251,7 +251,9 @@ def _step_info(trace, parent: int, node: int, forced: bool) -> TokenStep:
     if where is None:  # that row was not recorded: the node's own log-prob; the rank is unknown (0)
         p = math.exp(trace.nodes[node].log_prob)
         return TokenStep(symbol=sym[token], prob=p, rank=0, top_symbol=sym[token], top_prob=p, forced=forced)
-    log_probs = trace.steps[where[0]].log_probs[where[1]]  # (V,)
+    # (V,) over the whole vocabulary; a cut row (a large vocabulary) holds its most probable tokens and every
+    # chosen one, so the probabilities read here are exact and a rank is exact up to the row's width
+    log_probs = trace.steps[where[0]].dense("log_probs", where[1], len(sym))
     top = int(log_probs.argmax())
     return TokenStep(symbol=sym[token], prob=float(math.exp(log_probs[token])),
                      rank=int((log_probs > log_probs[token]).sum()), top_symbol=sym[top],

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from playground.ui.common.controls import UiParams
-from playground.ui.common.examples import examples_for
+from playground.ui.common.examples import default_input, examples_for
 from playground.ui.explore import header, share_panel
 from playground.ui.explore import tab as explore_tab
 from playground.ui.explore.handlers import Views
@@ -29,14 +29,36 @@ CSS = BASE_CSS + header.CSS + "".join(getattr(tab, "CSS", "") for tab in TABS)  
 
 
 def input_widget_props(model) -> dict:
-    """Label/info of the input box: a spelled word for G2P, ARPAbet for P2G."""
-    if task_of(model) == "p2g":
-        return dict(label="Phonemes (ARPAbet, space-separated)", info="e.g. K ER N AH L; no stress digits")
-    return dict(label="Word", info="letters and the apostrophe; up to 48")
+    """Label, help and length limit of the input box: a spelled word (G2P), ARPAbet (P2G), free text (hf)."""
+    task = task_of(model)
+    if task == "p2g":
+        return dict(label="Phonemes (ARPAbet, space-separated)", info="e.g. K ER N AH L; no stress digits",
+                    max_length=200)
+    if task == "hf":  # (a token is a few characters: the box lets the tokenizer's limit be the one that speaks)
+        return dict(label="Text", info=f"free text, up to {model.source_vocab.max_tokens} tokens",
+                    max_length=8 * model.source_vocab.max_tokens)
+    return dict(label="Word", info="letters and the apostrophe; up to 48", max_length=200)
+
+
+def language_props(model) -> dict:
+    """The target-language picker: a multilingual model's languages (models/hf.py ``target_languages``), shown
+    only for such a model; "" lets the model choose."""
+    languages = list(getattr(model, "target_languages", None) or [])
+    return dict(choices=[("chosen by the model", ""), *languages], visible=bool(languages))
+
+
+def _model_type(model) -> str:
+    """A Hugging Face model's config "model_type" (its examples depend on it); "" for the others."""
+    return (getattr(model, "config", None) or {}).get("model_type", "")
+
+
+def first_input(model) -> str:
+    """The input the page opens with for ``model`` (its first example that it can read)."""
+    return default_input(task_of(model), model.source_vocab, _model_type(model))
 
 
 def example_samples(model) -> tuple[list[list[str]], list[str]]:
-    pairs = examples_for(task_of(model), model.source_vocab)
+    pairs = examples_for(task_of(model), model.source_vocab, _model_type(model))
     return [[text] for text, _ in pairs], [f"{text} · {why}" for text, why in pairs]
 
 
@@ -51,8 +73,11 @@ def build_layout(store, first_text: str, views: Views, params: UiParams, service
         ui.model = gr.Dropdown(store.choices(), value=store.default, label="Model", elem_id="model", scale=2,
                                min_width=220, allow_custom_value=store.allow_hub,
                                info="or type a Hub id owner/name@revision" if store.allow_hub else None)
-        ui.text = gr.Textbox(first_text, max_length=200, elem_id="text", scale=2, min_width=220,
+        ui.text = gr.Textbox(first_text, elem_id="text", scale=2, min_width=220,
                              **input_widget_props(model))
+        ui.language = gr.Dropdown(**language_props(model), value="", label="Target language", scale=1,
+                                  min_width=160, elem_id="target-language",
+                                  info="forced as the first output token")
         samples, labels = example_samples(model)
         ui.examples = gr.Dataset(components=[ui.text], samples=samples, sample_labels=labels,
                                  label="Examples", samples_per_page=12, scale=5, layout="gallery",

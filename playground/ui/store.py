@@ -28,7 +28,8 @@ HUB_ID = re.compile(r"^[A-Za-z0-9][\w-]*(\.[\w-]+)*/[A-Za-z0-9][\w-]*(\.[\w-]+)*
 MAX_HUB_MODELS = 2  # Hub models kept in memory at once (least recently used is dropped)
 ENCODINGS_KEPT, RESULTS_KEPT = 64, 32  # a few KB per encoding; results: traces of at most MAX_CACHED_NODES
 MAX_CACHED_NODES = 5000  # (a 1000-sample trace holds ~10,000 nodes, a few MB: decoded afresh each time)
-TASK_NAMES = MappingProxyType({"g2p": "spelling → phonemes", "p2g": "phonemes → spelling"})
+TASK_NAMES = MappingProxyType({"g2p": "spelling → phonemes", "p2g": "phonemes → spelling",
+                               "hf": "text → text (a Hugging Face encoder-decoder)"})
 
 
 def hub_allowed() -> bool:
@@ -42,7 +43,8 @@ def default_device() -> str:
 
 
 def task_of(model) -> str:
-    """'g2p' or 'p2g': from the checkpoint's config, else from the vocabularies' kinds."""
+    """'g2p', 'p2g' or 'hf' (models/hf.py sets it): from the checkpoint's config, else from the vocabularies'
+    kinds."""
     config = getattr(model, "config", None) or {}
     if config.get("task") in TASK_NAMES:
         return config["task"]

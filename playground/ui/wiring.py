@@ -18,14 +18,13 @@ from playground.decoding.config import DecodeConfig
 from playground.models.vocab import InputError
 from playground.ui.common.controls import UiParams
 from playground.ui.common.events import DECODE_CONCURRENCY, DECODE_GROUP, TRIM, USER_ERRORS, named
-from playground.ui.common.examples import default_input
 from playground.ui.common.runtime import gpu
 from playground.ui.common.style import esc
 from playground.ui.explore import events as explore_events
 from playground.ui.explore import share_panel
 from playground.ui.explore.handlers import api_decode, render_views, run_decode
 from playground.ui.explore.service import ExploreService, respond
-from playground.ui.layout import CSS, build_layout, example_samples, input_widget_props
+from playground.ui.layout import CSS, build_layout, example_samples, first_input, input_widget_props, language_props
 from playground.ui.store import describe, task_of
 
 PAGE_JS = (Path(__file__).parent / "common" / "page.js").read_text()  # once per page (leaked chart listeners)
@@ -62,7 +61,7 @@ def launch_kwargs() -> dict:
 
 def build_demo(store) -> gr.Blocks:
     params0 = UiParams()
-    first_text = default_input(task_of(store.get(store.default)), store.get(store.default).source_vocab)
+    first_text = first_input(store.get(store.default))
     first = run_decode(store, store.default, first_text, params0)  # the page opens already rendered
     service = ExploreService(store, concurrency=DECODE_CONCURRENCY)  # the Explore tab's server functions
     with gr.Blocks(title="Decoding Playground", fill_width=True) as demo:
@@ -87,10 +86,10 @@ def wire_shell(ui, store, decode: dict) -> None:
         try:
             model.source_vocab.tokenize(text)
         except InputError:  # e.g. a spelled word handed to a P2G model: open its first example instead
-            text = default_input(task_of(model), model.source_vocab)
+            text = first_input(model)
         samples, labels = example_samples(model)
         return (gr.update(value=text, **input_widget_props(model)),
-                gr.update(samples=samples, sample_labels=labels))
+                gr.update(samples=samples, sample_labels=labels), gr.update(value="", **language_props(model)))
 
     def pick_example(sample: list) -> str:
         return str(sample[0]) if isinstance(sample, (list, tuple)) and sample else ""
@@ -109,10 +108,13 @@ def wire_shell(ui, store, decode: dict) -> None:
             TRIM()
 
     def models_endpoint() -> list[dict]:
-        """The models this server decodes with: name (pass it as `model`), task and label."""
-        return [{"name": n, "task": task_of(m), "label": describe(n, m)} for n, m in store.models.items()]
+        """The models this server decodes with: name (pass it as `model`), task, label and, for a multilingual
+        model, its target languages (pass one as `language` to /explore)."""
+        return [{"name": n, "task": task_of(m), "label": describe(n, m),
+                 "languages": [token for _, token in getattr(m, "target_languages", None) or []]}
+                for n, m in store.models.items()]
 
-    ui.model.change(switch_model, [ui.model, ui.text], [ui.text, ui.examples], api_name="switch_model",
+    ui.model.change(switch_model, [ui.model, ui.text], [ui.text, ui.examples, ui.language], api_name="switch_model",
                     show_progress="hidden").then(**decode)
     ui.examples.click(pick_example, ui.examples, ui.text, api_name="pick_example", queue=False)
     gr.api(decode_endpoint, api_name="decode", **DECODE_GROUP)

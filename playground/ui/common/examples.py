@@ -1,4 +1,4 @@
-"""Curated inputs that show interesting decoder behaviour, one list per task.
+"""Curated inputs that show interesting decoder behaviour, one list per task (and per Hugging Face model type).
 
 Each example is (input, a short tag saying why it is interesting). P2G inputs are ARPAbet strings
 without stress digits, like the shipped models' vocabulary. ``examples_for`` keeps only the inputs a
@@ -39,13 +39,35 @@ P2G = (  # (ARPAbet, what makes it interesting)
     ("B L AO R F T", "invented"),
 )
 
-EXAMPLES = MappingProxyType({"g2p": G2P, "p2g": P2G})
+TRANSLATE = (  # English sources for translation models (Marian opus-mt-en-*, M2M-100, NLLB, mBART-50 en->xx)
+    ("The weather is nice today.", "short sentence"),
+    ("I saw her duck.", "ambiguous"),
+    ("The bank was closed, so we sat on the bank of the river.", "word sense"),
+    ("Time flies like an arrow; fruit flies like a banana.", "garden path"),
+    ("He said he would call me back tomorrow at nine.", "tense and time"),
+    ("Colorless green ideas sleep furiously.", "nonsense"),
+)
+SUMMARISE = (  # BART / Pegasus summarisation models
+    ("The city council met on Tuesday to discuss the new bus routes. After three hours of debate, members "
+     "voted to add two lines to the northern districts and to extend evening service until midnight.", "news"),
+    ("Researchers trained a small neural network to convert spellings to pronunciations. It made most of its "
+     "errors on vowels, loanwords and names, where English spelling says little about the sound.", "abstract"),
+)
+T5 = (  # T5's tasks are named in the input itself (Raffel et al. 2020, appendix D)
+    ("translate English to German: The house is wonderful.", "translation"),
+    ("translate English to French: I saw her duck.", "ambiguous"),
+    ("summarize: The city council met on Tuesday to discuss the new bus routes and voted to extend evening "
+     "service until midnight.", "summary"),
+)
+EXAMPLES = MappingProxyType({"g2p": G2P, "p2g": P2G, "hf": TRANSLATE})
+HF_EXAMPLES = MappingProxyType({"t5": T5, "mt5": T5, "bart": SUMMARISE, "pegasus": SUMMARISE})  # by model_type
 
 
-def examples_for(task: str, source_vocab) -> list[tuple[str, str]]:
-    """The examples of ``task`` whose input ``source_vocab`` can tokenise (all of them, normally)."""
+def examples_for(task: str, source_vocab, model_type: str = "") -> list[tuple[str, str]]:
+    """The examples of ``task`` (a Hugging Face model's by its ``model_type``) whose input ``source_vocab`` can
+    tokenise (all of them, normally)."""
     keep = []
-    for text, why in EXAMPLES.get(task, ()):
+    for text, why in HF_EXAMPLES.get(model_type, EXAMPLES.get(task, ())) if task == "hf" else EXAMPLES.get(task, ()):
         try:
             source_vocab.tokenize(text)
         except InputError:
@@ -54,9 +76,9 @@ def examples_for(task: str, source_vocab) -> list[tuple[str, str]]:
     return keep
 
 
-def default_input(task: str, source_vocab) -> str:
+def default_input(task: str, source_vocab, model_type: str = "") -> str:
     """The input rendered when the page (or a newly picked model) opens."""
-    examples = examples_for(task, source_vocab)
+    examples = examples_for(task, source_vocab, model_type)
     if examples:
         return examples[0][0]
     # a model with an unfamiliar vocabulary: its first few content symbols still make a valid input

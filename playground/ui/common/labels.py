@@ -1,4 +1,5 @@
-"""How outputs read on the page: ARPAbet with its IPA (``K ER N AH L  /kɚnəl/``), spellings as words."""
+"""How outputs read on the page: ARPAbet with its IPA (``K ER N AH L  /kɚnəl/``), spellings as words, a
+tokenizer's pieces as the text they spell."""
 
 from __future__ import annotations
 
@@ -12,12 +13,19 @@ def is_arpabet(symbols) -> bool:
     return bool(content) and all(s.rstrip("012") in ARPABET_TO_IPA for s in content)
 
 
+WORD_START = "▁"  # SentencePiece's word-start mark (hf_vocab.py shows byte-level BPE's the same way)
+
+
 def readable(tokens, arpabet: bool, max_chars: int = 48) -> str:
-    """'K ER N AH L  /kɚnəl/' for phonemes, 'colonel' for spellings; long outputs are cut with '…'."""
+    """'K ER N AH L  /kɚnəl/' for phonemes, 'colonel' for spellings, 'The house' for a tokenizer's pieces
+    ('▁The', '▁house'), words joined by spaces; long outputs are cut with '…'."""
     if not tokens:
         return "(empty)"
     if not arpabet:
-        text = "".join(tokens)
+        if any(WORD_START in t for t in tokens):
+            text = "".join(tokens).replace(WORD_START, " ").strip()
+        else:
+            text = "".join(tokens) if all(len(t) == 1 for t in tokens) else " ".join(tokens)
     elif is_arpabet(tokens) and not any(t in SPECIALS for t in tokens):
         text = f"{' '.join(tokens)}  /{to_ipa(tokens)}/"
     else:  # an untrained model can emit <s> or <pad> mid-sequence: no IPA for that

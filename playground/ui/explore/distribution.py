@@ -57,7 +57,7 @@ def distribution_spec(sel: Selection, t: int = 0, top_n: int = TOP_N) -> tuple[l
                          yaxis=dict(title=dict(text="probability"),
                                     range=[0, float(max(max(y.max() for y in bars_y.values()),
                                                         members.max(initial=0.0))) * 1.22 + 1e-6]),
-                         annotations=_chosen_mark(order, ps.token, bars_y),
+                         annotations=_chosen_mark(order, ps.token, bars_y) + _others_mark(order, others, bars_y),
                          # bars fall off to the right, so the top-right corner is free for the legend
                          legend=dict(orientation="v", x=1, y=1, xanchor="right", yanchor="top"))
     notes = [_mark_cut_off(layout, allowed, rows["filtered"][order], rows["kept"])] if processed else []
@@ -98,10 +98,20 @@ def _title(t: int, rows: dict, processed: bool, vocab: int) -> str:
 
 
 def _ticks(order: list[int], labels: list[str], allowed, token: int) -> list[str]:
-    """Bold for the taken token, grey for tokens never allowed, italic for the "all others" bar."""
+    """Bold for the taken token, grey for tokens never allowed, "others" in italics for the "all others" bar
+    (its count goes above the bar, _others_mark: the last label, slanted, would run off the chart)."""
     ticks = [f"<b>{label}</b>" if i == token else label if ok else f"<span style='color:#b6bac2'>{label}</span>"
              for i, label, ok in zip(order, labels, allowed, strict=False)]
-    return ticks + [f"<i>{label}</i>" for label in labels[len(order):]]
+    return ticks + ["<i>others</i>" for _ in labels[len(order):]]
+
+
+def _others_mark(order: list[int], others: int, bars_y: dict) -> list[dict]:
+    """How many tokens the "all others" bar holds, written above it."""
+    if not others:
+        return []
+    top = float(max(y[-1] for y in bars_y.values()))
+    return [dict(x=len(order), y=top, text=f"{others:,} tokens", showarrow=False, yanchor="bottom",
+                 font=dict(size=11, color="#6b7280"))]
 
 
 def _chosen_mark(order: list[int], token: int, bars_y: dict) -> list[dict]:

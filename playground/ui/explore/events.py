@@ -21,7 +21,8 @@ from playground.ui.explore.service import respond
 
 TOGGLED = tuple(n for n in SETTINGS if n != "max_length")  # max length applies to every strategy: never hidden
 # every control's change: the model, the input and the controls (CONTROL_NAMES order) to explore.js
-DECODE_JS = "(model, text, ...values) => { window.__explore?.decode(model, text, values); return []; }"
+DECODE_JS = ("(model, text, language, ...values) => { window.__explore?.decode(model, text, language, values); "
+             "return []; }")
 VIEW_DEFAULTS = MappingProxyType({"step": 1, "hypothesis": 0, "layer": -1, "head": -1})
 
 
@@ -33,19 +34,19 @@ def set_strategy(strategy: str, formula: str) -> list:
 
 def wire(ui: SimpleNamespace) -> dict:
     """The page's events; returns the JavaScript-only decode event's arguments (a model switch ends with it)."""
-    decode = dict(fn=None, inputs=[ui.model, ui.text, *ui.params], outputs=None, js=DECODE_JS, queue=False,
-                  show_progress="hidden", api_visibility="private")
-    gr.on([ui.text.change] + [p.change for p in ui.params], **decode)
+    decode = dict(fn=None, inputs=[ui.model, ui.text, ui.language, *ui.params], outputs=None, js=DECODE_JS,
+                  queue=False, show_progress="hidden", api_visibility="private")
+    gr.on([ui.text.change, ui.language.change] + [p.change for p in ui.params], **decode)
     strategy, formula = ui.controls["strategy"], ui.controls["length_penalty_formula"]
     gr.on([strategy.change, formula.change], set_strategy, [strategy, formula],
           [ui.controls[n] for n in TOGGLED], api_name="controls", queue=False, show_progress="hidden")
     return decode
 
 
-def api_view(store, model: str, text: str, values: dict, view: dict) -> dict:
+def api_view(store, model: str, text: str, values: dict, view: dict, language: str = "") -> dict:
     """What the page gets for these controls and view picks (service.respond), for an API caller."""
     try:
-        session = run_decode(store, model or store.default, text, UiParams(**values))
+        session = run_decode(store, model or store.default, text, UiParams(**values), language)
         return json.loads(respond(session, view.get("hypothesis", 0), view))
     except USER_ERRORS as e:
         raise gr.Error(str(e), print_exception=False) from None
@@ -53,35 +54,38 @@ def api_view(store, model: str, text: str, values: dict, view: dict) -> dict:
 
 def wire_api(store) -> None:
     """/explore, /select_hypothesis, /export_trace: named endpoints for gradio_client (no page needed)."""
-    defaults = {"model": "", **UiParams().controls(), **VIEW_DEFAULTS}
+    defaults = {"model": "", **UiParams().controls(), **VIEW_DEFAULTS, "language": ""}
 
     @gpu
-    @named("text", "model", *CONTROL_NAMES, "step", "layer", "head", defaults=defaults, types={"text": str})
+    @named("text", "model", *CONTROL_NAMES, "step", "layer", "head", "language", defaults=defaults,
+           types={"text": str, "language": str})
     def explore(text, model, *values) -> dict:
         """Decode `text` with the page's controls; returns what the page draws: summary, hypotheses, steps,
         attention layers and heads, the share string, and `views` (the five figures and every step's
-        distribution and marks, Plotly JSON). `layer`/`head` -1: the last layer, the mean of its heads."""
-        *values, step, layer, head = values
+        distribution and marks, Plotly JSON). `layer`/`head` -1: the last layer, the mean of its heads.
+        `language`: a multilingual model's target-language token (/models lists them), "" = the model's choice."""
+        *values, step, layer, head, language = values
         return api_view(store, model, text, dict(zip(CONTROL_NAMES, values, strict=True)),
-                        {"step": step, "layer": layer, "head": head})
+                        {"step": step, "layer": layer, "head": head}, language)
 
     @gpu
-    @named("text", "model", *CONTROL_NAMES, "hypothesis", "step", "layer", "head", defaults=defaults,
-           types={"text": str})
+    @named("text", "model", *CONTROL_NAMES, "hypothesis", "step", "layer", "head", "language", defaults=defaults,
+           types={"text": str, "language": str})
     def select_hypothesis(text, model, *values) -> dict:
         """As /explore, for another of the returned hypotheses (0 = the best)."""
-        *values, hypothesis, step, layer, head = values
+        *values, hypothesis, step, layer, head, language = values
         return api_view(store, model, text, dict(zip(CONTROL_NAMES, values, strict=True)),
-                        {"hypothesis": hypothesis, "step": step, "layer": layer, "head": head})
+                        {"hypothesis": hypothesis, "step": step, "layer": layer, "head": head}, language)
 
     @gpu
-    @named("text", "model", *CONTROL_NAMES, defaults=defaults, types={"text": str})
+    @named("text", "model", *CONTROL_NAMES, "language", defaults=defaults, types={"text": str, "language": str})
     def export_trace(text, model, *values) -> dict:
         """The whole trace of decoding `text` with the page's controls (as the page's Export button), with
         `model` and `text`. /decode gives the same, validated strictly."""
+        *values, language = values
         try:
-            session = run_decode(store, model or store.default, text, UiParams(**dict(zip(CONTROL_NAMES, values,
-                                                                                         strict=True))))
+            session = run_decode(store, model or store.default, text,
+                                 UiParams(**dict(zip(CONTROL_NAMES, values, strict=True))), language)
         except USER_ERRORS as e:
             raise gr.Error(str(e), print_exception=False) from None
         return dict(session.trace.to_dict(), model=session.model, text=session.text)

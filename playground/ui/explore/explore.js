@@ -145,8 +145,8 @@ function request(kind, payload) {
   if (!inflight) pump();
 }
 
-function decode(model, text, values) {
-  controls = { model, text };
+function decode(model, text, language, values) {
+  controls = { model, text, language: language || "" };
   CONTROL_NAMES.forEach((name, i) => { controls[name] = values[i]; });
   request("explore", { ...controls, step: picks.step, layer: picks.layer, head: picks.head });
 }

@@ -6,6 +6,7 @@ turn exceptions into messages, so every behaviour here is tested without a serve
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -53,9 +54,15 @@ class Views:
     uncertainty = property(lambda self: figure(*self.specs["uncertainty"]))
 
 
-def run_decode(store, model_name: str, text: str, params: UiParams) -> Session:
-    """Decode ``text``; raises InputError / ValueError / CheckpointError with a message for people."""
+def run_decode(store, model_name: str, text: str, params: UiParams, language: str = "") -> Session:
+    """Decode ``text``; raises InputError / ValueError / CheckpointError with a message for people.
+    ``language``: a multilingual model's target-language token (models/hf.py ``target_languages``), forced
+    as the first output token as generate's ``forced_bos_token_id`` does; "" lets the model choose."""
     config, notes = params.to_config()
+    if language:
+        if not isinstance(language, str):
+            raise ValueError(f"language must be a target-language token, got {type(language).__name__}")
+        config = dataclasses.replace(config, prefix=(language, *config.prefix))
     result = store.decode(model_name, text, config)
     return Session(trace=result.trace, text=text, model=model_name, notes=notes, params=params)
 

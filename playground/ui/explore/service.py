@@ -46,7 +46,7 @@ class ExploreService:
 
     # --- the three server functions: payload (a dict from the page) -> one JSON string ---------------------
     def explore(self, payload) -> str:
-        """Decode with the page's controls: {token, model, text, step, layer, head, <CONTROL_NAMES>...}."""
+        """Decode with the page's controls: {token, model, text, language, step, layer, head, <CONTROL_NAMES>...}."""
         return self._guarded(self._explore, payload)
 
     def pick(self, payload) -> str:
@@ -80,7 +80,7 @@ class ExploreService:
         if not self.slots.acquire(timeout=self.wait_s):
             raise BusyError("the server is busy decoding for others; try again in a moment")
         try:
-            session = run_decode(self.store, model, text, UiParams(**values))
+            session = run_decode(self.store, model, text, UiParams(**values), payload.get("language") or "")
         finally:
             self.slots.release()
         self.sessions.put(_token(payload), session)

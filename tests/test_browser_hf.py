@@ -1,0 +1,82 @@
+"""End to end in headless Chromium: a Hugging Face encoder-decoder opened from a local directory shows every view.
+
+The app serves a checkpoints folder holding a tiny G2P model and a tiny random BART with its tokenizer (built
+offline, tests/helpers.py, 80 words: its traces keep the top entries of each row). The page switches to the
+BART, decodes a sentence and draws the five Explore views, the step distribution with its "all others" bar;
+Compare, Sample and What-if run on it too.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser import MARKS, chart, open_tab, wait_changed
+
+pytestmark = MARKS
+pytest.importorskip("transformers")
+SENTENCE = "the big cat sat on the mat"
+
+
+@pytest.fixture(scope="module")
+def hf_url(tmp_path_factory):
+    from playground.models.checkpoint import save_checkpoint
+    from playground.ui import ModelStore, build_demo
+    from playground.ui.server import serve
+    from tests.helpers import hf_checkpoint, tiny_model
+
+    root = tmp_path_factory.mktemp("checkpoints")
+    save_checkpoint(tiny_model(), root / "g2p-tiny", meta={"task": "g2p", "name": "G2P · tiny"})
+    hf_checkpoint(root / "tiny-bart", "bart")
+    url, demo = serve(build_demo(ModelStore.discover(root)), ports=range(7900, 7910))
+    yield url
+    demo.close()
+
+
+@pytest.fixture
+def hf_page(browser, hf_url):
+    from playground.ui.page import open_page
+
+    page = open_page(browser, hf_url)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    page.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def open_bart(page) -> None:
+    before = chart(page, "attention")
+    page.locator("#model input").click()
+    page.get_by_role("option", name="tiny-bart · BART").click()
+    page.wait_for_function("() => document.querySelector('#text label').innerText.includes('Text')")
+    wait_changed(page, "attention", before)
+    page.locator("#text textarea").fill(SENTENCE)
+    page.wait_for_function("s => document.querySelector('#summary').innerText.includes(s)", arg=SENTENCE)
+
+
+def test_a_local_bart_directory_shows_every_view(hf_page):
+    page = hf_page
+    open_bart(page)
+    for name in ("results", "distribution", "attention", "tree", "uncertainty"):
+        assert page.locator(f"#plot-{name} .main-svg").first.is_visible(), name
+    attention = chart(page, "attention")
+    assert "▁cat" in attention or "cat" in attention  # the source pieces label the heatmap's columns
+    assert "others" in chart(page, "distribution")  # 80 tokens: the top entries and one bar for the rest
+    assert not page.locator("#target-language").is_visible()  # not a multilingual model
+    page.locator("#step-input").fill("2")
+    page.wait_for_function("() => document.querySelector('#step-value').innerText.startsWith('2 of')")
+
+
+def test_compare_sample_and_what_if_run_on_the_bart(hf_page):
+    page = hf_page
+    open_bart(page)
+    open_tab(page, "compare")
+    page.wait_for_function("() => document.querySelectorAll('#compare-outputs-0 li').length >= 1", timeout=30_000)
+    assert "Cannot compare" not in page.locator("#tab-compare").inner_text()
+    open_tab(page, "sample")
+    page.wait_for_function("() => document.querySelector('#sample-figures').innerText.includes('distinct output')",
+                           timeout=60_000)
+    open_tab(page, "whatif")
+    page.locator("#whatif-target textarea").fill("the cat sat")
+    page.locator("#whatif-score-btn").click()
+    page.wait_for_function("() => document.querySelector('#plot-whatif-score .main-svg') && "
+                           "document.querySelector('#plot-whatif-score').innerText.includes('cat')", timeout=30_000)
