@@ -146,7 +146,7 @@ def sample_distribution(model, text: str, config: DecodeConfig, n: int,
                        entropy=max(entropy, 0.0), beam_top=out(keys.index(beam_key)), message=trace.message)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def forced_log_probs(model, text: str, config: DecodeConfig, sequences) -> tuple[list[float], list[float]]:
     """Teacher-force D sequences ``[(token_ids, finished), ...]`` (ids without </s>; finished ones get
     </s> appended) as one batch of D rows. Returns (model log p at T=1, log p under ``config``'s filtered

@@ -96,6 +96,9 @@ def chain(model, state, config: DecodeConfig, recorders: list[Recorder], *, rows
         children = record(recorders, groups, t, live, chosen, log_prob, cum, done,
                           (logits, *processed, attention, members))
         tokens = torch.cat([live.tokens, chosen[:, None]], dim=1)
+        if not bool(done.any()):  # (the common step: every row goes on, nothing to select)
+            live, prev = Chains(live.inputs, children, tokens, cum), chosen
+            continue
         for row in done.nonzero()[:, 0].tolist():
             hypotheses[int(live.inputs[row])].append(make_hypothesis(
                 model, tokens[row, :-1].tolist(), log_prob=cum[row], score=cum[row], node=children[row],
@@ -103,8 +106,7 @@ def chain(model, state, config: DecodeConfig, recorders: list[Recorder], *, rows
         alive = (~done).nonzero()[:, 0]  # (H',)
         if alive.numel() == 0:
             break
-        if alive.numel() < done.numel():
-            state = model.reorder(state, alive)
+        state = model.reorder(state, alive)
         live, prev = live.keep(alive, children, tokens, cum), chosen[alive]
     else:
         finish_unfinished(model, live, recorders, hypotheses, steps=steps, rows=rows, config=config)
@@ -127,7 +129,7 @@ def record(recorders: list[Recorder], groups, t: int, live: Chains, chosen, log_
                               attention=attention[r], chosen=chosen[r], candidates=ids,
                               members=None if members is None else members[r])
         children.append(ids)
-    return torch.cat(children)
+    return children[0] if len(children) == 1 else torch.cat(children)
 
 
 def finish_unfinished(model, live: Chains, recorders: list[Recorder], hypotheses: list[list[Hypothesis]], *,

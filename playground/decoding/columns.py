@@ -47,7 +47,7 @@ def must_keep(steps: list[dict], num_nodes: int) -> torch.Tensor:
         must[order[starts + torch.arange(int(counts.sum()))], torch.repeat_interleave(tokens, counts)] = True
     return must
 
-@torch.no_grad()
+@torch.inference_mode()
 def summarise(steps: list[dict], top_n: int, must: torch.Tensor | None = None) -> dict[str, np.ndarray]:
     """The rows of ``steps`` (each: logits, temperature_logits, filtered_logits (H, V), members (H, M, V), chosen
     (H,) or None) stacked, -> every STEP_ARRAYS entry but attention, (N, ...) numpy arrays. Statistics use the

@@ -20,7 +20,7 @@ found so far and saying so in ``trace.message`` (``trace.truncated``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -133,7 +133,8 @@ class DecodeConfig:
 
     def to_dict(self) -> dict:
         """JSON-native dict (tuples become lists)."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        values = ((f.name, getattr(self, f.name)) for f in fields(self))  # (every field is a plain value: no deep copy)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in values}
 
     @classmethod
     def from_dict(cls, d: dict) -> DecodeConfig:

@@ -93,8 +93,8 @@ class Recorder:
         ids = torch.arange(self.num_nodes, self.num_nodes + n)
         self._last_nodes = (self.num_nodes, parents, tokens)  # (references: _children reads them if needed)
         self.num_nodes += n
-        self._chunks.append((parents.detach(), tokens.detach(), step, log_probs.detach(),
-                             cum_log_probs.detach(), scores.detach(), statuses))
+        # (no .detach(): the engine runs under torch.inference_mode, api.py, so nothing here carries autograd)
+        self._chunks.append((parents, tokens, step, log_probs, cum_log_probs, scores, statuses))
         return ids
 
     def set_status(self, node_ids, status: str) -> None:
@@ -111,9 +111,9 @@ class Recorder:
         if not self.record_steps:
             return
         attention = attention[..., : len(self._trace.source)]  # a batch pads its sources: keep this input's
-        rows, limit = int(node_ids.numel()), self.row_limit(attention)
-        keep = min(rows, MAX_STEP_ROWS, limit - self.recorded_rows)
-        if keep < rows:  # keep the first rows; every node (and candidate) is still recorded
+        rows_count, limit = int(node_ids.numel()), self.row_limit(attention)
+        keep = min(rows_count, MAX_STEP_ROWS, limit - self.recorded_rows)
+        if keep < rows_count:  # keep the first rows; every node (and candidate) is still recorded
             if not self._rows_noted:
                 self._rows_noted = True
                 self.note(f"The trace records at most {MAX_STEP_ROWS} rows per step and {limit} in all: "
@@ -124,11 +124,12 @@ class Recorder:
             members = logits.new_zeros(logits.shape[0], 0, logits.shape[1])
         rows = dict(node_ids=node_ids, logits=logits, temperature_logits=temperature_logits,
                     filtered_logits=filtered_logits, attention=attention, chosen=chosen, members=members)
-        rows = {k: None if v is None else v[:keep].detach() for k, v in rows.items()}
+        if keep < rows_count:
+            rows = {k: None if v is None else v[:keep] for k, v in rows.items()}
         if same_values(filtered_logits, temperature_logits):  # nothing filtered: one distribution (columns.py)
             rows["filtered_logits"] = rows["temperature_logits"]
         self.recorded_rows += keep
-        step = dict(t=t, candidates=None if candidates is None else candidates.detach(), **rows)
+        step = dict(t=t, candidates=candidates, **rows)
         if logits.shape[-1] > self.top_n:  # a large vocabulary: its rows will be cut (module docstring)
             step["children"] = self._children(candidates)
             self._pending += keep * logits.shape[-1]
@@ -142,7 +143,7 @@ class Recorder:
         if candidates is None or not candidates.numel() or parents is None:
             return None
         at = candidates.reshape(-1).long() - first
-        parents, tokens = parents.detach().reshape(-1), tokens.detach().reshape(-1)
+        parents, tokens = parents.reshape(-1), tokens.reshape(-1)
         if at.numel() == parents.numel() and int(at[0]) == 0:  # every strategy: the candidates are that chunk
             return parents, tokens
         if int(at.min()) < 0 or int(at.max()) >= parents.numel():
@@ -212,7 +213,7 @@ class Recorder:
         return [Node(id=i, parent=int(parents[i]), token=int(tokens[i]), step=steps[i], log_prob=log_probs[i],
                      cum_log_prob=cums[i], score=scores[i], status=statuses[i]) for i in range(len(tokens))]
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def _build_steps(self) -> list[Step]:
         """Every recorded step at once: the (H, V) rows of all steps still whole are stacked into one (N, V) batch,
         so each softmax / entropy / conversion runs once per trace instead of once per step (rows are independent,
