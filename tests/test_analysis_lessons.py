@@ -5,35 +5,38 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 
 import pytest
 from decoding_cases import BEAM_MISSES, SHORT_OR_LONG
 
-from playground.analysis import lesson_demos
+from playground.analysis import lesson_demos, model_lessons
 from playground.analysis.lessons import BY_KEY, LESSONS, MODELS, Lesson, demonstrate, main
+from playground.models.checkpoint import SHIPPED
 from playground.ui.common.controls import UiParams
 
-ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = all((ROOT / path / "config.json").is_file() for path in MODELS.values())
-needs_checkpoints = pytest.mark.skipif(not SHIPPED, reason="the shipped checkpoints are absent")
+PRESENT = {name for name in MODELS if (SHIPPED / name / "config.json").is_file()}
+needs_checkpoints = pytest.mark.skipif(not {"g2p-bahdanau", "p2g-luong"} <= PRESENT,
+                                       reason="the shipped RNN checkpoints are absent")
 
 
 @pytest.fixture(scope="module")
 def models():
     from playground import load_model
 
-    return {task: load_model(ROOT / path) for task, path in MODELS.items()}
+    loaded: dict = {}
+    return {name: load_model(SHIPPED / name, loaded=loaded) for name in PRESENT}
 
 
 def shipped_demo(models, key: str):
+    if BY_KEY[key].model not in models:
+        pytest.skip(f"the shipped {BY_KEY[key].model} checkpoint is absent")
     demo = demonstrate(BY_KEY[key], models[BY_KEY[key].model])
     assert demo.holds, demo.summary
     return demo.numbers
 
 
-def test_there_are_eight_presets_each_with_text_formula_and_valid_explore_settings():
-    assert len(LESSONS) == 8 and len(BY_KEY) == 8
+def test_there_are_ten_presets_each_with_text_formula_and_valid_explore_settings():
+    assert len(LESSONS) == 10 and len(BY_KEY) == 10
     for lesson in LESSONS:
         assert 2 <= lesson.explanation.count(". ") + 1 <= 3, lesson.key  # two or three sentences
         assert lesson.formula and lesson.source
@@ -99,6 +102,16 @@ def test_gumbel_max_and_multinomial_draw_the_same_distribution(models):
     assert n["chi2"] < n["critical"]
 
 
+def test_a_transformers_heads_look_at_different_letters(models):
+    n = shipped_demo(models, "heads_differ")
+    assert n["distinct_letters"] >= 3 and n["share_of_steps"] >= 0.5
+
+
+def test_the_ensemble_is_right_where_a_member_alone_is_wrong(models):
+    n = shipped_demo(models, "ensemble_fixes")
+    assert n["ensemble_right"] and n["wrong_members"] >= 1
+
+
 # --- hand-computable: scripted models -----------------------------------------------------------------
 def test_beam_beats_greedy_on_a_scripted_model():
     demo = lesson_demos.beam_beats_greedy(BEAM_MISSES, "qqz")
@@ -136,9 +149,38 @@ def test_gumbel_max_on_a_scripted_model_agrees_with_the_table():
     assert abs(multinomial[panel.categories[0]] - 0.36) < 0.1  # 400 draws: within 4 standard deviations
 
 
+def test_ensemble_fixes_on_scripted_members():
+    # member A says "a" (0.6), member B "b" (0.8); their mixture gives b 0.6 > a 0.4: right where A alone is wrong
+    from playground.models.ensemble import Ensemble, EnsembleConfig
+    from tests.decoding_cases import MEMBER_A, MEMBER_B
+
+    ensemble = Ensemble(EnsembleConfig(members=("A", "B"), combine="probs"), [MEMBER_A, MEMBER_B])
+    demo = model_lessons.ensemble_fixes(ensemble, "q", refs=[("b",)])
+    assert demo.holds and demo.numbers == {"members": 2, "wrong_members": 1, "ensemble_right": True}
+    astray = demo.panels[1]  # step 1: each model's next symbol, the ensemble's most probable first
+    assert astray.categories[:2] == ("b", "a")
+    by_name = {s.name: s.values[:2] for s in astray.series}
+    assert by_name["ensemble"] == pytest.approx((0.6, 0.4)) and by_name["A"] == pytest.approx((0.4, 0.6))
+    assert not model_lessons.ensemble_fixes(ensemble, "q", refs=[("a",)]).holds  # the ensemble is wrong
+    assert not model_lessons.ensemble_fixes(MEMBER_A, "q").holds  # not an ensemble
+
+
+def test_heads_differ_reads_every_head_of_a_transformer_and_declines_an_rnn():
+    from tests.helpers import tiny_model, tiny_transformer
+
+    demo = model_lessons.heads_differ(tiny_transformer(layers=2, heads=2), "cab")
+    where, focus = demo.panels
+    assert [s.name for s in where.series] == ["head 1", "head 2"] and len(where.categories) == 3
+    assert all(sum(s.values) == pytest.approx(1.0, abs=1e-4) for s in where.series)  # attention rows
+    assert 1 <= demo.numbers["distinct_letters"] <= 2 and 0 <= demo.numbers["share_of_steps"] <= 1
+    assert min(focus.series[0].values) == pytest.approx(demo.numbers["entropy_min"])
+    rnn = model_lessons.heads_differ(tiny_model(), "cab")
+    assert not rnn.holds and rnn.numbers == {"heads": 1}
+
+
 def test_lessons_refuse_unknown_models_and_keys():
     with pytest.raises(ValueError, match="model must be one of"):
-        dataclasses.replace(LESSONS[0], model="tts")
+        dataclasses.replace(LESSONS[0], model="g2p")
     with pytest.raises(ValueError, match="no demonstration"):
         Lesson(**{**dataclasses.asdict(LESSONS[0]), "key": "nope"})
 

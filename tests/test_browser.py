@@ -142,15 +142,32 @@ def test_a_burst_of_slider_moves_is_one_call_at_a_time_and_ends_on_the_last_valu
     pick_strategy(page, "sampling")
     page.locator("#temperature").wait_for(state="visible")
     page.wait_for_timeout(1000)
-    calls = []
-    page.on("request", lambda r: calls.append(r.url) if "/gradio_api/" in r.url else None)
+    # a slow network (400 ms per request) so the burst lands while the first call is in flight, however
+    # fast the server answers: the test is about the page's coalescing, not about timing
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.emulateNetworkConditions",
+             {"offline": False, "latency": 400, "downloadThroughput": -1, "uploadThroughput": -1})
+    calls, open_calls, most_open = [], set(), [0]
+
+    def started(request):
+        if "/gradio_api/" in request.url:
+            calls.append(request.url)
+            open_calls.add(request)
+            most_open[0] = max(most_open[0], len(open_calls))
+
+    page.on("request", started)
+    page.on("requestfinished", lambda r: open_calls.discard(r))
+    page.on("requestfailed", lambda r: open_calls.discard(r))
     box = page.locator("#temperature input[type=number]")
     for value in ("0.5", "0.8", "1.1", "1.4", "1.7", "2.5"):
         box.fill(value)
         box.press("Enter")
     page.wait_for_function("() => !document.querySelector('#explore-view').hasAttribute('aria-busy')")
     page.wait_for_function("() => document.querySelector('#plot-distribution').innerHTML.includes('after temperature')")
+    cdp.send("Network.emulateNetworkConditions",
+             {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
     assert all("component_server" in url for url in calls) and 1 <= len(calls) < 6, calls
+    assert most_open[0] == 1, most_open  # never two calls at once
     view = page.locator("#share-string").input_value()
     assert json.loads(base64.urlsafe_b64decode(view + "=" * (-len(view) % 4)))["p"]["temperature"] == 2.5
 

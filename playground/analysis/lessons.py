@@ -1,4 +1,4 @@
-"""The Learn tab's presets: eight decoding phenomena, each shown live on a real word with a shipped model.
+"""The Learn tab's presets: ten decoding phenomena, each shown live on a real word with a shipped model.
 
 A ``Lesson`` is data (word, model, explanation, formula, Explore settings); ``demonstrate(lesson, model)``
 runs the engine and returns a ``Demo``: the numbers that show the phenomenon, chart panels, and ``holds``,
@@ -21,11 +21,19 @@ from types import MappingProxyType
 
 import torch
 
-from playground.analysis import lesson_demos as demos
+from playground.analysis import lesson_demos, model_lessons
 from playground.analysis.lesson_demos import Demo, Panel, Series  # noqa: F401  (re-exported)
 from playground.decoding import DecodeConfig, decode_many
+from playground.models.checkpoint import SHIPPED
 
-MODELS = MappingProxyType({"g2p": "checkpoints/g2p-bahdanau", "p2g": "checkpoints/p2g-luong"})
+# the shipped checkpoints a lesson may name (directories of checkpoints/); the prefix is the task
+MODELS = ("g2p-bahdanau", "p2g-luong", "g2p-transformer", "g2p-ensemble")
+DEMOS = MappingProxyType({**lesson_demos.DEMOS, **model_lessons.DEMOS})
+
+
+def task_of(model_name: str) -> str:
+    """'g2p' or 'p2g', from a MODELS name."""
+    return model_name.split("-")[0]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,7 +42,7 @@ class Lesson:
     title: str
     word: str  # the dictionary word the input comes from
     text: str  # the model's input: the spelling (G2P) or its ARPAbet (P2G)
-    model: str  # "g2p" or "p2g"
+    model: str  # the shipped checkpoint it runs on: one of MODELS
     explanation: str  # two or three sentences
     formula: str  # LaTeX, shown between $$ … $$ (short: it must fit a third of the page)
     source: str  # where the formula comes from
@@ -43,14 +51,15 @@ class Lesson:
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"model must be one of {tuple(MODELS)}, got {self.model!r}")
-        if self.key not in demos.DEMOS:
-            raise ValueError(f"no demonstration for lesson key {self.key!r}; known: {sorted(demos.DEMOS)}")
+        if self.key not in DEMOS:
+            raise ValueError(f"no demonstration for lesson key {self.key!r}; known: {sorted(DEMOS)}")
         if not self.text.strip() or not self.explanation or not self.formula:
             raise ValueError(f"lesson {self.key!r} needs an input text, an explanation and a formula")
 
 
 LESSONS = (
-    Lesson(key="temperature_zero", title="Temperature → 0 is greedy", word="helmet", text="helmet", model="g2p",
+    Lesson(key="temperature_zero", title="Temperature → 0 is greedy", word="helmet", text="helmet",
+           model="g2p-bahdanau",
            explanation="Dividing the logits by a temperature T before the softmax sharpens the distribution as T "
            "shrinks; in the limit all the mass sits on the most probable symbol. Sampling at T = 0 therefore "
            "takes the argmax at every step: every sample is the greedy output.",
@@ -58,21 +67,23 @@ LESSONS = (
                    r"\mathbb{1}[i=\arg\max_j z_j]",
            source="The softmax with temperature (Ackley, Hinton & Sejnowski 1985; Hinton et al. 2015).",
            settings=dict(strategy="sample", temperature=0.0, num_return=8, seed=0)),
-    Lesson(key="temperature_high", title="High temperature flattens", word="origami", text="origami", model="g2p",
+    Lesson(key="temperature_high", title="High temperature flattens", word="origami", text="origami",
+           model="g2p-bahdanau",
            explanation="A temperature above 1 shrinks the gaps between logits, so unlikely symbols gain "
            "probability and the entropy rises. Samples then wander further from the most probable output "
            "and differ more from one another.",
            formula=r"p_T(y_t=i)=\frac{e^{z_i/T}}{\sum_j e^{z_j/T}},\quad T>1\Rightarrow H(p_T)>H(p_1)",
            source="The softmax with temperature (Ackley, Hinton & Sejnowski 1985; Hinton et al. 2015).",
            settings=dict(strategy="sample", temperature=2.0, num_return=16, seed=0)),
-    Lesson(key="top_p_adaptive", title="Top-p adapts to uncertainty", word="regime", text="regime", model="g2p",
+    Lesson(key="top_p_adaptive", title="Top-p adapts to uncertainty", word="regime", text="regime",
+           model="g2p-bahdanau",
            explanation="Nucleus (top-p) sampling keeps the smallest set of symbols whose probability adds up to "
            "p. Where the model is confident that set is one symbol; where it hesitates between several "
            "vowels it keeps them all, so the cut adapts where a fixed top-k cannot.",
            formula=r"V^{(p)}=\min\{V'\subseteq V:\ \textstyle\sum_{i\in V'}p(i)\ge p\}",
            source="Holtzman et al. 2020, The Curious Case of Neural Text Degeneration (ICLR).",
            settings=dict(strategy="sample", top_p=0.9, temperature=1.0, num_return=1, seed=0)),
-    Lesson(key="beam_beats_greedy", title="Beam beats greedy", word="acetone", text="acetone", model="g2p",
+    Lesson(key="beam_beats_greedy", title="Beam beats greedy", word="acetone", text="acetone", model="g2p-bahdanau",
            explanation="Greedy decoding commits to the best symbol at each step and never looks back. Beam "
            "search keeps the k best prefixes, so a first step that looked slightly worse can lead to a whole "
            "output that is more probable.",
@@ -81,7 +92,7 @@ LESSONS = (
            source="Beam search as in Sutskever et al. 2014 and Hugging Face / fairseq (top 2k candidates per step).",
            settings=dict(strategy="beam", beam_width=5, num_return=5, length_penalty_formula="none")),
     Lesson(key="length_penalty", title="The length penalty changes the winner", word="belabor", text="belabor",
-           model="g2p",
+           model="g2p-bahdanau",
            explanation="Every extra symbol multiplies in another probability below 1, so raw log p favours short "
            "outputs. Dividing by a length penalty rewards longer ones; with a large enough α a longer "
            "hypothesis overtakes the raw winner.",
@@ -91,7 +102,7 @@ LESSONS = (
            settings=dict(strategy="beam", beam_width=5, num_return=5, length_penalty_formula="length",
                          length_penalty=2.0)),
     Lesson(key="exact_search_error", title="Exact search reveals a search error", word="jeremia", text="jeremia",
-           model="g2p",
+           model="g2p-bahdanau",
            explanation="Exact search finds the model's most probable output by depth-first branch and bound. "
            "When beam search's best is less probable, beam search made a search error. If the mode itself is "
            "not the dictionary's answer, the model is wrong too: a search error can even hide a model error.",
@@ -100,7 +111,7 @@ LESSONS = (
            source="Stahlberg & Byrne 2019, On NMT Search Errors and Model Errors: Cat Got Your Tongue? (EMNLP).",
            settings=dict(strategy="exact", beam_width=2)),
     Lesson(key="stochastic_beam", title="Stochastic beam: k distinct samples", word="cavity",
-           text="K AE V AH T IY", model="p2g",
+           text="K AE V AH T IY", model="p2g-luong",
            explanation="Plain sampling draws with replacement, so a confident model repeats itself. Stochastic "
            "beam search perturbs every prefix's log-probability with Gumbel noise and keeps the top k: the k "
            "finished sequences are a sample without replacement, all distinct.",
@@ -108,20 +119,38 @@ LESSONS = (
                    r"\ \text{are a sample without replacement}",
            source="Kool, van Hoof & Welling 2019, Stochastic Beams and Where to Find Them (ICML).",
            settings=dict(strategy="stochastic_beam", beam_width=5, num_return=5, temperature=1.0, seed=0)),
-    Lesson(key="gumbel_max", title="Gumbel-max = sampling", word="crochet", text="crochet", model="g2p",
+    Lesson(key="gumbel_max", title="Gumbel-max = sampling", word="crochet", text="crochet", model="g2p-bahdanau",
            explanation="Adding independent Gumbel(0, 1) noise to the logits and taking the argmax picks symbol i "
            "with probability softmax(z)_i, exactly like a multinomial draw. Here both samplers draw 400 "
            "outputs each and their frequencies agree (a chi-square test of homogeneity).",
            formula=r"\arg\max_i\,(z_i+G_i)\ \sim\ \text{softmax}(z),\quad G_i=-\log(-\log U_i)",
            source="Gumbel 1954; Maddison, Tarlow & Minka 2014, A* Sampling (NeurIPS).",
            settings=dict(strategy="sample", temperature=1.0, num_return=16, seed=0)),
+    Lesson(key="heads_differ", title="Attention heads look at different letters", word="acquit",
+           text="acquit", model="g2p-transformer",
+           explanation="A Transformer's decoder attends to the input with several heads at once, each with its own "
+           "projections of queries and keys. Heads of one layer often look at different letters at the same "
+           "step (one at the letter being spoken, another at its neighbours), and some are far more focused "
+           "than others.",
+           formula=r"\text{head}_h=\text{softmax}\Big(\frac{QW^Q_h\,(KW^K_h)^\top}{\sqrt{d_k}}\Big)VW^V_h",
+           source="Vaswani et al. 2017, Attention Is All You Need (NeurIPS), section 3.2.2.",
+           settings=dict(strategy="greedy")),
+    Lesson(key="ensemble_fixes", title="An ensemble outvotes a member's mistake", word="balky",
+           text="balky", model="g2p-ensemble",
+           explanation="An ensemble averages its members' next-symbol distributions at every step and decodes "
+           "from the average. Where one member is confidently wrong and another is right, the average can "
+           "follow the right one, so the ensemble's output is correct although a member's alone is not.",
+           formula=r"p_{\text{ens}}(y_t\mid y_{<t},x)=\frac{1}{M}\sum_{m=1}^{M}p_m(y_t\mid y_{<t},x)",
+           source="Dietterich 2000, Ensemble Methods in Machine Learning; Sutskever et al. 2014 (an ensemble "
+                  "of LSTMs for translation).",
+           settings=dict(strategy="greedy")),
 )
 BY_KEY = MappingProxyType({lesson.key: lesson for lesson in LESSONS})
 
 
 def demonstrate(lesson: Lesson, model) -> Demo:
     """Run the engine on the lesson's input and measure the phenomenon (``Demo.holds``)."""
-    return demos.DEMOS[lesson.key](model, lesson.text)
+    return DEMOS[lesson.key](model, lesson.text)
 
 
 # --- finder: re-pick words after a retrain -------------------------------------------------------------
@@ -167,8 +196,8 @@ def find(key: str, split: str = "dev", limit: int = 5, max_len: int = 7, start: 
     from playground import load_model
 
     lesson = BY_KEY[key]
-    model = load_model(MODELS[lesson.model])
-    candidates = candidate_inputs(lesson.model, split, max_len)[start:]
+    model = load_model(SHIPPED / lesson.model)
+    candidates = candidate_inputs(task_of(lesson.model), split, max_len)[start:]
     found = 0
     for first in range(0, len(candidates), chunk):
         batch = candidates[first:first + chunk]
@@ -207,7 +236,8 @@ def main(argv=None) -> int:
         return 0
     from playground import load_model
 
-    models = {task: load_model(path) for task, path in MODELS.items()}
+    loaded: dict = {}  # the ensemble shares its members with the models they are
+    models = {name: load_model(SHIPPED / name, loaded=loaded) for name in MODELS}
     failed = 0
     for lesson in LESSONS:
         demo = demonstrate(lesson, models[lesson.model])

@@ -16,6 +16,7 @@ the command, and a regenerated model card. Weights are read and written with saf
 
 from __future__ import annotations
 
+import shlex
 import argparse
 import json
 import sys
@@ -109,7 +110,7 @@ def main(argv=None) -> Path:
     p.add_argument("--weights-dtype", choices=sorted(WEIGHTS_DTYPES), default="float32",
                    help="how to store the weights: float16 halves the file (the model still runs in float32)")
     args = p.parse_args(argv)
-    command = "python -m playground.training.average " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "python -m playground.training.average " + shlex.join(sys.argv[1:] if argv is None else argv)
     try:
         out = average_checkpoints(args.sources, args.out, config_from=args.config_from, command=command,
                                   weights_dtype=args.weights_dtype)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def main(argv=None) -> Path:
     args = p.parse_args(argv)
     if len(args.members) < 2:
         p.error("an ensemble needs at least 2 members")
-    command = "python -m playground.training.ensemble " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "python -m playground.training.ensemble " + shlex.join(sys.argv[1:] if argv is None else argv)
     try:
         out = make_ensemble(args.members, args.out, name=args.name or args.out.name, combine=args.combine,
                             command=command)

@@ -16,6 +16,7 @@ the checkpoint in OUT when no run state exists (a fresh clone).
 
 from __future__ import annotations
 
+import shlex
 import argparse
 import math
 import random
@@ -225,7 +226,7 @@ def checkpoint_meta(args, splits, state, dev, n_pairs, device) -> dict:
             "train_words": len(splits.train), "train_pairs": n_pairs, "dev_words": len(splits.dev),
         },
         "training": {
-            "command": "python -m playground.training.train " + " ".join(sys.argv[1:]),
+            "command": "python -m playground.training.train " + shlex.join(sys.argv[1:]),
             "epochs_run": len(state["history"]), "best_epoch": state["best_epoch"],
             "train_seconds": round(state["train_seconds"]), "device": str(device),
             "torch_threads": torch.get_num_threads(), "history": state["history"],

@@ -14,12 +14,13 @@ from types import SimpleNamespace
 import gradio as gr
 
 from playground.analysis.lessons import BY_KEY, LESSONS, Lesson, demonstrate
+from playground.analysis.lessons import task_of as lesson_task
 from playground.ui.common.controls import UiParams
 from playground.ui.common.events import DECODE_GROUP, guarded
 from playground.ui.common.export import write_json
 from playground.ui.common.runtime import gpu
 from playground.ui.common.style import esc
-from playground.ui.store import task_of
+from playground.ui.store import describe, task_of
 from playground.ui.tabs.learn_plots import demo_figure
 
 ID, TITLE = "learn", "Learn"
@@ -33,11 +34,14 @@ CSS = """
 
 
 def model_for(store, lesson: Lesson) -> str:
-    """The served model that does the lesson's task (G2P or P2G)."""
+    """The served model the lesson was written for, else the first one of its task (G2P or P2G)."""
+    if lesson.model in store.models:
+        return lesson.model
+    task = lesson_task(lesson.model)
     for name, model in store.models.items():
-        if task_of(model) == lesson.model:
+        if task_of(model) == task:
             return name
-    raise ValueError(f"this lesson needs a {lesson.model.upper()} model, and none is served")
+    raise ValueError(f"this lesson needs a {task.upper()} model, and none is served")
 
 
 def lesson_of(key) -> Lesson:
@@ -49,12 +53,14 @@ def lesson_of(key) -> Lesson:
 def lesson_view(store, key: str) -> tuple:
     """-> key, text (explanation + numbers), formula, chart, JSON path."""
     lesson = lesson_of(key)
-    demo = demonstrate(lesson, store.get(model_for(store, lesson)))
+    name = model_for(store, lesson)
+    model = store.get(name)
+    demo = demonstrate(lesson, model)
     holds = ("✓ **It holds here:** " if demo.holds else  # (plain symbols: no emoji font needed)
              "✗ **Not with this model:** the phenomenon did not show on this word: ")
     where = f"*{esc(lesson.word)}*" + (f" (`{esc(lesson.text)}`)" if lesson.text != lesson.word else "")
     text = (f"### {esc(lesson.title)}\n{esc(lesson.explanation)}\n\n"
-            f"**Live, on {where} with the {lesson.model.upper()} model.** {holds}{esc(demo.summary)}")
+            f"**Live, on {where} with {esc(describe(name, model))}.** {holds}{esc(demo.summary)}")
     payload = {"lesson": dataclasses.asdict(lesson), "demo": dataclasses.asdict(demo)}
     formula = f"$${lesson.formula}$$\n\n<small>{esc(lesson.source)}</small>"
     return (key, text, formula, demo_figure(demo, f"{lesson.title} · {lesson.word}"),
