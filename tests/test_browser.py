@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
-from browser import MARKS, chart, open_tab, pick_strategy, set_slider, set_step, wait_changed
+import pytest
+from browser import MARKS, ROOT, chart, open_tab, pick_strategy, set_slider, set_step, wait_changed
 
 pytestmark = MARKS
 
@@ -97,11 +99,32 @@ def test_bad_input_shows_a_message_and_keeps_the_views(page):
 def test_switching_to_the_p2g_model_takes_arpabet_input(page, app_url):
     before = chart(page, "attention")
     page.locator("#model input").click()
-    page.get_by_role("option").nth(1).click()
+    page.get_by_role("option", name=re.compile("p2g", re.IGNORECASE)).first.click()
     wait_changed(page, "attention", before)
     assert "ARPAbet" in page.locator("#text").inner_text()
     text = page.locator("#text textarea").input_value()
     assert text == text.upper() and " " in text  # an ARPAbet example replaced the spelled word
+
+
+def test_the_transformer_opens_on_its_last_layer_and_any_layer_and_head_can_be_picked(page, app_url):
+    # the attention picker follows the model: coming from a one-attention RNN, the Transformer's default
+    # (the last layer, the mean of its heads) is both selected in the picker and drawn
+    if not app_url[1] or not (ROOT / "checkpoints" / "g2p-transformer").is_dir():
+        pytest.skip("needs the shipped G2P Transformer")
+    assert page.locator("#attention-picker").is_hidden()  # the RNN has one attention
+    before = chart(page, "attention")
+    page.locator("#model input").click()
+    page.get_by_role("option", name="G2P · Transformer", exact=True).click()
+    wait_changed(page, "attention", before)
+    selected = "s => document.querySelector(s).selectedOptions[0]?.text"
+    assert page.evaluate(selected, "#attention-layer") == "layer 3 of 3"
+    assert page.evaluate(selected, "#attention-head") == "mean of heads"
+    assert "layer 3 of 3, mean of 4 heads" in chart(page, "attention")
+    for select, value, title in (("#attention-layer", "0", "layer 1 of 3, mean of 4 heads"),
+                                 ("#attention-head", "1", "layer 1 of 3, head 2 of 4")):
+        before = chart(page, "attention")
+        page.select_option(select, value)
+        assert title in wait_changed(page, "attention", before)
 
 
 def test_a_view_string_link_reopens_the_same_view_and_the_trace_exports(page, app_url):

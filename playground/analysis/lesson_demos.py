@@ -42,6 +42,7 @@ class Panel:
     horizontal: bool = False  # whole outputs: long labels read better as rows
     counts: bool = False  # values are counts (labelled as integers)
     cut: int = 0  # > 0: a filter kept the first ``cut`` categories (a dashed line marks the cut)
+    category_title: str = "next symbol (most probable first)"  # the category axis' title (vertical bars)
 
     def __post_init__(self) -> None:
         for s in self.series:

@@ -39,10 +39,12 @@ def heads_differ(model, text: str) -> Demo:
     symbol = trace.target_symbols[trace.nodes[trace.path(node)[step + 1]].token]
     panels = (Panel(title=f"Layer {layer + 1}, step {step + 1} ({symbol}): where each head looks",
                     categories=tuple(source), value_title="attention weight",
+                    category_title="input letter (position·letter)",
                     series=tuple(Series(name=f"head {h + 1}", values=tuple(float(w) for w in weights[layer, h, step]))
                                  for h in range(heads))),
               Panel(title=f"Layer {layer + 1}: how focused each head is (mean over the output)",
                     categories=tuple(f"head {h + 1}" for h in range(heads)), value_title="attention entropy (nats)",
+                    category_title="head",
                     series=(Series(name="entropy", values=tuple(float(e) for e in entropy)),)))
     holds = bool(share[layer] >= SPREAD and distinct[layer, step] >= min(APART, heads))
     looked = ", ".join(f"head {h + 1}: {source[p]}" for h, p in enumerate(peaks[layer, :, step]))
@@ -77,7 +79,7 @@ def ensemble_fixes(model, text: str, refs=None) -> Demo:
 
     names, hyps = [*model.member_names, "ensemble"], [*alone, best]
     rows = [(f"{name} {mark(h.tokens)}", h.tokens, h.log_prob) for name, h in zip(names, hyps, strict=True)]
-    panels = [_sequence_panel(model, "Greedy output of each member alone and of the ensemble", rows,
+    panels = [_sequence_panel(model, "Greedy output of each model", rows,
                               "log p(y|x) under its own model")]
     if wrong:
         panels.append(_astray_panel(model, ensemble.trace, alone[wrong[0]].tokens, best.tokens))

@@ -16,9 +16,9 @@ the command, and a regenerated model card. Weights are read and written with saf
 
 from __future__ import annotations
 
-import shlex
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 

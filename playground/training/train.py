@@ -16,10 +16,10 @@ the checkpoint in OUT when no run state exists (a fresh clone).
 
 from __future__ import annotations
 
-import shlex
 import argparse
 import math
 import random
+import shlex
 import shutil
 import sys
 import time

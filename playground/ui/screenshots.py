@@ -27,6 +27,49 @@ def explore(page) -> None:
     set_step(page, 2)
 
 
+def pick_model(page, elem_id: str, label: str) -> None:
+    page.locator(f"#{elem_id} input").click()
+    page.get_by_role("option", name=label, exact=True).click()
+
+
+def transformer(page) -> None:
+    """The G2P Transformer on 'knight' by beam search, one head of its first layer: where that head looks."""
+    before = chart(page, "attention")
+    pick_model(page, "model", "G2P · Transformer")
+    wait_changed(page, "attention", before)
+    before = chart(page, "attention")
+    page.locator("#text textarea").fill("knight")
+    wait_changed(page, "attention", before)
+    pick_strategy(page, "beam search")
+    before = chart(page, "attention")
+    page.select_option("#attention-layer", "0")
+    wait_changed(page, "attention", before)
+    before = chart(page, "attention")
+    page.select_option("#attention-head", "1")
+    wait_changed(page, "attention", before)
+    set_step(page, 2)
+
+
+def models_side_by_side(page) -> None:
+    """Compare: the RNN, the Transformer and their ensemble, greedy each, on the word of the ensemble lesson."""
+    from playground.analysis.lessons import BY_KEY
+
+    before = chart(page, "tree")
+    page.locator("#text textarea").fill(BY_KEY["ensemble_fixes"].text)
+    wait_changed(page, "tree", before)
+    open_tab(page, "compare")
+    page.locator("#plot-compare-2 .main-svg").first.wait_for(timeout=60_000)
+    for column, label in enumerate(("G2P · bi-GRU + Bahdanau", "G2P · Transformer", "G2P · ensemble")):
+        before = chart(page, f"compare-{column}")
+        preset = page.locator(f"#compare-preset-{column} input")
+        unchanged = preset.input_value() == "greedy" and column == 0  # the first column already is the RNN, greedy
+        pick_model(page, f"compare-model-{column}", label)
+        preset.click()
+        page.get_by_role("option", name="greedy", exact=True).click()
+        if not unchanged:
+            wait_changed(page, f"compare-{column}", before, timeout_ms=60_000)
+
+
 def compare(page) -> None:
     """Four strategies on 'colonel'."""
     open_tab(page, "compare")
@@ -74,6 +117,8 @@ def learn(page) -> None:
 SCENES: MappingProxyType[str, tuple[Callable, str | None]] = MappingProxyType({
     "screenshot.png": (explore, None),
     "screenshot-compare.png": (compare, None),
+    "screenshot-transformer.png": (transformer, None),
+    "screenshot-models.png": (models_side_by_side, "#tab-compare"),
     "screenshot-sample.png": (sample, None),
     "screenshot-whatif.png": (whatif, "#tab-whatif"),
     "screenshot-learn.png": (learn, "#tab-learn"),

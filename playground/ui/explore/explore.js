@@ -14,7 +14,7 @@ const CONTROL_NAMES = JSON.parse(root.dataset.controls);
 const CHARTS = ["results", "distribution", "attention", "tree", "uncertainty"];
 const token = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
 const picks = { hypothesis: 0, step: 1, layer: -1, head: -1 };
-let views = null, controls = null, pending = null, inflight = false, generation = 0, share = "";
+let views = null, controls = null, pending = null, inflight = false, generation = 0, share = "", shownModel = null;
 const shown = {}, dirty = new Set();  // chart -> {key, t} it shows; charts waiting to be shown
 
 const graph = (name) => document.querySelector(`#plot-${name} [data-testid="plotly"]`);
@@ -112,6 +112,7 @@ function render(text, { draw = true } = {}) {
     setStatus(`<b>${r.error}</b>`);
   } else {
     renderHeader(r);
+    shownModel = r.model;
     views = r.views;
     if (draw) drawAll();
     else for (const name of CHARTS) shown[name] = { key: views.keys[name], t: views.shown };  // gr.Plot drew them
@@ -146,6 +147,10 @@ function request(kind, payload) {
 }
 
 function decode(model, text, language, values) {
+  if (shownModel !== null && shownModel !== model) {  // another model: its default attention (last layer, mean of heads)
+    picks.layer = -1;
+    picks.head = -1;
+  }
   controls = { model, text, language: language || "" };
   CONTROL_NAMES.forEach((name, i) => { controls[name] = values[i]; });
   request("explore", { ...controls, step: picks.step, layer: picks.layer, head: picks.head });

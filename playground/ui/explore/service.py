@@ -133,7 +133,8 @@ def respond(session: Session, hypothesis, payload: dict, warning: str = "") -> s
     head = head if isinstance(head, int) and 0 <= head < heads else None
     views = render_views(session, hypothesis if isinstance(hypothesis, int) else 0,
                          (step if isinstance(step, int) else 1) - 1, layer, head)
-    fields = {"summary": views.summary, "notes": [esc(n) for n in session.notes], "warning": esc(warning),
+    fields = {"model": session.model, "summary": views.summary, "notes": [esc(n) for n in session.notes],
+              "warning": esc(warning),
               "hypotheses": [label for label, _ in views.hypotheses], "hypothesis": views.hypothesis,
               "steps": views.steps, "step": views.step + 1, "heads": list(views.attention_heads), "layer": layer,
               "head": -1 if head is None else head,

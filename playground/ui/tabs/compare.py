@@ -85,7 +85,8 @@ def run_compare(store, model_name: str, text: str, count, seed, max_length, colu
         except ValueError as e:
             raise ValueError(f"column {c + 1}: {e}") from None
     names = [model_name if m in (SAME_MODEL, None, "") else m for m in column_models[:count]]
-    labels = [describe(config) + ("" if name == model_name else f" · {model_label(name, store.get(name))}")
+    mixed = len(set(names)) > 1  # columns on several models: every label names its model
+    labels = [describe(config) + (f" · {model_label(name, store.get(name))}" if mixed else "")
               for name, config in zip(names, configs, strict=True)]
     return compare([store.get(name) for name in names], text, configs, labels=labels)
 

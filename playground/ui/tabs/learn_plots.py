@@ -17,6 +17,7 @@ from playground.ui.common.style import base_layout, empty_figure, esc, f32
 # one colour per series: the processing hues for distributions, then accents for comparisons
 PALETTE = (style.C_T1, style.C_TEMP, style.C_FILTERED, style.C_CHOSEN, style.C_FINISHED)
 SEQUENCE_COLORS = (style.C_KEPT, style.C_CHOSEN, "#94a3b8")
+SINGLE = "#64748b"  # a one-series panel's bars (it has no legend entry)
 HEIGHT = 400
 
 
@@ -26,8 +27,10 @@ def demo_figure(demo, title: str = "") -> go.Figure:
         return empty_figure("pick a lesson above")
     n = len(demo.panels)
     horizontal = any(p.horizontal for p in demo.panels)
+    # a horizontal panel's output labels sit on its left: room between panels only when it is not the first
+    between = any(p.horizontal for p in demo.panels[1:])
     fig = make_subplots(rows=1, cols=n, subplot_titles=[esc(p.title) for p in demo.panels],
-                        horizontal_spacing=0.32 if horizontal and n > 1 else 0.08)
+                        horizontal_spacing=0.32 if between else 0.16)
     rows = max(len(p.categories) for p in demo.panels)
     height = max(HEIGHT, 150 + 34 * rows) if horizontal else HEIGHT
     fig.update_layout(base_layout(esc(title) or "Live demonstration", height, barmode="group", bargap=0.25,
@@ -43,16 +46,19 @@ def demo_figure(demo, title: str = "") -> go.Figure:
 
 def _draw(fig: go.Figure, panel, col: int) -> None:
     colors = SEQUENCE_COLORS if panel.horizontal else PALETTE
+    if len(panel.series) == 1 and not panel.horizontal:
+        colors = (SINGLE,)  # not a colour of the legend's series: this panel's bars are none of them
     seen = {trace.name for trace in fig.data}
     idx = np.arange(len(panel.categories))
     labels = [esc(c) for c in panel.categories]
     for i, series in enumerate(panel.series):
         values = f32(series.values)
-        # grouped vertical bars are narrow: label the first series only (hover shows every value)
-        labelled = panel.horizontal or i == 0
+        # grouped vertical bars are narrow: label the first of at most two series (hover shows every value)
+        labelled = panel.horizontal or (i == 0 and len(panel.series) <= 2)
         text = [_fmt(v, panel.counts) if labelled else "" for v in series.values]
         common = dict(name=esc(series.name), marker_color=colors[i % len(colors)], text=text, cliponaxis=False,
-                      textposition="outside", textfont_size=10, showlegend=series.name not in seen,
+                      textposition="outside", textfont_size=10,
+                      showlegend=series.name not in seen and len(panel.series) > 1,
                       legendgroup=series.name)
         if panel.horizontal:
             fig.add_bar(y=idx, x=values, orientation="h", row=1, col=col,
@@ -68,8 +74,7 @@ def _draw(fig: go.Figure, panel, col: int) -> None:
         fig.update_yaxes(tickvals=idx, ticktext=labels, autorange="reversed", row=1, col=col)
         fig.update_xaxes(title_text=esc(panel.value_title), range=value_range, row=1, col=col)
     else:
-        fig.update_xaxes(tickvals=idx, ticktext=labels, title_text="next symbol (most probable first)",
-                         row=1, col=col)
+        fig.update_xaxes(tickvals=idx, ticktext=labels, title_text=esc(panel.category_title), row=1, col=col)
         fig.update_yaxes(title_text=esc(panel.value_title), range=value_range, row=1, col=col)
         if 0 < panel.cut < len(panel.categories):
             fig.add_vline(x=panel.cut - 0.5, line_dash="dash", line_color="#6b7280", row=1, col=col,

@@ -1,0 +1,31 @@
+"""The Compare tab's handler (ui/tabs/compare.py): columns on one model or on several, and their labels."""
+
+from __future__ import annotations
+
+from helpers import tiny_model
+
+from playground.analysis.compare import KNOBS, preset_knobs
+from playground.ui import ModelStore
+from playground.ui.tabs.compare import SAME_MODEL, run_compare
+
+
+def knob_values(*presets: str) -> list:
+    """Every column's knobs in KNOBS order, as the page sends them."""
+    return [preset_knobs(p)[k] for p in presets for k in KNOBS]
+
+
+def labels(store: ModelStore, column_models: list) -> list[str]:
+    comparison = run_compare(store, "a", "cab", 2, 0, 8, column_models, knob_values("greedy", "beam 5"))
+    return [c.label for c in comparison.columns]
+
+
+def test_columns_on_the_page_model_are_labelled_by_strategy_only():
+    store = ModelStore({"a": tiny_model(seed=0), "b": tiny_model(seed=1)})
+    assert labels(store, [SAME_MODEL, SAME_MODEL]) == ["greedy", "beam search 5 · α=1"]
+    assert labels(store, [SAME_MODEL, "a"]) == ["greedy", "beam search 5 · α=1"]  # "a" is the page's model
+
+
+def test_columns_on_several_models_each_name_their_model():
+    store = ModelStore({"a": tiny_model(seed=0), "b": tiny_model(seed=1)})
+    assert labels(store, [SAME_MODEL, "b"]) == ["greedy · a · spelling → phonemes",
+                                                "beam search 5 · α=1 · b · spelling → phonemes"]
