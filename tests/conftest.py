@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers import HUB_COMMIT, tiny_model, tiny_store
 
 from playground.models.checkpoint import save_checkpoint
-from tests.helpers import HUB_COMMIT, tiny_model, tiny_store
 
 # Every test works on tiny tensors: a thread pool costs more than it gives, and CI has 2 cores.
 torch.set_num_threads(1)

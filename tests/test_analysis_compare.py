@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from decoding_cases import BEAM_MISSES, SHORT_OR_LONG
 
 from playground.analysis.compare import (
     PRESETS,
@@ -24,7 +25,6 @@ from playground.decoding import DecodeConfig, decode
 from playground.decoding.trace import Trace
 from playground.models.vocab import InputError
 from playground.training.metrics import edit_distance
-from tests.decoding_cases import BEAM_MISSES, SHORT_OR_LONG
 
 CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "g2p-bahdanau"
 
@@ -197,7 +197,7 @@ def test_shipped_model_columns_are_consistent():
 
 
 def test_each_column_can_decode_with_its_own_model():
-    from tests.helpers import tiny_model, tiny_transformer
+    from helpers import tiny_model, tiny_transformer
 
     rnn, transformer = tiny_model(), tiny_transformer()
     config = preset_config("beam 5", max_length=5)

@@ -151,8 +151,9 @@ def test_gumbel_max_on_a_scripted_model_agrees_with_the_table():
 
 def test_ensemble_fixes_on_scripted_members():
     # member A says "a" (0.6), member B "b" (0.8); their mixture gives b 0.6 > a 0.4: right where A alone is wrong
+    from decoding_cases import MEMBER_A, MEMBER_B
+
     from playground.models.ensemble import Ensemble, EnsembleConfig
-    from tests.decoding_cases import MEMBER_A, MEMBER_B
 
     ensemble = Ensemble(EnsembleConfig(members=("A", "B"), combine="probs"), [MEMBER_A, MEMBER_B])
     demo = model_lessons.ensemble_fixes(ensemble, "q", refs=[("b",)])
@@ -166,7 +167,7 @@ def test_ensemble_fixes_on_scripted_members():
 
 
 def test_heads_differ_reads_every_head_of_a_transformer_and_declines_an_rnn():
-    from tests.helpers import tiny_model, tiny_transformer
+    from helpers import tiny_model, tiny_transformer
 
     demo = model_lessons.heads_differ(tiny_transformer(layers=2, heads=2), "cab")
     where, focus = demo.panels
@@ -194,8 +195,9 @@ def test_the_finder_prints_dev_words_where_a_phenomenon_holds(capsys):
 
 def test_a_prescreen_keeps_exactly_the_words_where_beam_beats_greedy():
     # the finder's batched shortcut must agree word for word with the demonstration it stands in for
+    from helpers import tiny_model
+
     from playground.analysis.lessons import PRESCREENS, demonstrate
-    from tests.helpers import tiny_model
 
     model = tiny_model(seed=3)
     words = ["cab", "tab", "bat", "stack", "abc", "cats", "a", "tacks"]

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from decoding_cases import BEAM_MISSES
 
 from playground.analysis.sampling import (
     DistinctOutput,
@@ -21,7 +22,6 @@ from playground.decoding import DecodeConfig, decode, score
 from playground.decoding.scripted import ScriptedModel
 from playground.decoding.trace import LOG_ZERO
 from playground.models.vocab import InputError
-from tests.decoding_cases import BEAM_MISSES
 
 CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "g2p-bahdanau"
 # one symbol, then </s>: p(a) = 0.5, p(b) = 0.3, p(c) = 0.2 are the sequence probabilities themselves

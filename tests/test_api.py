@@ -4,12 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from decoding_cases import BEAM_MISSES
+from helpers import tiny_model
 
 from playground.decoding import STRATEGIES, DecodeConfig, decode, score
 from playground.decoding.scripted import random_scripted_model
 from playground.models.vocab import InputError
-from tests.decoding_cases import BEAM_MISSES
-from tests.helpers import tiny_model
 
 
 def test_decode_defaults_to_greedy_and_returns_num_return_hypotheses():

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 from gradio_client import Client
+from helpers import CHARS, PHONES, served_client
 
 from playground.decoding.trace import Trace
-from tests.helpers import CHARS, PHONES, served_client
 
 pytestmark = pytest.mark.server
 

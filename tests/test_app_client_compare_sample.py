@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from tests.helpers import served_client
+from helpers import served_client
 
 pytestmark = pytest.mark.server
 COLUMN = ["beam", 1.0, 0, 1.0, 3, 1, 0.0, 1.0]  # strategy, temperature, top-k, top-p, width, groups, λ, α

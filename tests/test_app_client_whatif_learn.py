@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from tests.helpers import served_client
+from helpers import served_client
 
 pytestmark = pytest.mark.server
 

@@ -6,11 +6,11 @@ import json
 
 import pytest
 import torch
+from helpers import tiny_model
 
 from playground.models.checkpoint import CheckpointError, save_checkpoint
 from playground.models.loading import load_model
 from playground.training.average import average_checkpoints, average_weights, main
-from tests.helpers import tiny_model
 
 
 @pytest.fixture

@@ -3,13 +3,13 @@
 import math
 
 import pytest
+from decoding_cases import BEAM_MISSES, SHORT_OR_LONG, exhaustive
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playground.decoding import DecodeConfig, decode
 from playground.decoding.common import length_penalty
 from playground.decoding.scripted import ScriptedModel, random_scripted_model
-from tests.decoding_cases import BEAM_MISSES, SHORT_OR_LONG, exhaustive
 
 
 def beam(model, **kw):

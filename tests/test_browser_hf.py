@@ -18,10 +18,11 @@ SENTENCE = "the big cat sat on the mat"
 
 @pytest.fixture(scope="module")
 def hf_url(tmp_path_factory):
+    from helpers import hf_checkpoint, tiny_model
+
     from playground.models.checkpoint import save_checkpoint
     from playground.ui import ModelStore, build_demo
     from playground.ui.server import serve
-    from tests.helpers import hf_checkpoint, tiny_model
 
     root = tmp_path_factory.mktemp("checkpoints")
     save_checkpoint(tiny_model(), root / "g2p-tiny", meta={"task": "g2p", "name": "G2P · tiny"})

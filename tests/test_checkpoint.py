@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import HUB_COMMIT, tiny_model
 
 from playground import CheckpointError, load_model
 from playground.models.checkpoint import save_checkpoint
-from tests.helpers import HUB_COMMIT, tiny_model
 
 META = {"name": "tiny", "task": "g2p", "description": "test model"}
 

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from decoding_cases import BEAM_MISSES
+from helpers import tiny_model
 
 from playground.cli import build_parser, config_from_args, main
 from playground.models.checkpoint import save_checkpoint
-from tests.decoding_cases import BEAM_MISSES
-from tests.helpers import tiny_model
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers import CHARS, tiny_model, tiny_transformer
 
 from playground.decoding import DecodeConfig, decode, decode_many
 from playground.models.ensemble import Ensemble, EnsembleConfig
-from tests.helpers import CHARS, tiny_model, tiny_transformer
 
 pytestmark = [pytest.mark.cuda,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")]

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import tiny_model, tiny_transformer
 
 from playground.decoding import DecodeConfig, decode, decode_many
 from playground.decoding.registry import BATCHED
 from playground.decoding.scripted import random_scripted_model
 from playground.models.vocab import InputError
-from tests.helpers import tiny_model, tiny_transformer
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {  # every strategy, with the settings that change how rows are grown, chosen and ranked

@@ -1,11 +1,11 @@
 import json
 
 import pytest
+from helpers import tiny_model
 
 from playground import load_model
 from playground.models.checkpoint import save_checkpoint
 from playground.training import evaluate
-from tests.helpers import tiny_model
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ import math
 
 import numpy as np
 import pytest
+from decoding_cases import MEMBER_A as A
+from decoding_cases import MEMBER_B as B
+from helpers import check_invariants, tiny_model, tiny_transformer
 
 from playground import CheckpointError, DecodeConfig, decode, load_model
 from playground.decoding.config import STRATEGIES
@@ -15,9 +18,6 @@ from playground.decoding.scripted import ScriptedModel
 from playground.models.checkpoint import save_checkpoint
 from playground.models.ensemble import Ensemble, EnsembleConfig
 from playground.training.ensemble import main as make
-from tests.decoding_cases import MEMBER_A as A
-from tests.decoding_cases import MEMBER_B as B
-from tests.helpers import check_invariants, tiny_model, tiny_transformer
 
 
 def ensemble(combine: str) -> Ensemble:

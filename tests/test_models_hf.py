@@ -15,11 +15,11 @@ import json
 
 import pytest
 import torch
+from helpers import check_trace_columns, hf_checkpoint
 
 from playground import DecodeConfig, decode, load_model
 from playground.decoding.api import decode_many, encode_source, score
 from playground.decoding.trace import Trace
-from tests.helpers import check_trace_columns, hf_checkpoint
 
 pytest.importorskip("transformers")
 
@@ -181,8 +181,9 @@ def test_the_step_distribution_shows_the_top_tokens_and_all_the_others(model):
 
 def test_every_view_draws_a_cut_trace(model):
     """The five Explore views and the page's step views accept a trace whose rows keep only their top columns."""
+    from helpers import all_figures
+
     from playground.ui.explore.handlers import Session, render_views
-    from tests.helpers import all_figures
 
     trace = decode(model, TEXTS[1], DecodeConfig(strategy="beam", beam_width=4, num_return=3, max_length=8)).trace
     assert trace.steps[0].cut

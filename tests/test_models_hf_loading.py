@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import torch
+from helpers import HUB_COMMIT, hf_checkpoint, hf_tokenizer
 
 from playground import DecodeConfig, decode, load_model
 from playground.models import hub
@@ -16,7 +17,6 @@ from playground.models.checkpoint import CheckpointError
 from playground.models.hf import SUPPORTED, HFSeq2Seq
 from playground.models.hf_vocab import MAX_TOKENS, piece_symbols
 from playground.models.vocab import InputError
-from tests.helpers import HUB_COMMIT, hf_checkpoint, hf_tokenizer
 
 transformers = pytest.importorskip("transformers")
 

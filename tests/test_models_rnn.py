@@ -1,8 +1,8 @@
 import pytest
 import torch
+from helpers import tiny_model
 
 from playground.models.rnn import ModelConfig
-from tests.helpers import tiny_model
 
 VARIANTS = [("bahdanau", "gru", 1), ("dot", "gru", 1), ("general", "lstm", 1), ("bahdanau", "lstm", 2)]
 

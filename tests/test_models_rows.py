@@ -2,9 +2,9 @@
 
 import pytest
 import torch
+from helpers import tiny_model
 
 from playground import DecodeConfig, decode
-from tests.helpers import tiny_model
 
 
 class NoSharing:

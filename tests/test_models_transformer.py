@@ -3,12 +3,12 @@ caches reorder like beams, the engine decodes it unchanged, and checkpoints roun
 
 import pytest
 import torch
+from helpers import check_invariants, tiny_transformer
 
 from playground import DecodeConfig, decode, load_model
 from playground.decoding.config import STRATEGIES
 from playground.models.checkpoint import save_checkpoint
 from playground.models.transformer import TransformerConfig, sinusoids
-from tests.helpers import check_invariants, tiny_transformer
 
 
 def padded_batch():

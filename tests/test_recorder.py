@@ -117,7 +117,7 @@ def decode_recorded(model, config, top_n=None, monkeypatch=None):
 def test_a_large_vocabulary_keeps_exact_statistics_and_its_top_columns(config, monkeypatch):
     """The same decode recorded twice, cut to 50 columns and whole (top_n = V): everything computed over the
     whole vocabulary is equal, the kept columns hold the whole rows' values, and the mass outside them is exact."""
-    from tests.helpers import check_trace_columns
+    from helpers import check_trace_columns
 
     model, config = RandomLogits(vocab=3000), dict(config, max_length=6)
     cut = decode_recorded(model, config)
@@ -160,9 +160,10 @@ def test_a_50k_vocabulary_decode_stays_within_the_stated_json_bound():
 
 
 def test_traces_written_before_columns_existed_still_load():
+    from decoding_cases import BEAM_MISSES
+
     from playground.decoding import DecodeConfig, decode
     from playground.decoding.trace import Trace
-    from tests.decoding_cases import BEAM_MISSES
 
     trace = decode(BEAM_MISSES, "abc", DecodeConfig(strategy="beam", beam_width=2, num_return=2)).trace
     old = trace.to_dict()

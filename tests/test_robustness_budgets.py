@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+from helpers import tiny_model
 
 from playground.cli import main
 from playground.decoding import STRATEGIES, DecodeConfig, decode
@@ -18,7 +19,6 @@ from playground.ui.common.controls import UiParams
 from playground.ui.explore.handlers import run_decode
 from playground.ui.explore.service import ExploreService, respond
 from playground.ui.store import ModelStore
-from tests.helpers import tiny_model
 
 # Every step: "a" (p .9) or </s> (p .1), for 60 steps: every strategy runs to max_length unless stopped.
 LONG = ScriptedModel(target_symbols="ab", steps=[{"a": 0.8, "b": 0.1, "</s>": 0.1}] * 60)

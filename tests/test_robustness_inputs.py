@@ -19,6 +19,7 @@ import httpx
 import pytest
 import torch
 from gradio_client import Client
+from helpers import tiny_model, tiny_store
 
 from playground.cli import main
 from playground.decoding import DecodeConfig, decode
@@ -30,7 +31,6 @@ from playground.ui.common.controls import UiParams
 from playground.ui.explore.handlers import api_decode, run_decode
 from playground.ui.explore.service import ExploreService
 from playground.ui.wiring import DECODE_FIELDS
-from tests.helpers import tiny_model, tiny_store
 
 MODEL = tiny_model()  # source vocabulary: the letters a-z and the apostrophe (CHARS), as the shipped G2P
 ALLOWED = "letters a-z and the apostrophe"

@@ -18,11 +18,11 @@ import httpx
 import pytest
 import torch
 from gradio_client import Client
+from helpers import tiny_store
 
 import playground.ui
 from playground.ui.common.controls import UiParams
 from playground.ui.common.runtime import MemoryTrim
-from tests.helpers import tiny_store
 
 pytestmark = pytest.mark.server
 SESSIONS, REQUESTS = 20, 10

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers import HUB_COMMIT as COMMIT
+from helpers import tiny_model
 
 from playground.models.checkpoint import CheckpointError, save_checkpoint
 from playground.ui.store import HUB_ENV, ModelStore, hub_allowed
-from tests.helpers import HUB_COMMIT as COMMIT
-from tests.helpers import tiny_model
 
 
 @pytest.mark.parametrize("value, allowed", [(None, False), ("", False), ("0", False), ("true", False),

@@ -16,13 +16,13 @@ import math
 import numpy as np
 import pytest
 import torch
+from helpers import check_invariants, tiny_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from playground.decoding import STRATEGIES, DecodeConfig, decode, score
 from playground.decoding.config import FILTERS
 from playground.decoding.scripted import random_scripted_model
-from tests.helpers import check_invariants, tiny_model
 
 FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -4,12 +4,12 @@ search can miss, and says when its node budget cut it short."""
 import math
 
 import pytest
+from decoding_cases import BEAM_MISSES, exhaustive
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playground.decoding import DecodeConfig, decode
 from playground.decoding.scripted import ScriptedModel, random_scripted_model
-from tests.decoding_cases import BEAM_MISSES, exhaustive
 
 
 def exact(model, **kw):

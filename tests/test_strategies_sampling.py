@@ -11,10 +11,10 @@ import math
 
 import pytest
 import torch
+from decoding_cases import BEAM_MISSES
 
 from playground.decoding import DecodeConfig, decode
 from playground.decoding.scripted import ScriptedModel, random_scripted_model
-from tests.decoding_cases import BEAM_MISSES
 
 CHI2_CRITICAL_DF2_ALPHA_0001 = 13.816
 FIRST = ScriptedModel(target_symbols="abcde",

@@ -6,14 +6,14 @@ import json
 
 import numpy as np
 import pytest
+from decoding_cases import BEAM_MISSES
+from helpers import check_invariants, tiny_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from playground.decoding import DecodeConfig, Trace, decode
 from playground.decoding.scripted import random_scripted_model
 from playground.decoding.trace import LOG_ZERO, Step
-from tests.decoding_cases import BEAM_MISSES
-from tests.helpers import check_invariants, tiny_model
 
 
 def beam_trace(**kw):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from decoding_cases import BEAM_MISSES
 
 from playground.analysis.compare import column_config, compare
 from playground.decoding import DecodeConfig
 from playground.decoding.scripted import ScriptedModel
 from playground.ui.common import style
 from playground.ui.tabs.compare_plots import column_figure, diff_figure, outputs_html
-from tests.decoding_cases import BEAM_MISSES
 
 # greedy takes "a" then "c": "ac"; beam search (width 2) finds "b"
 CASE = compare(BEAM_MISSES, "xyz", [DecodeConfig(), column_config(strategy="beam", beam_width=2)],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from helpers import tiny_model
 
 from playground.decoding.api import decode
 from playground.decoding.config import STRATEGIES
@@ -17,7 +18,6 @@ from playground.ui.common.controls import (
     visible_controls,
 )
 from playground.ui.explore.selection import shown_hypotheses
-from tests.helpers import tiny_model
 
 # values that bite even on the untrained (nearly uniform) test model; UiParams' defaults are the reference
 CHANGED = dict(temperature=2.0, top_k=3, top_p=0.5, min_p=0.95, beam_width=2, num_return=1,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from helpers import CHARS, PHONES
+
 from playground.models.vocab import SPECIALS, Vocab
 from playground.ui.common.examples import G2P, P2G, default_input, examples_for
 from playground.ui.common.ipa import ARPABET_TO_IPA
-from tests.helpers import CHARS, PHONES
 
 ARPABET = Vocab(symbols=SPECIALS + tuple(sorted(ARPABET_TO_IPA)), kind="words", lowercase=False)
 
@@ -61,8 +62,9 @@ def test_a_hugging_face_model_gets_examples_of_its_kind():
 def test_the_target_language_picker_shows_only_for_a_multilingual_model():
     from types import SimpleNamespace
 
+    from helpers import tiny_model
+
     from playground.ui.layout import language_props
-    from tests.helpers import tiny_model
 
     assert language_props(tiny_model()) == {"choices": [("chosen by the model", "")], "visible": False}
     multilingual = SimpleNamespace(target_languages=[("de_DE", "de_DE"), ("fr_XX", "fr_XX")])

@@ -7,11 +7,11 @@ import json
 import threading
 
 import pytest
+from helpers import tiny_model, tiny_transformer
 
 from playground.ui.common.controls import UiParams
 from playground.ui.explore.service import ExploreService
 from playground.ui.store import ModelStore
-from tests.helpers import tiny_model, tiny_transformer
 
 
 def payload(token="page-1", text="cat", **controls) -> dict:

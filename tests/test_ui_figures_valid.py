@@ -11,11 +11,11 @@ import json
 
 import plotly.graph_objects as go
 import pytest
+from helpers import TRACES, all_figures, tiny_model, trace_of
 from plotly.subplots import make_subplots
 
 from playground.ui.common.style import empty_figure, figure
 from playground.ui.explore.uncertainty import ROW_GAP, ROW_HEIGHTS, stacked_domains
-from tests.helpers import TRACES, all_figures, tiny_model, trace_of
 
 
 def assert_valid(fig: go.Figure) -> None:

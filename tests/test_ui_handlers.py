@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import colonel_model, tiny_model
 
 from playground.decoding.trace import Trace
 from playground.models.checkpoint import CheckpointError
@@ -13,7 +14,6 @@ from playground.ui.common.controls import UiParams
 from playground.ui.explore.handlers import api_decode, render_views, run_decode, summary_html
 from playground.ui.explore.selection import Selection
 from playground.ui.store import ModelStore
-from tests.helpers import colonel_model, tiny_model
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from helpers import all_figures, tiny_model, trace_of
 
 from playground.decoding.config import STRATEGIES
 from playground.ui.explore.attention import attention_figure
@@ -16,7 +17,6 @@ from playground.ui.explore.results import results_figure
 from playground.ui.explore.selection import Selection
 from playground.ui.explore.tree import euler_tour, tree_figure, tree_layout
 from playground.ui.explore.uncertainty import uncertainty_figure
-from tests.helpers import all_figures, tiny_model, trace_of
 
 
 def strings(obj):
@@ -213,7 +213,7 @@ def test_figure_json_is_what_plotly_writes_for_the_same_dicts():
 
 
 def test_attention_shows_the_picked_layer_and_head_or_their_mean():
-    from tests.helpers import tiny_transformer
+    from helpers import tiny_transformer
 
     trace = trace_of(tiny_transformer(layers=2, heads=2), "cab", strategy="greedy", max_length=4)
     node = trace.hypotheses[0].node
@@ -228,9 +228,10 @@ def test_attention_shows_the_picked_layer_and_head_or_their_mean():
 
 
 def test_an_ensembles_distribution_shows_each_member_over_the_combined_bars():
+    from decoding_cases import MEMBER_A as A
+    from decoding_cases import MEMBER_B as B
+
     from playground.models.ensemble import Ensemble, EnsembleConfig
-    from tests.decoding_cases import MEMBER_A as A
-    from tests.decoding_cases import MEMBER_B as B
 
     trace = trace_of(Ensemble(EnsembleConfig(members=("a", "b")), [A, B]), "x", strategy="greedy")
     fig = distribution_figure(Selection.of(trace), t=0)

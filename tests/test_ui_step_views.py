@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import TRACES, tiny_model, trace_of
 
 from playground.ui.common.style import empty_spec
 from playground.ui.explore.attention import attention_figure, attention_spec
@@ -19,7 +20,6 @@ from playground.ui.explore.selection import Selection
 from playground.ui.explore.step_views import MARKED, step_views
 from playground.ui.explore.tree import tree_figure, tree_spec
 from playground.ui.explore.uncertainty import uncertainty_figure, uncertainty_spec
-from tests.helpers import TRACES, tiny_model, trace_of
 
 FIGURES = ("results", "distribution", "attention", "tree", "uncertainty")  # Views fields, sent whole
 STEPPED = {"attention": attention_figure, "tree": tree_figure, "uncertainty": uncertainty_figure}

@@ -1,11 +1,11 @@
 """ModelStore.decode: an encoding per input and a result per identical request are kept and reused."""
 
 import pytest
+from helpers import tiny_model
 
 from playground import DecodeConfig
 from playground.models.vocab import InputError
 from playground.ui.store import RESULTS_KEPT, ModelStore
-from tests.helpers import tiny_model
 
 
 class CountingModel:

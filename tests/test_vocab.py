@@ -1,7 +1,7 @@
 import pytest
+from helpers import CHARS, PHONES
 
 from playground.models.vocab import MAX_SOURCE_SYMBOLS, InputError, Vocab
-from tests.helpers import CHARS, PHONES
 
 
 def test_ids_round_trip():
