@@ -62,6 +62,7 @@ def test_sample_endpoint_returns_figures_and_a_download(client):
     (("c4b", "g2p-tiny", ["greedy", "beam 5"]), "/compare_json", "unknown symbol"),
     (("cab", "g2p-tiny", ["greedy"]), "/compare_json", "2 to 4"),
     (("cab", "g2p-tiny", ["greedy", "best"]), "/compare_json", "unknown preset"),
+    (("cab", "g2p-tiny", ["greedy", "beam 5"], 0, 8, None, "de_DE"), "/compare_json", "unknown target language"),
     (("cab", "g2p-tiny", 5000), "/sample_json", "number of samples"),
     (("", "g2p-tiny", 10), "/sample_json", "empty"),
     (("g2p-tiny", "cab", 10, -1.0, 0, 1.0, 0.0, 0, 8), "/sample", "less than minimum"),  # gradio's own check

@@ -139,6 +139,22 @@ def fit_counts(values: dict) -> list[str]:
     return notes
 
 
+def with_language(config: DecodeConfig, language) -> DecodeConfig:
+    """``config`` with a multilingual model's target-language token (models/hf.py ``target_languages``) forced
+    as the first output token, as generate's ``forced_bos_token_id`` does; "" or None: the model chooses.
+    A token the model does not know is refused when decoding, like any unknown prefix symbol."""
+    if not language:
+        return config
+    if not isinstance(language, str):
+        raise ValueError(f"language must be a target-language token, got {type(language).__name__}")
+    return dataclasses.replace(config, prefix=(language, *config.prefix))
+
+
+def speaks(model, language) -> bool:
+    """Does ``model`` list ``language`` among its target languages (a Compare column on another model)?"""
+    return bool(language) and language in {token for _, token in getattr(model, "target_languages", None) or ()}
+
+
 def return_info(strategy: str) -> str:
     """The "Returned hypotheses" slider means samples drawn for sampling, the n best for the searches."""
     if strategy == "sample":

@@ -6,13 +6,12 @@ turn exceptions into messages, so every behaviour here is tested without a serve
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 
 from playground.decoding.config import DecodeConfig
 from playground.decoding.trace import Trace
-from playground.ui.common.controls import UiParams
+from playground.ui.common.controls import UiParams, with_language
 from playground.ui.common.labels import is_arpabet, readable
 from playground.ui.common.style import esc, figure
 from playground.ui.explore.attention import attention_spec
@@ -59,11 +58,7 @@ def run_decode(store, model_name: str, text: str, params: UiParams, language: st
     ``language``: a multilingual model's target-language token (models/hf.py ``target_languages``), forced
     as the first output token as generate's ``forced_bos_token_id`` does; "" lets the model choose."""
     config, notes = params.to_config()
-    if language:
-        if not isinstance(language, str):
-            raise ValueError(f"language must be a target-language token, got {type(language).__name__}")
-        config = dataclasses.replace(config, prefix=(language, *config.prefix))
-    result = store.decode(model_name, text, config)
+    result = store.decode(model_name, text, with_language(config, language))
     return Session(trace=result.trace, text=text, model=model_name, notes=notes, params=params)
 
 

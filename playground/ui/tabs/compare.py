@@ -27,7 +27,7 @@ from playground.analysis.compare import (
     preset_knobs,
 )
 from playground.decoding.validate import whole
-from playground.ui.common.controls import APPLIES, CONTROLS
+from playground.ui.common.controls import APPLIES, CONTROLS, speaks, with_language
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded
 from playground.ui.common.export import write_json
 from playground.ui.common.runtime import gpu
@@ -68,9 +68,11 @@ def fill_preset(name: str) -> list:
 SAME_MODEL = "same as above"  # a column's model choice: the page's model picker's
 
 
-def run_compare(store, model_name: str, text: str, count, seed, max_length, column_models: list, knob_values: list):
+def run_compare(store, model_name: str, text: str, count, seed, max_length, column_models: list, knob_values: list,
+                language: str = ""):
     """Decode with the first ``count`` columns' models (each a served model's name, or SAME_MODEL) and knobs
-    (KNOBS order, one block per column) -> Comparison."""
+    (KNOBS order, one block per column) -> Comparison. ``language``: the page's target language (a multilingual
+    model's), forced in the columns on the page's model and on any other model that lists it."""
     count = whole(count)
     if not isinstance(count, int) or not 2 <= count <= MAX_COLUMNS:
         raise ValueError(f"the number of columns must be 2 to {MAX_COLUMNS}, got {count!r}")
@@ -85,10 +87,19 @@ def run_compare(store, model_name: str, text: str, count, seed, max_length, colu
         except ValueError as e:
             raise ValueError(f"column {c + 1}: {e}") from None
     names = [model_name if m in (SAME_MODEL, None, "") else m for m in column_models[:count]]
+    configs = [with_language(config, language) if name == model_name or speaks(store.get(name), language) else config
+               for name, config in zip(names, configs, strict=True)]
     mixed = len(set(names)) > 1  # columns on several models: every label names its model
     labels = [describe(config) + (f" · {model_label(name, store.get(name))}" if mixed else "")
               for name, config in zip(names, configs, strict=True)]
     return compare([store.get(name) for name in names], text, configs, labels=labels)
+
+
+def compare_values(store, model_name, text, count, seed, max_len, *values):
+    """The page's Compare inputs -> Comparison (``values``: the column models, every column's knobs, the target
+    language)."""
+    models, knob_values, language = values[:MAX_COLUMNS], values[MAX_COLUMNS:-1], values[-1]
+    return run_compare(store, model_name, text, count, seed, max_len, models, knob_values, language)
 
 
 def render(comparison, text: str) -> list:
@@ -163,7 +174,8 @@ def _knob(name: str, value, column: int, visible: bool) -> gr.Slider:
 def _wire(store, shared, tab, max_length) -> None:
     knob_inputs = [k for column in tab.knobs for k in column]
     outputs = [tab.diff, tab.download] + [w for pair in zip(tab.html, tab.plots, strict=True) for w in pair]
-    inputs = [shared.model, shared.text, tab.count, tab.seed, max_length, *tab.models, *knob_inputs]
+    # (the target language last: /compare keeps its positional API)
+    inputs = [shared.model, shared.text, tab.count, tab.seed, max_length, *tab.models, *knob_inputs, shared.language]
     active, stale = gr.State(False), gr.State(True)  # stale until the first run (on first opening the tab)
 
     @gpu
@@ -171,15 +183,14 @@ def _wire(store, shared, tab, max_length) -> None:
     def on_compare(model_name, text, count, seed, max_len, *values):
         """Decode the input with every shown column's model and strategy (one call); returns the aligned diff,
         the JSON download and each column's outputs and attention/p(symbol) figure."""
-        models, knob_values = values[:MAX_COLUMNS], values[MAX_COLUMNS:]
-        return [""] + render(run_compare(store, model_name, text, count, seed, max_len, models, knob_values), text)
+        return [""] + render(compare_values(store, model_name, text, count, seed, max_len, *values), text)
 
     def auto(run: bool, stale_now: bool, args) -> list:
         """Re-run (``run``) or just remember whether the views are stale; errors go to the status line."""
         if not run:
             return [stale_now] + [gr.skip()] * (len(outputs) + 1)
         try:
-            comparison = run_compare(store, *args[:5], args[5:5 + MAX_COLUMNS], args[5 + MAX_COLUMNS:])
+            comparison = compare_values(store, *args)
         except USER_ERRORS as e:
             return [False, f"**Cannot compare:** {esc(str(e))}"] + [gr.skip()] * len(outputs)
         return [False, ""] + render(comparison, args[1])
@@ -202,7 +213,8 @@ def _wire(store, shared, tab, max_length) -> None:
     tab.run.click(on_compare, inputs, [tab.status, *outputs], api_name="compare", **DECODE_GROUP)
     _wire_api(store)
     auto_io = dict(inputs=[active, stale, *inputs], outputs=[stale, tab.status, *outputs], **DECODE_GROUP)
-    gr.on([shared.text.change, shared.model.change], compare_on_change, **auto_io, trigger_mode="always_last",
+    gr.on([shared.text.change, shared.model.change, shared.language.change], compare_on_change, **auto_io,
+          trigger_mode="always_last",
           api_name="compare_on_change", api_visibility="undocumented", show_progress="minimal")
     shared.tabs.select(is_this_tab, None, active, queue=False, show_progress="hidden",
                        api_visibility="private").then(compare_on_open, **auto_io, api_visibility="private")
@@ -215,17 +227,22 @@ def _wire_api(store) -> None:
     @gpu
     @guarded
     def compare_json(text: str, model: str = "", presets: list[str] | None = None, seed: int = 0,
-                     max_length: int = 32, models: list[str] | None = None) -> dict:
+                     max_length: int = 32, models: list[str] | None = None, language: str = "") -> dict:
         """Compare 2-4 presets (the Compare tab's names, e.g. "greedy", "beam 5", "nucleus p=0.9") on `text`
         with one shared seed: every column's outputs, per-step p(symbol), whole trace, and the aligned diff.
-        `models` (optional, one per preset) decodes each column with its own model (default: `model`)."""
+        `models` (optional, one per preset) decodes each column with its own model (default: `model`);
+        `language`, a multilingual model's target language, is forced in every column whose model lists it."""
         names = list(presets or DEFAULT_PRESETS[:2])
-        configs = [preset_config(name, seed=seed, max_length=max_length) for name in names]
-        column_models = list(models) if models else [model or store.default] * len(names)
+        column_models = [store.get(m or model or store.default)
+                         for m in (list(models) if models else [model or store.default] * len(names))]
         if len(column_models) != len(names):
             raise ValueError(f"give one model per preset: {len(column_models)} models for {len(names)} presets")
-        return compare([store.get(m or model or store.default) for m in column_models], text, configs,
-                       labels=names).to_dict()
+        configs = [preset_config(name, seed=seed, max_length=max_length) for name in names]
+        if language and not any(speaks(m, language) for m in column_models):
+            raise ValueError(f"unknown target language {language!r}: no column's model lists it")
+        configs = [with_language(c, language) if speaks(m, language) else c
+                   for m, c in zip(column_models, configs, strict=True)]
+        return compare(column_models, text, configs, labels=names).to_dict()
 
     gr.api(compare_json, api_name="compare_json", **DECODE_GROUP)
 

@@ -19,7 +19,7 @@ import gradio as gr
 
 from playground.analysis.sampling import sample_distribution
 from playground.decoding.config import MAX_SAMPLES
-from playground.ui.common.controls import APPLIES, UiParams
+from playground.ui.common.controls import APPLIES, UiParams, with_language
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded, named
 from playground.ui.common.export import write_json
 from playground.ui.common.runtime import gpu
@@ -47,11 +47,13 @@ def sample_config(settings: dict):
     return config
 
 
-def run_sample(store, model_name: str, text: str, n, settings: dict, progress=None):
-    """Draw ``n`` samples of ``text`` with the Explore tab's ``settings`` -> SampleStats."""
+def run_sample(store, model_name: str, text: str, n, settings: dict, progress=None, language: str = ""):
+    """Draw ``n`` samples of ``text`` with the Explore tab's ``settings`` (and its target ``language``, for a
+    multilingual model) -> SampleStats."""
     if not isinstance(n, (int, float)) or not float(n).is_integer() or not 1 <= n <= MAX_SAMPLES:
         raise ValueError(f"the number of samples must be a whole number from 1 to {MAX_SAMPLES}, got {n!r}")
-    return sample_distribution(store.get(model_name), text, sample_config(settings), int(n), progress=progress)
+    config = with_language(sample_config(settings), language)
+    return sample_distribution(store.get(model_name), text, config, int(n), progress=progress)
 
 
 def render(stats, text: str) -> list:
@@ -94,7 +96,7 @@ def build(store, shared: SimpleNamespace) -> SimpleNamespace:
 
 def _wire(store, shared, tab, settings_widgets) -> None:
     outputs = [tab.figures, tab.outputs, tab.calibration, tab.download]
-    inputs = [shared.model, shared.text, tab.n, *settings_widgets]
+    inputs = [shared.model, shared.text, tab.n, *settings_widgets, shared.language]
     # drawn: the arguments of the last automatic draw (None: none yet, so the first opening draws)
     active, drawn = gr.State(False), gr.State(None)
     handlers = _handlers(store, len(outputs))
@@ -102,7 +104,7 @@ def _wire(store, shared, tab, settings_widgets) -> None:
     io = dict(outputs=[tab.status, *outputs], **DECODE_GROUP)
     tab.draw.click(handlers.sample, inputs, api_name="sample", show_progress="full", **io)
     auto_io = dict(inputs=[active, drawn, *inputs], outputs=[drawn, tab.status, *outputs], **DECODE_GROUP)
-    gr.on([shared.text.change, shared.model.change], handlers.sample_on_change,
+    gr.on([shared.text.change, shared.model.change, shared.language.change], handlers.sample_on_change,
           **auto_io, trigger_mode="always_last", api_name="sample_on_change", api_visibility="undocumented")
     shared.tabs.select(is_this_tab, None, active, queue=False, show_progress="hidden",
                        api_visibility="private").then(handlers.sample_on_open, **auto_io, api_visibility="private")
@@ -122,24 +124,25 @@ def show_settings(*values) -> str:
         return f"**Settings cannot be used:** {esc(str(e))}"
 
 
+def draw(store, values: tuple, progress) -> list:
+    """The tab's inputs' values (model_name, text, n, *SETTINGS, language) -> what it shows."""
+    model_name, text, n, *settings, language = values
+    stats = run_sample(store, model_name, text, n, dict(zip(SETTINGS, settings, strict=True)),
+                       progress=lambda fraction, what: progress(fraction, desc=what), language=language)
+    return render(stats, text)
+
+
 def _handlers(store, n_outputs: int) -> SimpleNamespace:
     """The tab's event handlers; their parameters are named from SETTINGS (gradio reads them for the API, and
     finds gr.Progress among them by its default)."""
-    args = ("model_name", "text", "n", *SETTINGS)
+    args = ("model_name", "text", "n", *SETTINGS, "language")
     progress = {"progress": PROGRESS}
 
-    def draw(values: tuple, progress) -> list:
-        """values: (model_name, text, n, *SETTINGS)."""
-        model_name, text, n, *settings = values
-        stats = run_sample(store, model_name, text, n, dict(zip(SETTINGS, settings, strict=True)),
-                           progress=lambda fraction, what: progress(fraction, desc=what))
-        return render(stats, text)
-
-    def auto(run: bool, values: tuple, progress) -> list:
+    def auto(run: bool, values: tuple, progress) -> list:  # (an automatic draw: errors go to the status line)
         if not run:
             return [gr.skip()] * (n_outputs + 2)
         try:
-            return [list(values), ""] + draw(values, progress)
+            return [list(values), ""] + draw(store, values, progress)
         except USER_ERRORS as e:
             return [list(values), f"**Cannot sample:** {esc(str(e))}"] + [gr.skip()] * n_outputs
 
@@ -151,7 +154,7 @@ def _handlers(store, n_outputs: int) -> SimpleNamespace:
         outputs (frequency, exact model probability, filtered probability), the calibration chart and the
         JSON download."""
         *values, progress = values  # (gradio passes the progress tracker where the signature names it)
-        return [""] + draw(values, progress)
+        return [""] + draw(store, values, progress)
 
     @gpu
     @guarded
@@ -169,16 +172,18 @@ def _handlers(store, n_outputs: int) -> SimpleNamespace:
         *values, progress = values
         return auto(bool(is_active) and last != list(values), tuple(values), progress)
 
-    api_defaults = {"model": "", "n": DEFAULT_N, **UiParams().controls()}
+    api_defaults = {"model": "", "n": DEFAULT_N, **UiParams().controls(), "language": ""}
 
     @gpu
     @guarded
-    @named("text", "model", "n", *SETTINGS, defaults={k: api_defaults[k] for k in ("model", "n", *SETTINGS)},
-           types={"text": str})
-    def sample_json(text, model, n, *settings) -> dict:
-        """Draw `n` samples of `text` (one batch): every distinct output with its count, frequency, exact model
-        log p and log p under the filtered distribution; entropy, distinct count, share equal to beam-5's top."""
-        return run_sample(store, model or store.default, text, n, dict(zip(SETTINGS, settings, strict=True))).to_dict()
+    @named("text", "model", "n", *SETTINGS, "language", types={"text": str},
+           defaults={k: api_defaults[k] for k in ("model", "n", *SETTINGS, "language")})
+    def sample_json(text, model, n, *values) -> dict:
+        """Draw `n` samples of `text` (one batch; `language`: a multilingual model's target, forced first): each
+        distinct output with its count, frequency, exact model log p and log p under the filtered distribution;
+        entropy, distinct count, share equal to beam-5's top."""
+        return run_sample(store, model or store.default, text, n, dict(zip(SETTINGS, values[:-1], strict=True)),
+                          language=values[-1]).to_dict()
 
     return SimpleNamespace(sample=sample, sample_on_change=sample_on_change, sample_on_open=sample_on_open,
                            sample_json=sample_json)
