@@ -216,6 +216,30 @@ def hf_checkpoint(directory, family: str = "bart", *, seed: int = 0, eos_bias: f
     return directory
 
 
+M2M_WORDS = ("<s>", "<pad>", "</s>", "<unk>", "__de__", "__fr__", "the", "cat", "sat", "chat", "katze", "le", "die")
+
+
+def m2m_checkpoint(directory, *, seed: int = 0):
+    """A tiny random M2M-100 (a multilingual model: its target languages __de__ and __fr__ are special tokens
+    forced first) over a word-level tokenizer of M2M_WORDS, saved in ``directory``."""
+    import transformers
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(M2M_WORDS)}, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", pad_token="<pad>",
+                                                     eos_token="</s>", unk_token="<unk>",
+                                                     additional_special_tokens=["__de__", "__fr__"])
+    config = transformers.M2M100Config(vocab_size=len(M2M_WORDS), d_model=16, encoder_layers=1, decoder_layers=1,
+                                       encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
+                                       decoder_ffn_dim=32, max_position_embeddings=40, pad_token_id=1, bos_token_id=0,
+                                       eos_token_id=2, decoder_start_token_id=2, dropout=0.0, init_std=0.3)
+    torch.manual_seed(seed)
+    transformers.M2M100ForConditionalGeneration(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
 @torch.no_grad()
 def raise_t5_eos(model, eos: int, bias: float) -> None:
     """T5 has no output bias: move </s>'s (tied) output row along the decoder's mean output on random text, so

@@ -106,8 +106,12 @@ def test_open_view_endpoint_sets_model_input_and_controls(client):
     s = view_string(ShareView(model="p2g-tiny", text="K AE T", params=UiParams(strategy="beam", beam_width=7)))
     out = client.predict(s, api_name="/open_view")
     assert out[0] == "p2g-tiny" and out[1] == "K AE T"
-    values = dict(zip(PARAMS, out[2:], strict=True))
+    assert out[2]["value"] == "" and out[2]["visible"] is False  # the language picker: none for this model
+    values = dict(zip(PARAMS, out[3:], strict=True))
     assert values["strategy"] == "beam" and values["beam_width"] == 7
+    with pytest.raises(Exception, match="not one of p2g-tiny's"):  # a language the view's model does not list
+        client.predict(view_string(ShareView(model="p2g-tiny", text="K AE T", language="de_DE")),
+                       api_name="/open_view")
 
 
 @pytest.mark.parametrize("s, message", [("garbage!", "not a view string"), ("", "empty")])

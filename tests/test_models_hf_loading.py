@@ -202,22 +202,10 @@ def test_pieces_keep_sentencepieces_word_start_and_show_byte_level_spaces_alike(
 
 # --- multilingual models: the target language as a forced first token ------------------------------------------
 def test_a_target_language_is_forced_as_generates_forced_bos_token(tmp_path):
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import M2M100Config, PreTrainedTokenizerFast
+    from helpers import M2M_WORDS, m2m_checkpoint
 
-    words = ["<s>", "<pad>", "</s>", "<unk>", "__de__", "__fr__", "the", "cat", "sat", "chat", "katze", "le", "die"]
-    backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
-    backend.pre_tokenizer = pre_tokenizers.Whitespace()
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", pad_token="<pad>",
-                                        eos_token="</s>", unk_token="<unk>",
-                                        additional_special_tokens=["__de__", "__fr__"])
-    config = M2M100Config(vocab_size=len(words), d_model=16, encoder_layers=1, decoder_layers=1,
-                          encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
-                          max_position_embeddings=40, pad_token_id=1, bos_token_id=0, eos_token_id=2,
-                          decoder_start_token_id=2, dropout=0.0, init_std=0.3)
-    torch.manual_seed(0)
-    transformers.M2M100ForConditionalGeneration(config).save_pretrained(tmp_path)
-    tokenizer.save_pretrained(tmp_path)
+    words = list(M2M_WORDS)
+    m2m_checkpoint(tmp_path)
     model = load_model(tmp_path)
     assert model.target_languages == [("__de__", "__de__"), ("__fr__", "__fr__")]
     for language in ("__de__", "__fr__"):

@@ -64,7 +64,7 @@ def test_the_target_language_picker_shows_only_for_a_multilingual_model():
 
     from helpers import tiny_model
 
-    from playground.ui.layout import language_props
+    from playground.ui.common.controls import language_props
 
     assert language_props(tiny_model()) == {"choices": [("chosen by the model", "")], "visible": False}
     multilingual = SimpleNamespace(target_languages=[("de_DE", "de_DE"), ("fr_XX", "fr_XX")])

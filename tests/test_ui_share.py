@@ -30,6 +30,14 @@ def test_only_non_default_parameters_are_stored():
     assert parse_view(encode({"v": 1, "m": "g2p", "t": "cat"})).params == UiParams()
 
 
+def test_a_target_language_is_kept_only_when_one_was_chosen():
+    view = ShareView(model="nllb", text="The house.", language="deu_Latn")
+    payload = json.loads(base64.urlsafe_b64decode(view_string(view) + "=="))
+    assert payload["l"] == "deu_Latn" and parse_view(view_string(view)) == view
+    assert "l" not in json.loads(base64.urlsafe_b64decode(view_string(ShareView(model="g2p", text="cat")) + "=="))
+    assert parse_view(encode({"v": 1, "m": "g2p", "t": "cat"})).language == ""  # links made before it
+
+
 def test_unicode_input_survives():
     view = ShareView(model="g2p", text="naïve")
     assert parse_view(view_string(view)).text == "naïve"
@@ -48,6 +56,8 @@ def test_unicode_input_survives():
     (encode({"v": 1, "m": "g2p", "t": "cat", "p": {"strategy": "magic"}}), "strategy"),
     (encode({"v": 1, "m": 3, "t": "cat"}), "model must be a string"),
     (encode({"v": 1, "m": "g2p", "t": "x" * 201}), "at most 200"),
+    (encode({"v": 1, "m": "g2p", "t": "cat", "l": 7}), "language must be a string"),
+    (encode({"v": 1, "m": "g2p", "t": "cat", "l": "x" * 65}), "at most 64"),
     ("A" * (MAX_CHARS + 1), "at most"),
 ])
 def test_bad_strings_raise_a_clear_value_error(bad, message):

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from playground.ui.common.controls import UiParams
+from playground.ui.common.controls import UiParams, language_props
 from playground.ui.common.examples import default_input, examples_for
 from playground.ui.explore import header, share_panel
 from playground.ui.explore import tab as explore_tab
@@ -38,13 +38,6 @@ def input_widget_props(model) -> dict:
         return dict(label="Text", info=f"free text, up to {model.source_vocab.max_tokens} tokens",
                     max_length=8 * model.source_vocab.max_tokens)
     return dict(label="Word", info="letters and the apostrophe; up to 48", max_length=200)
-
-
-def language_props(model) -> dict:
-    """The target-language picker: a multilingual model's languages (models/hf.py ``target_languages``), shown
-    only for such a model; "" lets the model choose."""
-    languages = list(getattr(model, "target_languages", None) or [])
-    return dict(choices=[("chosen by the model", ""), *languages], visible=bool(languages))
 
 
 def _model_type(model) -> str:

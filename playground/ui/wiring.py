@@ -16,7 +16,7 @@ import gradio as gr
 
 from playground.decoding.config import DecodeConfig
 from playground.models.vocab import InputError
-from playground.ui.common.controls import UiParams
+from playground.ui.common.controls import UiParams, language_props, speaks
 from playground.ui.common.events import DECODE_CONCURRENCY, DECODE_GROUP, TRIM, USER_ERRORS, named
 from playground.ui.common.runtime import gpu
 from playground.ui.common.style import esc
@@ -24,7 +24,7 @@ from playground.ui.explore import events as explore_events
 from playground.ui.explore import share_panel
 from playground.ui.explore.handlers import api_decode, render_views, run_decode
 from playground.ui.explore.service import ExploreService, respond
-from playground.ui.layout import CSS, build_layout, example_samples, first_input, input_widget_props, language_props
+from playground.ui.layout import CSS, build_layout, example_samples, first_input, input_widget_props
 from playground.ui.store import describe, task_of
 
 PAGE_JS = (Path(__file__).parent / "common" / "page.js").read_text()  # once per page (leaked chart listeners)
@@ -78,7 +78,9 @@ def wire_shell(ui, store, decode: dict) -> None:
     """The model picker (then a decode: ``decode`` is the page's JavaScript-only decode event), the example
     buttons, /decode and /models."""
 
-    def switch_model(model_name: str, text: str):
+    def switch_model(model_name: str, text: str, language: str = ""):
+        """The new model's input box, examples and target languages; the input and language stay if it reads
+        them (a view link sets the model and its language together)."""
         try:
             model = store.get(model_name)
         except USER_ERRORS as e:  # the modal renders HTML, and the message quotes the typed name
@@ -88,8 +90,9 @@ def wire_shell(ui, store, decode: dict) -> None:
         except InputError:  # e.g. a spelled word handed to a P2G model: open its first example instead
             text = first_input(model)
         samples, labels = example_samples(model)
+        language = language if speaks(model, language) else ""
         return (gr.update(value=text, **input_widget_props(model)),
-                gr.update(samples=samples, sample_labels=labels), gr.update(value="", **language_props(model)))
+                gr.update(samples=samples, sample_labels=labels), gr.update(value=language, **language_props(model)))
 
     def pick_example(sample: list) -> str:
         return str(sample[0]) if isinstance(sample, (list, tuple)) and sample else ""
@@ -114,7 +117,8 @@ def wire_shell(ui, store, decode: dict) -> None:
                  "languages": [token for _, token in getattr(m, "target_languages", None) or []]}
                 for n, m in store.models.items()]
 
-    ui.model.change(switch_model, [ui.model, ui.text], [ui.text, ui.examples, ui.language], api_name="switch_model",
+    ui.model.change(switch_model, [ui.model, ui.text, ui.language], [ui.text, ui.examples, ui.language],
+                    api_name="switch_model",
                     show_progress="hidden").then(**decode)
     ui.examples.click(pick_example, ui.examples, ui.text, api_name="pick_example", queue=False)
     gr.api(decode_endpoint, api_name="decode", **DECODE_GROUP)

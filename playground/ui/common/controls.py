@@ -155,6 +155,13 @@ def speaks(model, language) -> bool:
     return bool(language) and language in {token for _, token in getattr(model, "target_languages", None) or ()}
 
 
+def language_props(model) -> dict:
+    """The target-language picker: a multilingual model's languages (models/hf.py ``target_languages``), shown
+    only for such a model; "" lets the model choose."""
+    languages = list(getattr(model, "target_languages", None) or [])
+    return dict(choices=[("chosen by the model", ""), *languages], visible=bool(languages))
+
+
 def return_info(strategy: str) -> str:
     """The "Returned hypotheses" slider means samples drawn for sampling, the n best for the searches."""
     if strategy == "sample":

@@ -173,8 +173,11 @@ function fillShare() {  // the share box lives in a closed accordion: it is in t
   return true;
 }
 
-function whenShown(check, frames = 120) {  // run `check` on the next frames until it says it is done
-  if (!check() && frames > 0) requestAnimationFrame(() => whenShown(check, frames - 1));
+function watchShare() {  // Gradio mounts the accordion's content when it opens, and may replace the accordion
+  // itself: fill the share box whenever the page's elements change and it is stale (one lookup per batch of
+  // changes; setting a value or an href adds no element, so this never feeds itself)
+  new MutationObserver(() => $("share-string") && $("share-string").value !== share && fillShare()).observe(
+    document.body, { childList: true, subtree: true });
 }
 
 function listen() {  // once the tab's HTML pieces are all in the page
@@ -186,7 +189,7 @@ function listen() {  // once the tab's HTML pieces are all in the page
     $("step-value").textContent = `${picks.step} of ${views ? views.steps : 1}`;
     if (views) drawAll();  // no server call: every step is in the views
   });
-  $("share")?.addEventListener("click", () => whenShown(fillShare));  // the accordion opens
+  watchShare();
 }
 
 async function exportTrace() {

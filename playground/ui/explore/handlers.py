@@ -31,6 +31,7 @@ class Session:
     model: str = ""
     notes: list[str] = field(default_factory=list)  # values adjusted to fit, shown as warnings
     params: UiParams = field(default_factory=UiParams)  # the controls it was decoded with (the share string)
+    language: str = ""  # the target language forced first ("": the model's choice)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def run_decode(store, model_name: str, text: str, params: UiParams, language: st
     as the first output token as generate's ``forced_bos_token_id`` does; "" lets the model choose."""
     config, notes = params.to_config()
     result = store.decode(model_name, text, with_language(config, language))
-    return Session(trace=result.trace, text=text, model=model_name, notes=notes, params=params)
+    return Session(trace=result.trace, text=text, model=model_name, notes=notes, params=params,
+                   language=language or "")
 
 
 def api_decode(store, model_name: str, text: str, config: dict) -> dict:

@@ -138,5 +138,6 @@ def respond(session: Session, hypothesis, payload: dict, warning: str = "") -> s
               "hypotheses": [label for label, _ in views.hypotheses], "hypothesis": views.hypothesis,
               "steps": views.steps, "step": views.step + 1, "heads": list(views.attention_heads), "layer": layer,
               "head": -1 if head is None else head,
-              "share": view_string(ShareView(model=session.model, text=session.text, params=session.params))}
+              "share": view_string(ShareView(model=session.model, text=session.text, params=session.params,
+                                             language=session.language))}
     return json.dumps(fields, ensure_ascii=False)[:-1] + ',"views":' + views.step_views + "}"

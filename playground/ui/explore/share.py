@@ -22,6 +22,7 @@ from playground.ui.common.controls import CONTROL_NAMES, UiParams
 VERSION = 1
 MAX_CHARS = 2000  # a view is ~100-300 characters; anything longer is not one of ours
 MAX_TEXT = 200  # the input box's own limit
+MAX_LANGUAGE = 64  # a target-language token (e.g. "eng_Latn", "__de__", "de_DE")
 _DEFAULTS = MappingProxyType(asdict(UiParams()))
 
 
@@ -30,13 +31,16 @@ class ShareView:
     model: str
     text: str
     params: UiParams = field(default_factory=UiParams)
+    language: str = ""  # a multilingual model's target language ("": the model chooses)
 
     def __post_init__(self) -> None:
-        for name in ("model", "text"):
+        for name in ("model", "text", "language"):
             if not isinstance(getattr(self, name), str):
                 raise ValueError(f"view {name} must be a string, got {getattr(self, name)!r}")
         if len(self.text) > MAX_TEXT:
             raise ValueError(f"view text has {len(self.text)} characters; at most {MAX_TEXT}")
+        if len(self.language) > MAX_LANGUAGE:
+            raise ValueError(f"view language has {len(self.language)} characters; at most {MAX_LANGUAGE}")
         if not isinstance(self.params, UiParams):
             raise ValueError("view params must be UiParams")
         self.params.to_config()  # the same ValueError, naming the field, as the page would show
@@ -44,7 +48,8 @@ class ShareView:
 
 def view_string(view: ShareView) -> str:
     params = {k: v for k, v in asdict(view.params).items() if k in CONTROL_NAMES and v != _DEFAULTS[k]}
-    payload = {"v": VERSION, "m": view.model, "t": view.text, "p": params}
+    payload = {"v": VERSION, "m": view.model, "t": view.text, "p": params} | ({"l": view.language} if view.language
+                                                                               else {})
     raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -70,4 +75,5 @@ def parse_view(s: str) -> ShareView:
     unknown = sorted(set(params) - set(CONTROL_NAMES))
     if unknown:
         raise ValueError(f"the view string has unknown parameter(s) {unknown}")
-    return ShareView(model=payload.get("m"), text=payload.get("t"), params=UiParams(**params))
+    return ShareView(model=payload.get("m"), text=payload.get("t"), params=UiParams(**params),
+                     language=payload.get("l", ""))

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from playground.ui.common.controls import language_props, speaks
 from playground.ui.common.events import USER_ERRORS, guarded
 from playground.ui.common.style import esc
 from playground.ui.explore import header
@@ -24,19 +25,24 @@ def build(ui: SimpleNamespace) -> None:
             ui.open_button = gr.Button("Open view", elem_id="open-view-button", scale=1)
 
 
-def view_outputs(view: ShareView) -> list:
-    return [view.model, view.text, *view.params.controls().values()]
+def view_outputs(view: ShareView, model) -> list:
+    """The model, input, target-language picker (the view's model's languages, so the value is one of its
+    choices) and every control."""
+    if view.language and not speaks(model, view.language):
+        raise ValueError(f"the view's target language {view.language!r} is not one of {view.model}'s")
+    return [view.model, view.text, gr.update(value=view.language, **language_props(model)),
+            *view.params.controls().values()]
 
 
 def wire(demo: gr.Blocks, ui: SimpleNamespace, store) -> None:
-    controls = [ui.model, ui.text, *ui.params]
+    controls = [ui.model, ui.text, ui.language, *ui.params]
 
     @guarded
     def open_view(s: str) -> list:
-        """Set the model, input and every control from a view string; the page then decodes it."""
+        """Set the model, input, target language and every control from a view string; the page then decodes
+        it."""
         view = parse_view(s)
-        store.get(view.model)  # an unknown model is refused here, with the store's message
-        return view_outputs(view)
+        return view_outputs(view, store.get(view.model))  # an unknown model is refused, with the store's message
 
     ui.open_button.click(open_view, ui.open_string, controls, api_name="open_view", show_progress="hidden")
 
@@ -47,10 +53,9 @@ def wire(demo: gr.Blocks, ui: SimpleNamespace, store) -> None:
             return [gr.skip()] * len(controls)
         try:
             view = parse_view(s)
-            store.get(view.model)
+            return view_outputs(view, store.get(view.model))
         except USER_ERRORS as e:
             gr.Warning(f"The link's view cannot be opened: {esc(str(e))}", duration=8)
             return [gr.skip()] * len(controls)
-        return view_outputs(view)
 
     demo.load(open_from_url, None, controls, api_visibility="private", show_progress="hidden")
