@@ -10,7 +10,8 @@ it stops by the engine's own rule (the n-best pool is full and no live beam can 
 sides run the same number of steps (checked: the table counts the words whose best output differs).
 ``decode()`` runs with ``record_trace=True`` (every step's logits, filtered distributions and attention).
 The two sides alternate word by word. Target: greedy decode <= 1.10x the bare loop (medians of per-word time).
-Also printed: ms per encode and ms per model step, measured inside the bare loops.
+Also printed: ms per encode and ms per model step, measured inside the bare loops, and the model's step in the
+bare greedy loop under ``torch.no_grad`` against ``torch.inference_mode`` (which decode() runs under).
 
 The floor, for greedy: ``decode()`` of each word on a model that replays the bare loop's recorded outputs
 (encode and step cost nothing), i.e. what the engine itself spends per word with the full trace. Bare loop +
@@ -133,6 +134,24 @@ def engine_alone(model, words, repeats: int) -> list[float]:
     return times
 
 
+def grad_modes(model, words, repeats: int) -> dict[str, float]:
+    """Median ms per model step of the bare greedy loop under torch.no_grad and under torch.inference_mode
+    (which decode() uses), alternating word by word: what the mode alone changes in the model's step."""
+    import torch
+
+    steps = {"no_grad": [], "inference_mode": []}
+    modes = {"no_grad": torch.no_grad, "inference_mode": torch.inference_mode}
+    for r in range(repeats + 1):  # (the first pass warms up)
+        for i, word in enumerate(words):
+            src = torch.tensor([model.source_vocab.encode(model.source_vocab.tokenize(word))])
+            for name in (("no_grad", "inference_mode") if (i + r) % 2 else ("inference_mode", "no_grad")):
+                clock = {"encode": [], "step": []}
+                with modes[name]():
+                    bare_greedy(model, src, 32, clock)
+                steps[name] += clock["step"] if r else []
+    return {name: 1000 * percentile(values, 50) for name, values in steps.items()}
+
+
 def measure(model, words, repeats: int):
     import torch
 
@@ -193,6 +212,10 @@ def main() -> int:
     print(f"\nfloor (greedy): the engine alone takes {1000 * alone:.2f} ms/word (decode() on a replay of the "
           f"model's outputs), so decode() can be no faster than (bare + engine alone) / bare = "
           f"{(bare + alone) / bare:.2f}x the bare loop")
+    modes = grad_modes(model, words, args.repeats)
+    print(f"the model's step in the bare greedy loop: {modes['no_grad']:.3f} ms under torch.no_grad, "
+          f"{modes['inference_mode']:.3f} ms under torch.inference_mode (what decode() runs under): "
+          f"{1 - modes['inference_mode'] / modes['no_grad']:.0%} less")
     print(f"target (greedy decode/bare <= {TARGET:g}x): {'holds' if ok else 'does NOT hold'}")
     return 0
 
