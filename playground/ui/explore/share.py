@@ -1,4 +1,4 @@
-"""A view as a short string: input, model and every control, to paste back or put in a link.
+"""A view as a short string: input, model, target language and every control, to paste back or put in a link.
 
     s = view_string(ShareView(model="g2p-bahdanau", text="colonel", params=UiParams(strategy="beam")))
     # -> "eyJ2IjoxLCJtIjoiZzJwLWJhaGRhbmF1Ii..."  (URL-safe base64 of compact JSON)
@@ -48,8 +48,9 @@ class ShareView:
 
 def view_string(view: ShareView) -> str:
     params = {k: v for k, v in asdict(view.params).items() if k in CONTROL_NAMES and v != _DEFAULTS[k]}
-    payload = {"v": VERSION, "m": view.model, "t": view.text, "p": params} | ({"l": view.language} if view.language
-                                                                               else {})
+    payload = {"v": VERSION, "m": view.model, "t": view.text, "p": params}
+    if view.language:  # (only a multilingual model's view has one)
+        payload["l"] = view.language
     raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
