@@ -90,7 +90,8 @@ def chain(model, state, config: DecodeConfig, recorders: list[Recorder], *, rows
         processed = process_step(logits, settings, live.tokens, banned=banned, forced=forced_at(forced, t),
                                  argmax=argmax)
         groups = spans(live.inputs)
-        chosen = torch.cat([choose(processed[1][r], i) for i, r in groups])  # (H,)
+        picks = [choose(rows_of(processed[1], r), i) for i, r in groups]
+        chosen = picks[0] if len(picks) == 1 else torch.cat(picks)  # (H,)
         log_prob = torch.log_softmax(logits, -1).gather(1, chosen[:, None])[:, 0]  # (H,) raw, T=1
         cum, done = live.cum + log_prob, chosen == vocab.eos_id
         children = record(recorders, groups, t, live, chosen, log_prob, cum, done,
@@ -121,15 +122,23 @@ def record(recorders: list[Recorder], groups, t: int, live: Chains, chosen, log_
     logits, temperature_logits, filtered_logits, attention, members = arrays
     children = []
     for i, r in groups:
-        ids = recorders[i].add_nodes(parents=live.nodes[r], tokens=chosen[r], step=t, log_probs=log_prob[r],
-                                     cum_log_probs=cum[r], scores=cum[r],
-                                     status=["finished" if d else "kept" for d in done[r].tolist()])
-        recorders[i].add_step(t=t, node_ids=live.nodes[r], logits=logits[r],
-                              temperature_logits=temperature_logits[r], filtered_logits=filtered_logits[r],
-                              attention=attention[r], chosen=chosen[r], candidates=ids,
-                              members=None if members is None else members[r])
+        ids = recorders[i].add_nodes(parents=rows_of(live.nodes, r), tokens=rows_of(chosen, r), step=t,
+                                     log_probs=rows_of(log_prob, r), cum_log_probs=rows_of(cum, r),
+                                     scores=rows_of(cum, r),
+                                     status=["finished" if d else "kept" for d in rows_of(done, r).tolist()])
+        recorders[i].add_step(t=t, node_ids=rows_of(live.nodes, r), logits=rows_of(logits, r),
+                              temperature_logits=rows_of(temperature_logits, r),
+                              filtered_logits=rows_of(filtered_logits, r), attention=rows_of(attention, r),
+                              chosen=rows_of(chosen, r), candidates=ids,
+                              members=None if members is None else rows_of(members, r))
         children.append(ids)
     return children[0] if len(children) == 1 else torch.cat(children)
+
+
+def rows_of(x: torch.Tensor, r: slice) -> torch.Tensor:
+    """``x[r]`` along dim 0, or ``x`` itself when ``r`` spans all its rows (one input, the page's case: no new
+    view per tensor and step; the recorder only keeps references, and nothing here is modified in place)."""
+    return x if r.start == 0 and r.stop == x.shape[0] else x[r]
 
 
 def finish_unfinished(model, live: Chains, recorders: list[Recorder], hypotheses: list[list[Hypothesis]], *,

@@ -41,6 +41,9 @@ def step_distinct(step: Callable, prev_tokens: torch.Tensor, state: Any, vocab_s
 
     ``state`` has ``origin`` (B,) long and ``index_select(index)``; equal origins mean equal states. The
     returned state's ``origin`` marks which rows are copies of one another after this step."""
+    if prev_tokens.numel() == 1:  # one row (greedy on one input, the page's case): nothing to share
+        logits, new_state, attention = step(prev_tokens, state)
+        return logits, replace(new_state, origin=prev_tokens.new_zeros(1)), attention
     key = state.origin * vocab_size + prev_tokens  # (B,)
     distinct, inverse = torch.unique(key, return_inverse=True)  # (U,), (B,) row -> its distinct pair
     if distinct.numel() == key.numel():  # every row differs (greedy, beams): step them as they are
