@@ -65,6 +65,47 @@ def test_continue_prefix_forces_the_prefix_and_reports_the_cost():
     assert cont.free.tokens == ("a", "c")  # greedy with nothing forced
 
 
+# --- a target language (a multilingual model's token, forced first; here the scripted symbol "a") ---------------
+def test_a_language_is_scored_as_the_forced_first_symbol_of_the_target_and_of_every_output():
+    report = score_target(BEAM_MISSES, WORD, "c", beam_width=1, language="a")
+    assert [(s.symbol, s.forced) for s in report.steps] == [("a", True), ("c", False), ("</s>", False)]
+    assert report.log_prob == pytest.approx(math.log(0.6 * 0.34), abs=1e-5)
+    by_label = {c.label: c.tokens for c in report.candidates}
+    assert by_label["your target"] == ("a", "c")
+    assert by_label["exact search (the mode)"] == ("a", "c")  # the mode among outputs starting with a (0.204)
+    typed = score_target(BEAM_MISSES, WORD, "ac", beam_width=1, language="a")  # typed with it: not doubled
+    assert typed.candidates[0].tokens == ("a", "c") and typed.log_prob == pytest.approx(report.log_prob)
+
+
+def test_a_language_stays_forced_when_the_prefix_is_dropped():
+    cont = continue_prefix(BEAM_MISSES, WORD, "d", DecodeConfig(strategy="greedy"), language="a")
+    assert cont.prefix == ("a", "d") and [s.forced for s in cont.outputs[0]] == [True, True, False]
+    assert cont.log_probs[0] == pytest.approx(math.log(0.6 * 0.33), abs=1e-5)
+    assert (cont.free.label, cont.free.tokens) == ("greedy, only the language forced", ("a", "c"))
+
+
+def test_the_search_check_searches_the_outputs_in_the_language():
+    assert search_check(BEAM_MISSES, WORD, 1).verdict == "search error"  # the mode "b" is outside "a..."
+    check = search_check(BEAM_MISSES, WORD, 1, language="a")
+    assert check.verdict == "found the mode" and check.mode.tokens == check.beam.tokens == ("a", "c")
+
+
+def test_a_multilingual_models_language_token_leads_what_if(tmp_path):
+    pytest.importorskip("transformers")
+    from helpers import m2m_checkpoint
+
+    from playground import load_model
+    from playground.decoding.api import score
+
+    model = load_model(m2m_checkpoint(tmp_path))
+    report = score_target(model, "the cat sat", "le chat", beam_width=2, language="__fr__")
+    assert [s.symbol for s in report.steps][:3] == ["__fr__", "le", "chat"] and report.steps[0].forced
+    assert report.log_prob == pytest.approx(score(model, "the cat sat", ["__fr__", "le", "chat"]).log_prob)
+    assert all(c.tokens[0] == "__fr__" for c in report.candidates)
+    with pytest.raises(InputError, match="__xx__"):
+        score_target(model, "the cat sat", "le chat", language="__xx__")
+
+
 @pytest.mark.parametrize("target, message", [("", "target is empty"), ("ax", "target: unknown symbol"),
                                              ("a\u200bc", "target contains control")])
 def test_bad_targets_get_a_message_naming_the_target(target, message):

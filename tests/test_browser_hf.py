@@ -4,7 +4,7 @@ The app serves a checkpoints folder holding a tiny G2P model and a tiny random B
 offline, tests/helpers.py, 80 words: its traces keep the top entries of each row). The page switches to the
 BART, decodes a sentence and draws the five Explore views, the step distribution with its "all others" bar;
 Compare, Sample and What-if run on it too. A tiny M2M-100 (two target languages) shows the language picker, and
-its language reaches Compare, Sample and a view link.
+its language reaches Compare, Sample, What-if and a view link.
 """
 
 from __future__ import annotations
@@ -105,6 +105,11 @@ def test_a_multilingual_models_target_language_reaches_every_tab_and_the_view_li
         open_tab(page, tab)
         page.wait_for_function("w => document.querySelector(w)?.innerText.includes('__fr__')", arg=where,
                                timeout=60_000)
+    open_tab(page, "whatif")  # a typed target is scored in the language: __fr__ is its first, forced symbol
+    page.locator("#whatif-target textarea").fill("le chat")
+    page.locator("#whatif-score-btn").click()
+    page.wait_for_function("() => document.querySelector('#whatif-score-summary').innerText.includes('__fr__ le chat')",
+                           timeout=30_000)
     open_tab(page, "explore")
     page.locator("#share").get_by_text("Share and export").click()
     page.wait_for_function("() => document.querySelector('#share-string')?.value")

@@ -240,3 +240,10 @@ def test_an_ensembles_distribution_shows_each_member_over_the_combined_bars():
     ticks = list(fig.layout.xaxis.ticktext)
     b, a = ticks.index("<b>b</b>"), ticks.index("a")  # the ensemble's pick, b (0.6), comes first
     assert markers[0].y[a] == pytest.approx(0.6) and markers[1].y[b] == pytest.approx(0.8)
+
+
+def test_markdown_text_shows_a_models_tokens_as_they_are():
+    from playground.ui.common.style import md
+
+    assert md("__fr__ <s> a*b [x]") == r"\_\_fr\_\_ &lt;s&gt; a\*b \[x\]"  # not bold "fr", not a tag or a link
+    assert md("K AE T") == "K AE T"

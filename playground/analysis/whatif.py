@@ -9,6 +9,10 @@ Plain Python over the engine's public API (``decode``, ``score``); the What-if t
   Stahlberg & Byrne (2019, "On NMT Search Errors and Model Errors: Cat Got Your Tongue?", EMNLP): beam
   search made a *search error* when its best log p is below the mode's; when the mode itself is not a
   dictionary pronunciation (spelling), a wrong output is a *model error*, which no search can fix.
+
+Each takes ``language``: a multilingual model's target-language token (models/hf.py ``target_languages``), forced
+as the first output symbol of the typed target or prefix and of every strategy's output, as Explore forces it;
+"" (our own models) forces nothing. A typed target that already starts with that token is not given a second.
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ class Continuation:
     strategy: str
     outputs: tuple[tuple[TokenStep, ...], ...]  # each returned hypothesis, </s> included when finished
     log_probs: tuple[float, ...]  # their total log p(y|x)
-    free: Candidate  # the same strategy without a forced prefix
+    free: Candidate  # the same strategy without the forced prefix (the language still forced, if any)
     note: str = ""
 
 
@@ -147,18 +151,26 @@ def target_symbols(model, target: str, what: str = "target") -> list[str]:
         raise InputError(f"{message} (the output of this model)") from None
 
 
-def score_target(model, text: str, target: str, *, beam_width: int = 5) -> ScoreReport:
+def leading(model, typed: str, what: str, language: str) -> tuple[list[str], tuple[str, ...]]:
+    """(the typed target or prefix as symbols, the language token first unless typed; the forced lead)."""
+    lead = (language,) if language else ()
+    symbols = target_symbols(model, typed, what)
+    return (symbols if symbols[:1] == list(lead) else [*lead, *symbols]), lead
+
+
+def score_target(model, text: str, target: str, *, beam_width: int = 5, language: str = "") -> ScoreReport:
     """Per-symbol probability and rank of ``target`` given ``text``, and its log p next to the outputs of
     greedy, beam (width ``beam_width``, no length penalty) and exact search."""
-    symbols = target_symbols(model, target)
+    symbols, lead = leading(model, target, "target", language)
     forced = score(model, text, symbols)
-    steps = path_steps(forced.trace, forced.trace.hypotheses[0].node, 0)
+    steps = path_steps(forced.trace, forced.trace.hypotheses[0].node, len(lead))
     source = tuple(forced.trace.source)
     refs = references(model, source)
-    greedy = decode(model, text, DecodeConfig(strategy="greedy", record_trace=False)).hypotheses[0]
+    greedy = decode(model, text, DecodeConfig(strategy="greedy", prefix=lead, record_trace=False)).hypotheses[0]
     beam = decode(model, text, DecodeConfig(strategy="beam", beam_width=beam_width, length_penalty_formula="none",
-                                            record_trace=False)).hypotheses[0]
-    exact = decode(model, text, DecodeConfig(strategy="exact", beam_width=beam_width, record_trace=False))
+                                            prefix=lead, record_trace=False)).hypotheses[0]
+    exact = decode(model, text, DecodeConfig(strategy="exact", beam_width=beam_width, prefix=lead,
+                                             record_trace=False))
     candidates = (Candidate(label="your target", tokens=tuple(symbols), log_prob=forced.log_prob,
                             correct=_correct(symbols, refs)),
                   Candidate(label="greedy", tokens=tuple(greedy.tokens), log_prob=greedy.log_prob,
@@ -170,27 +182,28 @@ def score_target(model, text: str, target: str, *, beam_width: int = 5) -> Score
                        note=exact.trace.message if exact.trace.truncated else "")
 
 
-def continue_prefix(model, text: str, prefix: str, config: DecodeConfig) -> Continuation:
-    """Force ``prefix`` (target symbols) and let ``config.strategy`` continue; also decode without it."""
-    symbols = target_symbols(model, prefix, "prefix")
+def continue_prefix(model, text: str, prefix: str, config: DecodeConfig, *, language: str = "") -> Continuation:
+    """Force ``prefix`` (target symbols) and let ``config.strategy`` continue; also decode without it (with only
+    the language forced, if any)."""
+    symbols, lead = leading(model, prefix, "prefix", language)
     if len(symbols) >= config.max_length:
         raise ValueError(f"prefix has {len(symbols)} symbols; it must be shorter than max_length={config.max_length}")
     result = decode(model, text, dataclasses.replace(config, prefix=tuple(symbols)))
     trace, n = result.trace, len(symbols)
     outputs = [path_steps(trace, h.node, n) for h in result.hypotheses]
-    free = decode(model, text, dataclasses.replace(config, record_trace=False)).hypotheses[0]
+    free = decode(model, text, dataclasses.replace(config, prefix=lead, record_trace=False)).hypotheses[0]
+    label = f"{config.strategy}, " + ("only the language forced" if lead else "nothing forced")
     return Continuation(prefix=tuple(symbols), strategy=config.strategy, outputs=tuple(outputs),
                         log_probs=tuple(h.log_prob for h in result.hypotheses),
-                        free=Candidate(label=f"{config.strategy}, nothing forced", tokens=tuple(free.tokens),
-                                       log_prob=free.log_prob),
+                        free=Candidate(label=label, tokens=tuple(free.tokens), log_prob=free.log_prob),
                         note=trace.message if trace.truncated else "")
 
 
 def search_check(model, text: str, beam_width: int = 5, *, node_budget: int = 5000,
-                 time_budget_s: float = 10.0) -> SearchCheck:
+                 time_budget_s: float = 10.0, language: str = "") -> SearchCheck:
     """Exact search vs beam search of width ``beam_width`` (both maximise plain log p), and the dictionary."""
     config = DecodeConfig(strategy="exact", beam_width=beam_width, node_budget=node_budget,
-                          time_budget_s=time_budget_s, record_trace=False)
+                          time_budget_s=time_budget_s, prefix=(language,) if language else (), record_trace=False)
     exact = decode(model, text, config)
     source = tuple(exact.trace.source)
     refs = references(model, source)

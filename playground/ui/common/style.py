@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from types import MappingProxyType
 
 import numpy as np
@@ -35,6 +36,15 @@ C_STEP = "rgba(234, 88, 12, 0.12)"  # band marking the selected step
 def esc(label: str) -> str:
     """Plotly renders labels as HTML: '<s>' would vanish, so escape it to '&lt;s&gt;'."""
     return html.escape(str(label), quote=False)
+
+
+MARKDOWN_MARKS = re.compile(r"([\\`*_\[\]{}#|~])")
+
+
+def md(text: str) -> str:
+    """Text for a gr.Markdown: escaped as HTML (esc) and Markdown's marks backslash-escaped, so that a model's
+    token shows as it is (M2M's '__fr__' would otherwise turn into a bold 'fr')."""
+    return MARKDOWN_MARKS.sub(r"\\\1", esc(text))
 
 
 def f32(values) -> np.ndarray:

@@ -31,7 +31,7 @@ from playground.ui.common.controls import APPLIES, CONTROLS, speaks, with_langua
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded
 from playground.ui.common.export import write_json
 from playground.ui.common.runtime import gpu
-from playground.ui.common.style import esc
+from playground.ui.common.style import md
 from playground.ui.common.widgets import control_widget
 from playground.ui.store import describe as model_label
 from playground.ui.tabs.compare_plots import column_figure, diff_figure, outputs_html
@@ -192,7 +192,7 @@ def _wire(store, shared, tab, max_length) -> None:
         try:
             comparison = compare_values(store, *args)
         except USER_ERRORS as e:
-            return [False, f"**Cannot compare:** {esc(str(e))}"] + [gr.skip()] * len(outputs)
+            return [False, f"**Cannot compare:** {md(str(e))}"] + [gr.skip()] * len(outputs)
         return [False, ""] + render(comparison, args[1])
 
     @gpu

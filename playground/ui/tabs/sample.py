@@ -23,7 +23,7 @@ from playground.ui.common.controls import APPLIES, UiParams, with_language
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded, named
 from playground.ui.common.export import write_json
 from playground.ui.common.runtime import gpu
-from playground.ui.common.style import esc
+from playground.ui.common.style import md
 from playground.ui.tabs.sample_plots import calibration_figure, diversity_markdown, outputs_figure, settings_markdown
 
 ID, TITLE = "sample", "Sample"
@@ -121,7 +121,7 @@ def show_settings(*values) -> str:
     try:
         return settings_markdown(sample_config(dict(zip(SETTINGS, values, strict=True))))
     except ValueError as e:
-        return f"**Settings cannot be used:** {esc(str(e))}"
+        return f"**Settings cannot be used:** {md(str(e))}"
 
 
 def draw(store, values: tuple, progress) -> list:
@@ -144,7 +144,7 @@ def _handlers(store, n_outputs: int) -> SimpleNamespace:
         try:
             return [list(values), ""] + draw(store, values, progress)
         except USER_ERRORS as e:
-            return [list(values), f"**Cannot sample:** {esc(str(e))}"] + [gr.skip()] * n_outputs
+            return [list(values), f"**Cannot sample:** {md(str(e))}"] + [gr.skip()] * n_outputs
 
     @gpu
     @guarded

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from playground.ui.common import style
 from playground.ui.common.labels import is_arpabet, readable
-from playground.ui.common.style import base_layout, empty_figure, esc, f32
+from playground.ui.common.style import base_layout, empty_figure, esc, f32, md
 
 TOP = 20  # distinct outputs charted: enough to see the tail, few enough to read the labels
 C_FREQ = style.C_CHOSEN  # what the sampler did, in the accent colour; what it should do, in blues
@@ -100,7 +100,7 @@ def calibration_figure(stats) -> go.Figure:
 def diversity_markdown(stats) -> str:
     """The diversity figures in one block, with what each means."""
     n, d = stats.n, stats.distinct
-    beam = esc(readable(stats.beam_top.tokens, _arpabet_outputs(stats)))
+    beam = md(readable(stats.beam_top.tokens, _arpabet_outputs(stats)))
     lines = [
         f"**{d}** distinct output{'s' * (d != 1)} in **{n}** sample{'s' * (n != 1)}",
         f"entropy of the sample **{stats.entropy:.2f}** nats ({stats.entropy / math.log(2):.2f} bits; "
@@ -112,7 +112,7 @@ def diversity_markdown(stats) -> str:
         f"**{stats.filtered_mass:.0%}** of the filtered distribution's",
     ]
     if stats.message:
-        lines.append(f"_{esc(stats.message)}_")
+        lines.append(f"_{md(stats.message)}_")
     return "  \n".join(lines)
 
 

@@ -20,7 +20,7 @@ from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded
 from playground.ui.common.export import write_json
 from playground.ui.common.labels import is_arpabet, readable
 from playground.ui.common.runtime import gpu
-from playground.ui.common.style import empty_figure, esc
+from playground.ui.common.style import empty_figure, esc, md
 from playground.ui.tabs.whatif_plots import log_prob_figure, token_figure
 
 ID, TITLE = "whatif", "What-if"
@@ -32,7 +32,7 @@ CSS = """
 
 
 def _show(tokens) -> str:
-    return esc(readable(list(tokens), is_arpabet(tokens)))
+    return md(readable(list(tokens), is_arpabet(tokens)))
 
 
 def _beam(value) -> int:
@@ -40,56 +40,60 @@ def _beam(value) -> int:
     return check_range("beam_width", whole(value), 1, MAX_BEAM_WIDTH, integer=True)
 
 
-def score_view(store, model_name: str, text: str, target: str, beam_width) -> tuple:
-    """-> summary, per-symbol chart, log p chart, JSON path."""
-    report = score_target(store.get(model_name), text, target, beam_width=_beam(beam_width))
+def score_view(store, model_name: str, text: str, target: str, beam_width, language: str = "") -> tuple:
+    """-> summary, per-symbol chart, log p chart, JSON path. ``language``: the page's target language, forced
+    first (analysis/whatif.py)."""
+    report = score_target(store.get(model_name), text, target, beam_width=_beam(beam_width),
+                          language=language or "")
     worst = min(report.steps, key=lambda s: s.prob)
     best = max(report.candidates[1:], key=lambda c: c.log_prob)
     gap = report.log_prob - best.log_prob
-    source = esc(readable(report.source, is_arpabet(report.source)))
+    source = md(readable(report.source, is_arpabet(report.source)))
     lines = [f"**{_show(report.candidates[0].tokens)}** for **{source}**: "
              f"log p = {report.log_prob:.3f} (p = {math.exp(report.log_prob):.3g}). Least likely symbol: "
-             f"**{esc(worst.symbol)}** (p = {worst.prob:.2f}, rank {worst.rank + 1}"
-             + ("" if worst.rank == 0 else f"; the model prefers {esc(worst.top_symbol)}") + ").",
+             f"**{md(worst.symbol)}** (p = {worst.prob:.2f}, rank {worst.rank + 1}"
+             + ("" if worst.rank == 0 else f"; the model prefers {md(worst.top_symbol)}") + ").",
              ("It is the most probable output found." if gap >= -1e-4 else
-              f"{abs(gap):.3f} nats less probable than {esc(best.label)}'s **{_show(best.tokens)}**.")]
+              f"{abs(gap):.3f} nats less probable than {md(best.label)}'s **{_show(best.tokens)}**.")]
     if report.note:
-        lines.append(f"_{esc(report.note)}_")
+        lines.append(f"_{md(report.note)}_")
     title = f"Your target, symbol by symbol · log p = {report.log_prob:.3f}"
     return ("  \n".join(lines), token_figure(report.steps, title),
             log_prob_figure(report.candidates, "Total log p of your target next to the strategies' outputs"),
             write_json(to_dict(report), f"whatif-score-{text}"))
 
 
-def prefix_view(store, model_name: str, text: str, prefix: str, strategy: str, beam_width) -> tuple:
+def prefix_view(store, model_name: str, text: str, prefix: str, strategy: str, beam_width,
+                language: str = "") -> tuple:
     """-> summary, the best continuation's per-step chart, JSON path."""
     k = _beam(beam_width)
     returned = dict(num_samples=k, num_return=k) if strategy == "sample" else \
         dict(num_return=k) if strategy in ("beam", "stochastic_beam") else {}
     config = DecodeConfig(strategy=strategy, beam_width=k, length_penalty_formula="none", seed=0, **returned)
-    cont = continue_prefix(store.get(model_name), text, prefix, config)
+    cont = continue_prefix(store.get(model_name), text, prefix, config, language=language or "")
     best = cont.outputs[0]
     forced_cost = cont.log_probs[0] - cont.free.log_prob
-    lines = [f"Forcing **{_show(cont.prefix)}**, {esc(strategy)} continues with **{_show(_content(best))}** "
-             f"(log p = {cont.log_probs[0]:.3f}); with nothing forced: **{_show(cont.free.tokens)}** "
+    lines = [f"Forcing **{_show(cont.prefix)}**, {md(strategy)} continues with **{_show(_content(best))}** "
+             f"(log p = {cont.log_probs[0]:.3f}); {md(cont.free.label.split(', ', 1)[1])}: "
+             f"**{_show(cont.free.tokens)}** "
              f"(log p = {cont.free.log_prob:.3f}, so the prefix costs {max(-forced_cost, 0):.3f} nats)."]
     if len(cont.outputs) > 1:
         lines.append("All returned: " + " · ".join(f"{_show(_content(o))} ({lp:.2f})"
                                                   for o, lp in zip(cont.outputs, cont.log_probs, strict=True)))
     if cont.note:
-        lines.append(f"_{esc(cont.note)}_")
+        lines.append(f"_{md(cont.note)}_")
     title = f"Forced prefix (grey), then {strategy}'s choices · log p = {cont.log_probs[0]:.3f}"
     return "  \n".join(lines), token_figure(best, title), write_json(to_dict(cont), f"whatif-prefix-{text}")
 
 
-def exact_view(store, model_name: str, text: str, beam_width) -> tuple:
+def exact_view(store, model_name: str, text: str, beam_width, language: str = "") -> tuple:
     """-> verdict, log p chart, JSON path."""
-    check = search_check(store.get(model_name), text, _beam(beam_width))
+    check = search_check(store.get(model_name), text, _beam(beam_width), language=language or "")
     icon = {"search error": "✗", "found the mode": "✓", "undetermined": "?"}[check.verdict]  # (no emoji font needed)
     verdict = f"{icon} **{check.verdict.capitalize()}**" + (" · **model error**" if check.model_error else "")
     title = f"Beam search (width {check.beam_width}) vs exact search: {check.verdict}"
     candidates = (check.beam, check.mode, *check.references)
-    return (f"{verdict}  \n{esc(check.explanation)}", log_prob_figure(candidates, title, highlight=""),
+    return (f"{verdict}  \n{md(check.explanation)}", log_prob_figure(candidates, title, highlight=""),
             write_json(to_dict(check), f"whatif-exact-{text}"))
 
 
@@ -100,7 +104,7 @@ def kept_on_error(view, n_outputs: int):
         return view()
     except USER_ERRORS as e:
         gr.Warning(esc(str(e)), duration=6)
-        return (f"**Cannot do that:** {esc(str(e))}",) + (gr.skip(),) * (n_outputs - 1)
+        return (f"**Cannot do that:** {md(str(e))}",) + (gr.skip(),) * (n_outputs - 1)
 
 
 def _content(steps) -> list[str]:
@@ -157,36 +161,39 @@ def build(store, shared: SimpleNamespace) -> SimpleNamespace:
 def _wire(store, shared: SimpleNamespace, tab: SimpleNamespace) -> None:
     @gpu
     @guarded
-    def on_score(model_name: str, text: str, target: str, beam_width: float):
+    def on_score(model_name: str, text: str, target: str, beam_width: float, language: str = ""):
         """Score a typed target: per-symbol probability and rank, and its log p next to the strategies'."""
-        return kept_on_error(lambda: score_view(store, model_name, text, target, beam_width), 4)
+        return kept_on_error(lambda: score_view(store, model_name, text, target, beam_width, language), 4)
 
     @gpu
     @guarded
-    def on_prefix(model_name: str, text: str, prefix: str, strategy: str, beam_width: float):
+    def on_prefix(model_name: str, text: str, prefix: str, strategy: str, beam_width: float, language: str = ""):
         """Force a prefix and let the chosen strategy continue."""
-        return kept_on_error(lambda: prefix_view(store, model_name, text, prefix, strategy, beam_width), 3)
+        return kept_on_error(lambda: prefix_view(store, model_name, text, prefix, strategy, beam_width, language),
+                             3)
 
     @gpu
     @guarded
-    def on_exact(model_name: str, text: str, beam_width: float):
+    def on_exact(model_name: str, text: str, beam_width: float, language: str = ""):
         """Exact search vs beam search: search error, found the mode, or undetermined; and model error."""
-        return kept_on_error(lambda: exact_view(store, model_name, text, beam_width), 3)
+        return kept_on_error(lambda: exact_view(store, model_name, text, beam_width, language), 3)
 
     @gpu
     @guarded
-    def score_endpoint(text: str, target: str, model: str = "", beam_width: int = 5) -> dict:
+    def score_endpoint(text: str, target: str, model: str = "", beam_width: int = 5, language: str = "") -> dict:
         """Teacher-forced score of `target` given `text`: per-symbol probability and rank, total log p, and
-        greedy / beam / exact outputs with their log p (JSON, see playground/analysis/whatif.py)."""
-        return to_dict(score_target(store.get(model or store.default), text, target, beam_width=_beam(beam_width)))
+        greedy / beam / exact outputs with their log p (JSON, see playground/analysis/whatif.py). `language`: a
+        multilingual model's target-language token (/models lists them), forced first; "" forces nothing."""
+        return to_dict(score_target(store.get(model or store.default), text, target, beam_width=_beam(beam_width),
+                                    language=language or ""))
 
     gr.on([tab.score_btn.click, tab.target.submit], on_score,
-          [shared.model, shared.text, tab.target, tab.beam_width],
+          [shared.model, shared.text, tab.target, tab.beam_width, shared.language],
           [tab.score_summary, tab.score_plot, tab.logp_plot, tab.score_json], api_name="whatif_score",
           **DECODE_GROUP)
     gr.on([tab.prefix_btn.click, tab.prefix.submit], on_prefix,
-          [shared.model, shared.text, tab.prefix, tab.strategy, tab.beam_width],
+          [shared.model, shared.text, tab.prefix, tab.strategy, tab.beam_width, shared.language],
           [tab.prefix_summary, tab.prefix_plot, tab.prefix_json], api_name="whatif_prefix", **DECODE_GROUP)
-    tab.exact_btn.click(on_exact, [shared.model, shared.text, tab.beam_width],
+    tab.exact_btn.click(on_exact, [shared.model, shared.text, tab.beam_width, shared.language],
                         [tab.exact_verdict, tab.exact_plot, tab.exact_json], api_name="exact_check", **DECODE_GROUP)
     gr.api(score_endpoint, api_name="score", **DECODE_GROUP)
