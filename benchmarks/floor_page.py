@@ -81,7 +81,8 @@ def floor_rows(browser, store, word: str, rows: dict, args) -> dict:
             page = open_page(browser, url)
             page.wait_for_function(HOOK, timeout=30_000)
             typed = sequence(tuple(values), str(start), len(values))
-            out[row] = [change(page, row.slider, value, args.quiet_ms, answered=True)[0] for value in typed]
+            out[row] = [change(page, row.slider, value, args.quiet_ms, answered=True, drag=args.drag)[0]
+                        for value in typed]
             page.close()
         finally:
             demo.close()

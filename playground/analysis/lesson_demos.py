@@ -60,11 +60,13 @@ class Demo:
     panels: tuple[Panel, ...]
 
 
-def _show(model, tokens) -> str:
+def shown(model, tokens) -> str:
+    """An output as the model's own writing (the lessons of model_lessons.py use these three helpers too)."""
     return model.target_vocab.detokenize(list(tokens)) or "(empty)"
 
 
-def _run(model, text: str, **config):
+def run(model, text: str, **config):
+    """``decode`` with a DecodeConfig of ``config``."""
     return decode(model, text, DecodeConfig(**config))
 
 
@@ -88,25 +90,25 @@ def _temperature_panel(model, trace, i: int, temps) -> Panel:
 
 
 def temperature_zero(model, text: str) -> Demo:
-    greedy = _run(model, text)
+    greedy = run(model, text)
     best = greedy.hypotheses[0].tokens
-    same = {t: sum(h.tokens == best for h in _run(model, text, strategy="sample", temperature=t, num_samples=8,
+    same = {t: sum(h.tokens == best for h in run(model, text, strategy="sample", temperature=t, num_samples=8,
                                                    num_return=8, seed=0).hypotheses) for t in (1.0, 0.0)}
     holds = same[0.0] == 8 and same[1.0] < 8
     return Demo(key="temperature_zero", holds=holds, numbers={"same_at_t0": same[0.0], "same_at_t1": same[1.0]},
-                summary=f"Of 8 samples, {same[1.0]} equal the greedy output {_show(model, best)!r} at T = 1 and "
+                summary=f"Of 8 samples, {same[1.0]} equal the greedy output {shown(model, best)!r} at T = 1 and "
                         f"{same[0.0]} at T = 0.",
                 panels=(_temperature_panel(model, greedy.trace, _uncertain_step(greedy.trace), (1, 0.5, 0.2, 0)),))
 
 
 def temperature_high(model, text: str) -> Demo:
-    greedy = _run(model, text)
+    greedy = run(model, text)
     entropy = {}
     for t in (1.0, 2.0):
         logits = torch.as_tensor(np.stack([s.logits[0] for s in greedy.trace.steps])).double()  # (L, V)
         log_probs = torch.log_softmax(apply_temperature(logits, t), -1)
         entropy[t] = float(-(log_probs.exp() * log_probs).sum(-1).mean())  # mean over the greedy path, nats
-    distinct = {t: len({tuple(h.tokens) for h in _run(model, text, strategy="sample", temperature=t,
+    distinct = {t: len({tuple(h.tokens) for h in run(model, text, strategy="sample", temperature=t,
                                                       num_samples=16, num_return=16, seed=0).hypotheses})
                 for t in (1.0, 2.0)}
     holds = entropy[2.0] > entropy[1.0] and distinct[2.0] > distinct[1.0]
@@ -119,7 +121,7 @@ def temperature_high(model, text: str) -> Demo:
 
 
 def top_p_adaptive(model, text: str) -> Demo:
-    trace = _run(model, text, strategy="sample", top_p=0.9, seed=0).trace
+    trace = run(model, text, strategy="sample", top_p=0.9, seed=0).trace
     kept = [int(s.kept[0]) for s in trace.steps]
     confident, uncertain = int(np.argmin(kept)), int(np.argmax(kept))
     panels = []
@@ -141,38 +143,38 @@ def top_p_adaptive(model, text: str) -> Demo:
                 panels=tuple(panels))
 
 
-def _sequence_panel(model, title: str, rows, value_title: str = "log p(y|x) (nats)", counts: bool = False) -> Panel:
+def sequence_panel(model, title: str, rows, value_title: str = "log p(y|x) (nats)", counts: bool = False) -> Panel:
     """rows: (label prefix, tokens, value)."""
-    return Panel(title=title, categories=tuple(f"{label}: {_show(model, toks)}" if label else _show(model, toks)
+    return Panel(title=title, categories=tuple(f"{label}: {shown(model, toks)}" if label else shown(model, toks)
                                                for label, toks, _ in rows),
                  series=(Series(name=value_title, values=tuple(float(v) for _, _, v in rows)),),
                  value_title=value_title, horizontal=True, counts=counts)
 
 
 def beam_beats_greedy(model, text: str) -> Demo:
-    g = _run(model, text).hypotheses[0]
-    beam = _run(model, text, strategy="beam", beam_width=5, num_return=5, length_penalty_formula="none").hypotheses
+    g = run(model, text).hypotheses[0]
+    beam = run(model, text, strategy="beam", beam_width=5, num_return=5, length_penalty_formula="none").hypotheses
     rows = [("greedy", g.tokens, g.log_prob)] + [(f"beam #{i + 1}", h.tokens, h.log_prob) for i, h in enumerate(beam)]
     holds = beam[0].log_prob > g.log_prob + 1e-3
     return Demo(key="beam_beats_greedy", holds=holds, numbers={"greedy": g.log_prob, "beam": beam[0].log_prob},
-                summary=f"Greedy: {_show(model, g.tokens)!r}, log p = {g.log_prob:.3f}; beam search (width 5): "
-                        f"{_show(model, beam[0].tokens)!r}, log p = {beam[0].log_prob:.3f}.",
-                panels=(_sequence_panel(model, "Greedy vs beam search (width 5): total log p", rows),))
+                summary=f"Greedy: {shown(model, g.tokens)!r}, log p = {g.log_prob:.3f}; beam search (width 5): "
+                        f"{shown(model, beam[0].tokens)!r}, log p = {beam[0].log_prob:.3f}.",
+                panels=(sequence_panel(model, "Greedy vs beam search (width 5): total log p", rows),))
 
 
 def length_penalty(model, text: str, alpha: float = 2.0) -> Demo:
-    raw = _run(model, text, strategy="beam", beam_width=5, num_return=5, length_penalty_formula="none").hypotheses
-    lp = _run(model, text, strategy="beam", beam_width=5, num_return=5, length_penalty=alpha).hypotheses
+    raw = run(model, text, strategy="beam", beam_width=5, num_return=5, length_penalty_formula="none").hypotheses
+    lp = run(model, text, strategy="beam", beam_width=5, num_return=5, length_penalty=alpha).hypotheses
     holds = raw[0].tokens != lp[0].tokens
     return Demo(key="length_penalty", holds=holds,
                 numbers={"raw_winner_len": len(raw[0].tokens), "penalised_winner_len": len(lp[0].tokens),
                          "raw_winner_log_prob": raw[0].log_prob, "penalised_winner_log_prob": lp[0].log_prob},
-                summary=f"Without a penalty the winner is {_show(model, raw[0].tokens)!r} (log p = "
-                        f"{raw[0].log_prob:.3f}); with log p / |y|^{alpha:g} it is {_show(model, lp[0].tokens)!r} "
+                summary=f"Without a penalty the winner is {shown(model, raw[0].tokens)!r} (log p = "
+                        f"{raw[0].log_prob:.3f}); with log p / |y|^{alpha:g} it is {shown(model, lp[0].tokens)!r} "
                         f"(log p = {lp[0].log_prob:.3f}, score {lp[0].score:.3f}).",
-                panels=(_sequence_panel(model, "No penalty: ranked by log p", [
+                panels=(sequence_panel(model, "No penalty: ranked by log p", [
                             (f"#{i + 1}", h.tokens, h.log_prob) for i, h in enumerate(raw[:3])]),
-                        _sequence_panel(model, f"α = {alpha:g}: ranked by log p / |y|^{alpha:g}", [
+                        sequence_panel(model, f"α = {alpha:g}: ranked by log p / |y|^{alpha:g}", [
                             (f"#{i + 1}", h.tokens, h.score) for i, h in enumerate(lp[:3])],
                             "score (nats per length^α)")))
 
@@ -185,12 +187,12 @@ def exact_search_error(model, text: str, beam_width: int = 2) -> Demo:
     return Demo(key="exact_search_error", holds=check.verdict == "search error",
                 numbers={"beam": check.beam.log_prob, "mode": check.mode.log_prob, "verdict": check.verdict,
                          "model_error": check.model_error},
-                summary=check.explanation, panels=(_sequence_panel(model, "Beam search vs exact search", rows),))
+                summary=check.explanation, panels=(sequence_panel(model, "Beam search vs exact search", rows),))
 
 
 def stochastic_beam(model, text: str, k: int = 5) -> Demo:
-    samples = _run(model, text, strategy="sample", num_samples=k, num_return=k, seed=0).hypotheses
-    sbs = _run(model, text, strategy="stochastic_beam", beam_width=k, num_return=k, seed=0).hypotheses
+    samples = run(model, text, strategy="sample", num_samples=k, num_return=k, seed=0).hypotheses
+    sbs = run(model, text, strategy="stochastic_beam", beam_width=k, num_return=k, seed=0).hypotheses
     counts = Counter(tuple(h.tokens) for h in samples)
     distinct = len({tuple(h.tokens) for h in sbs})
     holds = distinct == k and len(counts) < k
@@ -198,16 +200,16 @@ def stochastic_beam(model, text: str, k: int = 5) -> Demo:
                                                              "distinct_stochastic_beam": distinct},
                 summary=f"{k} plain samples give {len(counts)} distinct outputs; stochastic beam search with "
                         f"k = {k} gives {distinct}.",
-                panels=(_sequence_panel(model, f"{k} samples with replacement: how often each came up",
+                panels=(sequence_panel(model, f"{k} samples with replacement: how often each came up",
                                         [("", toks, n) for toks, n in counts.most_common()], "times drawn", True),
-                        _sequence_panel(model, f"Stochastic beam, k = {k}: each output once",
+                        sequence_panel(model, f"Stochastic beam, k = {k}: each output once",
                                         [(f"#{i + 1}", h.tokens, h.log_prob) for i, h in enumerate(sbs)])))
 
 
 def gumbel_max(model, text: str, draws: int = GUMBEL_DRAWS) -> Demo:
     counts, log_p = {}, {}
     for sampler in ("multinomial", "gumbel"):
-        hyps = _run(model, text, strategy="sample", sampler=sampler, num_samples=draws, num_return=draws, seed=0,
+        hyps = run(model, text, strategy="sample", sampler=sampler, num_samples=draws, num_return=draws, seed=0,
                     record_trace=False).hypotheses
         counts[sampler] = Counter(tuple(h.tokens) for h in hyps)
         log_p.update({tuple(h.tokens): h.log_prob for h in hyps})
@@ -221,7 +223,7 @@ def gumbel_max(model, text: str, draws: int = GUMBEL_DRAWS) -> Demo:
     labels = [(f"{i + 1}", y, 0) for i, y in enumerate(top)]
     freq = lambda s: tuple(counts[s][y] / draws for y in top)
     panel = Panel(title=f"{draws} draws each: frequency of the 5 commonest outputs",
-                  categories=_sequence_panel(model, "", labels).categories,
+                  categories=sequence_panel(model, "", labels).categories,
                   series=(Series(name="multinomial", values=freq("multinomial")),
                           Series(name="Gumbel-max", values=freq("gumbel")),
                           Series(name="model p(y|x)", values=tuple(float(np.exp(log_p[y])) for y in top))),

@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from playground.analysis.lesson_demos import TOP, Demo, Panel, Series, _run, _sequence_panel, _show
+from playground.analysis.lesson_demos import TOP, Demo, Panel, Series, run, sequence_panel, shown
 from playground.analysis.whatif import references
 
 SPREAD = 0.5  # the share of steps at which a layer's heads must not all look at one letter
@@ -21,7 +21,7 @@ APART = 3  # ... and at the step shown, at least this many different letters (or
 def heads_differ(model, text: str) -> Demo:
     """In the decoder layer whose heads disagree most often, the step where most heads look at different letters:
     each head's attention over the input there, and how focused (entropy) each head is on average."""
-    trace = _run(model, text).trace
+    trace = run(model, text).trace
     layers, heads = trace.attention_heads
     if heads < 2:
         return Demo(key="heads_differ", holds=False, numbers={"heads": heads}, panels=(),
@@ -64,9 +64,9 @@ def ensemble_fixes(model, text: str, refs=None) -> Demo:
     if getattr(model, "family", "") != "ensemble":
         return Demo(key="ensemble_fixes", holds=False, numbers={"members": 0}, panels=(),
                     summary="This model is not an ensemble.")
-    ensemble = _run(model, text)
+    ensemble = run(model, text)
     refs = {tuple(r) for r in (references(model, ensemble.trace.source) if refs is None else refs)}
-    alone = [_run(member, text).hypotheses[0] for member in model.members]
+    alone = [run(member, text).hypotheses[0] for member in model.members]
     best = ensemble.hypotheses[0]
     wrong = [i for i, h in enumerate(alone) if tuple(h.tokens) not in refs]
     right = tuple(best.tokens) in refs
@@ -75,11 +75,11 @@ def ensemble_fixes(model, text: str, refs=None) -> Demo:
         return "✓" if tuple(tokens) in refs else "✗"
 
     def said(name, tokens) -> str:
-        return f"{name} {_show(model, tokens)!r} {mark(tokens)}"
+        return f"{name} {shown(model, tokens)!r} {mark(tokens)}"
 
     names, hyps = [*model.member_names, "ensemble"], [*alone, best]
     rows = [(f"{name} {mark(h.tokens)}", h.tokens, h.log_prob) for name, h in zip(names, hyps, strict=True)]
-    panels = [_sequence_panel(model, "Greedy output of each model", rows,
+    panels = [sequence_panel(model, "Greedy output of each model", rows,
                               "log p(y|x) under its own model")]
     if wrong:
         panels.append(_astray_panel(model, ensemble.trace, alone[wrong[0]].tokens, best.tokens))
