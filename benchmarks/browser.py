@@ -22,7 +22,8 @@ takes the 2 cores from the server while it decodes. Rows:
 - for each decoding row, the **floor**: a minimal Gradio page with the same slider widget, one ``gr.HTML``
   server function that returns the very views JSON the real page got for that value (computed beforehand:
   no decode, no session) and the same ``Plotly.react`` calls for the charts whose figure changed. The gap
-  between a row and its floor is what decoding and our page code cost.
+  between a row and its floor is what decoding and our page code cost. The two pages take the row's changes
+  in turn (app, floor, floor, app, ...), so a host that gets busier or quieter during the run moves both.
 
 Targets (issue 14): decoding sliders p50 <= 150 ms and p95 <= 250 ms (or, if the floor leaves no room, p50 <=
 floor + 50 ms); the step slider p50 <= 60 ms. The cold start has its own script (cold_start.py).
@@ -163,20 +164,12 @@ def prepare(page, row: Row, quiet_ms: int) -> None:
     page.wait_for_timeout(1000)
 
 
-def measure(page, row: Row, values: list, quiet_ms: int, before_each=None,
-            drag: bool = False) -> tuple[list[float], set[int]]:
-    latencies, redrawn = [], set()
-    for value in values:
-        if before_each:
-            before_each()
-        latency, charts = change(page, row.slider, value, quiet_ms, answered=bool(row.control), drag=drag)
-        latencies.append(latency)
-        redrawn.add(charts)
-    return latencies, redrawn
-
-
 def run_app(browser, url: str, store, rows: list[Row], args) -> dict:
-    """Every row on the real page: Row -> (values typed, latencies, charts redrawn per change)."""
+    """Every row on the real page, each decoding row's changes alternating with the same change on its floor
+    page (floor_page.py), so that both see the same machine: Row -> (values typed, latencies, charts redrawn
+    per change, the floor's latencies or None)."""
+    from floor_page import floor_page
+
     from playground.ui.common.controls import UiParams
     from playground.ui.page import open_page
 
@@ -189,10 +182,23 @@ def run_app(browser, url: str, store, rows: list[Row], args) -> dict:
         prepare(page, row, args.quiet_ms)
         box = "#step-input" if row.slider == "step" else f"#{row.slider} input[type=number]"
         values = sequence(row.values, page.locator(box).input_value(), args.changes)
-        clear = None if (args.cache or not row.control) else store.clear_cache
-        out[row] = (values, *measure(page, row, values, args.quiet_ms, clear, args.drag))
-        if row.control:  # back to the default, so that the next row starts where the floor's page does
-            change(page, row.slider, getattr(UiParams(), row.control), args.quiet_ms, answered=True)
+        if not row.control:
+            measured = [change(page, row.slider, v, args.quiet_ms, answered=False, drag=args.drag) for v in values]
+            out[row] = (values, [m[0] for m in measured], {m[1] for m in measured}, None)
+            continue
+        with floor_page(browser, store, WORD, row, values) as floor:
+            measured, floors = [], []
+            for i, value in enumerate(values):
+                for side in ("app", "floor") if i % 2 else ("floor", "app"):
+                    if side == "floor":
+                        floors.append(change(floor, row.slider, value, args.quiet_ms, True, drag=args.drag)[0])
+                        continue
+                    if not args.cache:
+                        store.clear_cache()
+                    measured.append(change(page, row.slider, value, args.quiet_ms, True, drag=args.drag))
+        out[row] = (values, [m[0] for m in measured], {m[1] for m in measured}, floors)
+        # back to the default, so that the next row starts where its floor page does
+        change(page, row.slider, getattr(UiParams(), row.control), args.quiet_ms, answered=True)
     page.close()
     return out
 
@@ -206,7 +212,6 @@ def main() -> int:
     p.add_argument("--cache", action="store_true", help="keep the server's result cache between changes")
     p.add_argument("--drag", action="store_true", help="each change one slider drag step (default: typed + Enter)")
     args = p.parse_args()
-    from floor_page import floor_rows
     from playwright.sync_api import sync_playwright
 
     from playground.ui import DECODE_CONCURRENCY, ModelStore, build_demo
@@ -224,9 +229,8 @@ def main() -> int:
             app = run_app(browser, url, store, rows, args)
         finally:
             demo.close()
-        floor = floor_rows(browser, store, WORD, {row: app[row][0] for row in rows if row.control}, args)
         browser.close()
-    print_report(rows, app, floor, args)
+    print_report(rows, app, args)
     return 0
 
 
@@ -239,7 +243,7 @@ def best_steps(store, strategy_label: str) -> int:
     return render_views(run_decode(store, store.default, WORD, UiParams(**settings(row)))).steps
 
 
-def print_report(rows: list[Row], app: dict, floor: dict, args) -> None:
+def print_report(rows: list[Row], app: dict, args) -> None:
     import torch
 
     print(f"Explore in headless Chromium: {args.changes} changes per row, input {WORD!r}, each change "
@@ -248,12 +252,12 @@ def print_report(rows: list[Row], app: dict, floor: dict, args) -> None:
     print(f"machine: {machine(torch.get_num_threads())}\n")
     out, ok = [], True
     for row in rows:
-        _, latencies, redrawn = app[row]
+        _, latencies, redrawn, floor = app[row]
         p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
         if row.control:
-            floor50 = percentile(floor[row], 50)
+            floor50 = percentile(floor, 50)
             held = (p50 <= P50_MS and p95 <= P95_MS) or p50 <= floor50 + FLOOR_GAP_MS
-            floor_cell = f"{floor50:.0f} / {percentile(floor[row], 95):.0f}"
+            floor_cell = f"{floor50:.0f} / {percentile(floor, 95):.0f}"
         else:
             held, floor_cell = p50 <= STEP_P50_MS, "(no server call)"
         ok &= held

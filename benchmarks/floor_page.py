@@ -5,14 +5,16 @@ typed, the very JSON the real page got for it (computed beforehand by explore/se
 session, no validation), and the five charts in the same layout, drawn from the gr.Plot figures of the first
 answer and then, per change, with ``Plotly.react`` for each chart whose figure changed (the distribution at the
 answer's step), as explore.js does. Its latency, measured exactly as the real page's, is the time that a
-server function, the JSON and plotly.js take by themselves on this machine.
+server function, the JSON and plotly.js take by themselves on this machine. browser.py alternates the changes
+of a row between the real page and this one, so that both see the same machine.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 
-from browser import CHARTS, HOOK, answers, change, key, sequence
+from browser import CHARTS, HOOK, answers, key
 
 FLOOR_JS = """
 const CHARTS = __CHARTS__, shown = {};
@@ -66,24 +68,21 @@ def build(slider_name: str, value, first: str, served: dict):
     return demo
 
 
-def floor_rows(browser, store, word: str, rows: dict, args) -> dict:
-    """Row -> the floor page's latencies for the same values as the real page (``rows``: Row -> values)."""
+@contextlib.contextmanager
+def floor_page(browser, store, word: str, row, values: list):
+    """The floor page for ``row``, serving the real page's answers for ``values`` (and the row's default, shown
+    first), open in ``browser`` with browser.py's HOOK; closed (page and server) on exit."""
     from playground.ui.common.controls import UiParams
     from playground.ui.page import open_page
     from playground.ui.server import serve
 
-    out = {}
-    for row, values in rows.items():
-        start = getattr(UiParams(), row.control)
-        served = answers(store, word, row, [start, *values])
-        url, demo = serve(build(row.control, start, served[key(start)], served), ports=range(7960, 7980))
-        try:
-            page = open_page(browser, url)
-            page.wait_for_function(HOOK, timeout=30_000)
-            typed = sequence(tuple(values), str(start), len(values))
-            out[row] = [change(page, row.slider, value, args.quiet_ms, answered=True, drag=args.drag)[0]
-                        for value in typed]
-            page.close()
-        finally:
-            demo.close()
-    return out
+    start = getattr(UiParams(), row.control)
+    served = answers(store, word, row, [start, *values])
+    url, demo = serve(build(row.control, start, served[key(start)], served), ports=range(7960, 7980))
+    try:
+        page = open_page(browser, url)
+        page.wait_for_function(HOOK, timeout=30_000)
+        yield page
+        page.close()
+    finally:
+        demo.close()

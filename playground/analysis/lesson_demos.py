@@ -109,7 +109,7 @@ def temperature_high(model, text: str) -> Demo:
         log_probs = torch.log_softmax(apply_temperature(logits, t), -1)
         entropy[t] = float(-(log_probs.exp() * log_probs).sum(-1).mean())  # mean over the greedy path, nats
     distinct = {t: len({tuple(h.tokens) for h in run(model, text, strategy="sample", temperature=t,
-                                                      num_samples=16, num_return=16, seed=0).hypotheses})
+                                                     num_samples=16, num_return=16, seed=0).hypotheses})
                 for t in (1.0, 2.0)}
     holds = entropy[2.0] > entropy[1.0] and distinct[2.0] > distinct[1.0]
     return Demo(key="temperature_high", holds=holds,
@@ -201,16 +201,16 @@ def stochastic_beam(model, text: str, k: int = 5) -> Demo:
                 summary=f"{k} plain samples give {len(counts)} distinct outputs; stochastic beam search with "
                         f"k = {k} gives {distinct}.",
                 panels=(sequence_panel(model, f"{k} samples with replacement: how often each came up",
-                                        [("", toks, n) for toks, n in counts.most_common()], "times drawn", True),
+                                       [("", toks, n) for toks, n in counts.most_common()], "times drawn", True),
                         sequence_panel(model, f"Stochastic beam, k = {k}: each output once",
-                                        [(f"#{i + 1}", h.tokens, h.log_prob) for i, h in enumerate(sbs)])))
+                                       [(f"#{i + 1}", h.tokens, h.log_prob) for i, h in enumerate(sbs)])))
 
 
 def gumbel_max(model, text: str, draws: int = GUMBEL_DRAWS) -> Demo:
     counts, log_p = {}, {}
     for sampler in ("multinomial", "gumbel"):
         hyps = run(model, text, strategy="sample", sampler=sampler, num_samples=draws, num_return=draws, seed=0,
-                    record_trace=False).hypotheses
+                   record_trace=False).hypotheses
         counts[sampler] = Counter(tuple(h.tokens) for h in hyps)
         log_p.update({tuple(h.tokens): h.log_prob for h in hyps})
     top = [y for y, _ in (counts["multinomial"] + counts["gumbel"]).most_common(5)]

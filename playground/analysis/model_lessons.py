@@ -80,7 +80,7 @@ def ensemble_fixes(model, text: str, refs=None) -> Demo:
     names, hyps = [*model.member_names, "ensemble"], [*alone, best]
     rows = [(f"{name} {mark(h.tokens)}", h.tokens, h.log_prob) for name, h in zip(names, hyps, strict=True)]
     panels = [sequence_panel(model, "Greedy output of each model", rows,
-                              "log p(y|x) under its own model")]
+                             "log p(y|x) under its own model")]
     if wrong:
         panels.append(_astray_panel(model, ensemble.trace, alone[wrong[0]].tokens, best.tokens))
     return Demo(key="ensemble_fixes", holds=right and bool(wrong), panels=tuple(panels),
