@@ -98,8 +98,9 @@ def bare_beam(model, src, max_length: int, clock: dict) -> list[int]:
 class Replay:
     """The model's recorded greedy outputs, played back through the step protocol: the engine's own cost.
 
-    ``model`` given: every encode and step also runs the real model on the real input (its result discarded,
-    its time kept in ``model_s``), so the engine's work sits between the model's as in a real decode."""
+    ``live`` given (the real model): every encode and step also runs it on the real input (its result discarded,
+    its time kept in ``model_s``; a step always feeds <s>, which costs what any token does), so the engine's
+    work sits between the model's as in a real decode."""
 
     def __init__(self, model, tape: list, *, src=None, live=None):
         self.source_vocab, self.target_vocab, self.config, self.tape = model.source_vocab, model.target_vocab, {}, tape
@@ -165,13 +166,14 @@ def engine_alone(model, words, repeats: int, *, interleaved: bool) -> list[float
     return times
 
 
-def recording_greedy(model, src, max_length: int, clock: dict) -> list[int]:
+def recording_greedy(model, src, max_length: int) -> list[int]:
     """The least a decode with the full trace can do: the bare greedy loop, keeping every step's logits and
     attention (references), then the recorder's own batched summary of them once (columns.summarise: the
     distributions, entropies, ranks; the attention as float32). No processing, nodes, hypotheses or checks."""
     import torch
 
     from playground.decoding.columns import finite, summarise
+    from playground.decoding.recorder import TRACE_TOP_N
 
     vocab = model.target_vocab
     state, prev, out, kept = model.encode(src), torch.tensor([vocab.bos_id]), [], []
@@ -183,7 +185,7 @@ def recording_greedy(model, src, max_length: int, clock: dict) -> list[int]:
         if int(prev) == vocab.eos_id:
             break
         out.append(int(prev))
-    summarise(kept, 50)
+    summarise(kept, TRACE_TOP_N)
     finite(torch.cat([k["attention"] for k in kept])).numpy()
     return out
 
@@ -234,7 +236,7 @@ def measure(model, words, repeats: int):
                         elif side == "decode":
                             result = decode(model, word, config)
                         else:
-                            recording_greedy(model, src, config.max_length, {})
+                            recording_greedy(model, src, config.max_length)
                         times[name][side].append(time.perf_counter() - start)
                     differ[name] += r == 0 and tokens != list(result.hypotheses[0].token_ids)
     return times, clocks, differ

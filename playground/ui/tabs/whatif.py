@@ -74,7 +74,7 @@ def prefix_view(store, model_name: str, text: str, prefix: str, strategy: str, b
     best = cont.outputs[0]
     forced_cost = cont.log_probs[0] - cont.free.log_prob
     lines = [f"Forcing **{_show(cont.prefix)}**, {md(strategy)} continues with **{_show(_content(best))}** "
-             f"(log p = {cont.log_probs[0]:.3f}); {md(cont.free.label.split(', ', 1)[1])}: "
+             f"(log p = {cont.log_probs[0]:.3f}); with {'only the language' if language else 'nothing'} forced: "
              f"**{_show(cont.free.tokens)}** "
              f"(log p = {cont.free.log_prob:.3f}, so the prefix costs {max(-forced_cost, 0):.3f} nats)."]
     if len(cont.outputs) > 1:
