@@ -62,7 +62,9 @@ def log_prob_figure(candidates, title: str, highlight: str = "your target") -> g
               else "#94a3b8" if c.label == "dictionary" else style.C_KEPT for c in rows]
     y = np.arange(len(rows))
     fig = go.Figure(layout=base_layout(title, min(120 + 44 * len(rows), 420), showlegend=False, bargap=0.3))
-    fig.add_bar(y=y, x=log_p, orientation="h", marker_color=colors, cliponaxis=False, textposition="outside",
+    # a value goes inside its bar when it fits there and outside (left of the bar) otherwise: placed outside, a
+    # long bar's value would run into the outputs' labels when those take much of the width
+    fig.add_bar(y=y, x=log_p, orientation="h", marker_color=colors, cliponaxis=False, textposition="auto",
                 text=[f"{v:.3f} (p = {math.exp(max(float(v), -745)):.2g})" for v in log_p],
                 hovertemplate="log p(y|x) = %{x:.4f}<extra></extra>")
     low = float(min(log_p.min(), 0.0))
