@@ -44,7 +44,7 @@ def score_view(store, model_name: str, text: str, target: str, beam_width, langu
     """-> summary, per-symbol chart, log p chart, JSON path. ``language``: the page's target language, forced
     first (analysis/whatif.py)."""
     report = score_target(store.get(model_name), text, target, beam_width=_beam(beam_width),
-                          language=language or "")
+                          language=language)
     worst = min(report.steps, key=lambda s: s.prob)
     best = max(report.candidates[1:], key=lambda c: c.log_prob)
     gap = report.log_prob - best.log_prob
@@ -70,7 +70,7 @@ def prefix_view(store, model_name: str, text: str, prefix: str, strategy: str, b
     returned = dict(num_samples=k, num_return=k) if strategy == "sample" else \
         dict(num_return=k) if strategy in ("beam", "stochastic_beam") else {}
     config = DecodeConfig(strategy=strategy, beam_width=k, length_penalty_formula="none", seed=0, **returned)
-    cont = continue_prefix(store.get(model_name), text, prefix, config, language=language or "")
+    cont = continue_prefix(store.get(model_name), text, prefix, config, language=language)
     best = cont.outputs[0]
     forced_cost = cont.log_probs[0] - cont.free.log_prob
     lines = [f"Forcing **{_show(cont.prefix)}**, {md(strategy)} continues with **{_show(_content(best))}** "
@@ -88,7 +88,7 @@ def prefix_view(store, model_name: str, text: str, prefix: str, strategy: str, b
 
 def exact_view(store, model_name: str, text: str, beam_width, language: str = "") -> tuple:
     """-> verdict, log p chart, JSON path."""
-    check = search_check(store.get(model_name), text, _beam(beam_width), language=language or "")
+    check = search_check(store.get(model_name), text, _beam(beam_width), language=language)
     icon = {"search error": "✗", "found the mode": "✓", "undetermined": "?"}[check.verdict]  # (no emoji font needed)
     verdict = f"{icon} **{check.verdict.capitalize()}**" + (" · **model error**" if check.model_error else "")
     title = f"Beam search (width {check.beam_width}) vs exact search: {check.verdict}"
@@ -185,7 +185,7 @@ def _wire(store, shared: SimpleNamespace, tab: SimpleNamespace) -> None:
         greedy / beam / exact outputs with their log p (JSON, see playground/analysis/whatif.py). `language`: a
         multilingual model's target-language token (/models lists them), forced first; "" forces nothing."""
         return to_dict(score_target(store.get(model or store.default), text, target, beam_width=_beam(beam_width),
-                                    language=language or ""))
+                                    language=language))
 
     gr.on([tab.score_btn.click, tab.target.submit], on_score,
           [shared.model, shared.text, tab.target, tab.beam_width, shared.language],
