@@ -26,6 +26,7 @@ Floors, for greedy (a second table, ms per word and the ratio to the bare loop):
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from common import ROOT, machine, ms, parser, percentile, table
@@ -51,7 +52,8 @@ def bare_greedy(model, src, max_length: int, clock: dict) -> list[int]:
     prev, out = torch.tensor([vocab.bos_id]), []
     for _ in range(max_length):
         start = time.perf_counter()
-        logits, state = model.step(prev, state)[:2]
+        step = model.step(prev, state)
+        logits, state = step.logits, step.state
         clock["step"].append(time.perf_counter() - start)
         prev = logits.argmax(-1)
         if int(prev) == vocab.eos_id:
@@ -74,7 +76,8 @@ def bare_beam(model, src, max_length: int, clock: dict) -> list[int]:
     pool: list[tuple[float, list[int]]] = []  # (score, tokens), best first
     for t in range(max_length):
         start = time.perf_counter()
-        logits, state = model.step(prev, state)[:2]
+        step = model.step(prev, state)
+        logits, state = step.logits, step.state
         clock["step"].append(time.perf_counter() - start)
         scores = (cum[:, None] + torch.log_softmax(logits.double(), -1)).view(-1)  # (k * V,)
         values, index = scores.topk(2 * WIDTH)
@@ -104,6 +107,7 @@ class Replay:
 
     def __init__(self, model, tape: list, *, src=None, live=None):
         self.source_vocab, self.target_vocab, self.config, self.tape = model.source_vocab, model.target_vocab, {}, tape
+        self.outputs = model.outputs
         self.src, self.live, self.model_s, self._state = src, live, 0.0, None
 
     def encode(self, src_ids):
@@ -118,10 +122,9 @@ class Replay:
             import torch
 
             start = time.perf_counter()
-            self._state = self.live.step(torch.tensor([self.target_vocab.bos_id]), self._state)[1]
+            self._state = self.live.step(torch.tensor([self.target_vocab.bos_id]), self._state).state
             self.model_s += time.perf_counter() - start
-        logits, attention = self.tape[t]
-        return logits, t + 1, attention
+        return dataclasses.replace(self.tape[t], state=t + 1)
 
     def reorder(self, t: int, index):
         return t
@@ -139,9 +142,10 @@ def tapes_of(model, words) -> dict:
             src = torch.tensor([model.source_vocab.encode(model.source_vocab.tokenize(word))])
             state, prev, tape = model.encode(src), torch.tensor([model.target_vocab.bos_id]), []
             for _ in range(DecodeConfig().max_length):
-                logits, state, attention = model.step(prev, state)[:3]
-                tape.append((logits, attention))
-                prev = logits.argmax(-1)
+                step = model.step(prev, state)
+                state = step.state
+                tape.append(dataclasses.replace(step, state=None))
+                prev = step.logits.argmax(-1)
                 if int(prev) == model.target_vocab.eos_id:
                     break
             out[word] = (src, tape)
@@ -178,10 +182,11 @@ def recording_greedy(model, src, max_length: int) -> list[int]:
     vocab = model.target_vocab
     state, prev, out, kept = model.encode(src), torch.tensor([vocab.bos_id]), [], []
     for _ in range(max_length):
-        logits, state, attention = model.step(prev, state)[:3]
+        step = model.step(prev, state)
+        logits, state = step.logits, step.state
         prev = logits.argmax(-1)
         kept.append(dict(logits=logits, temperature_logits=logits, filtered_logits=logits, chosen=prev,
-                         members=logits.new_zeros(1, 0, logits.shape[1]), attention=attention))
+                         members=logits.new_zeros(1, 0, logits.shape[1]), attention=step.attention))
         if int(prev) == vocab.eos_id:
             break
         out.append(int(prev))

@@ -253,7 +253,8 @@ def drive_both(model, texts: list[str], knobs: dict, theirs: dict, steps: int) -
         state = model.encode(torch.tensor([model.source_vocab.encode(model.source_vocab.tokenize(text))]))
         prev, out = torch.tensor([model.target_vocab.bos_id]), []
         for _ in range(steps):
-            logits, state = model.step(prev, state)[:2]
+            step = model.step(prev, state)
+            logits, state = step.logits, step.state
             logits[:, pad] = float("-inf")
             prev = logits.argmax(-1)
             if int(prev) == eos:

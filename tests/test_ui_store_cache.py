@@ -14,6 +14,7 @@ class CountingModel:
     def __init__(self, model):
         self.model, self.encodes = model, 0
         self.source_vocab, self.target_vocab, self.config = model.source_vocab, model.target_vocab, {}
+        self.outputs = model.outputs
 
     def encode(self, src_ids):
         self.encodes += 1

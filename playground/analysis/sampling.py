@@ -169,7 +169,8 @@ def forced_log_probs(model, text: str, config: DecodeConfig, sequences) -> tuple
     model_lp = torch.zeros(rows, dtype=torch.float64)
     filtered_lp = torch.zeros(rows, dtype=torch.float64)
     for t in range(length):  # rows past their end keep stepping on </s>; the mask drops those terms
-        logits, state, *_ = model_step(model, prev, state)  # (D, V)
+        out = model_step(model, prev, state)
+        logits, state = out.logits, out.state  # (D, V)
         _, filtered = process_step(logits, settings, target[:, :t], banned=banned,
                                    forced=forced_at(forced, t), argmax=argmax)
         tok = target[:, t : t + 1]  # (D, 1)

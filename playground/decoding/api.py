@@ -114,10 +114,15 @@ def run(model, sources: list[list[str]], state, config: DecodeConfig) -> list[De
     deadline, config_dict = Deadline(config.time_budget_s * len(sources)), config.to_dict()
     recorders = [Recorder(strategy=config.strategy, config=dict(config_dict), source=source,
                           target_symbols=list(model.target_vocab.symbols), record_steps=config.record_trace,
-                          deadline=deadline, members=getattr(model, "member_names", None)) for source in sources]
+                          deadline=deadline, members=member_names(model)) for source in sources]
     hypotheses = STRATEGIES[config.strategy](model, state, config, recorders)
     return [DecodeResult(hypotheses=h[: config.num_return], trace=r.finish(h))
             for r, h in zip(recorders, hypotheses, strict=True)]
+
+
+def member_names(model) -> list[str] | None:
+    """An ensemble's member names (the protocol: a model that returns member_log_probs names its members)."""
+    return list(model.member_names) if "member_log_probs" in model.outputs else None
 
 
 @torch.inference_mode()

@@ -8,7 +8,14 @@ from typing import Any, NamedTuple
 
 import torch
 
-from playground.decoding.common import model_step, never_generated, process_step, rank_hypotheses, search_log_probs
+from playground.decoding.common import (
+    attention_of,
+    model_step,
+    never_generated,
+    process_step,
+    rank_hypotheses,
+    search_log_probs,
+)
 from playground.decoding.config import DecodeConfig
 from playground.decoding.trace import LOG_ZERO, Hypothesis
 
@@ -76,7 +83,8 @@ def expand(model, state, beams: Beams, settings, forced: int | None, config: Dec
     """One batched model step for all live beams (B rows)."""
     batch = beams.nodes.shape[0]
     prev = beams.tokens[:, -1] if beams.tokens.shape[1] else torch.full((batch,), model.target_vocab.bos_id)
-    logits, state, attention, members = model_step(model, prev, state)
+    out = model_step(model, prev, state)
+    logits = out.logits
     temperature_logits, filtered_logits = process_step(logits, settings, beams.tokens, forced=forced,
                                                        banned=never_generated(model), argmax=argmax)
     model_log_probs = torch.log_softmax(logits, dim=-1)
@@ -85,7 +93,8 @@ def expand(model, state, beams: Beams, settings, forced: int | None, config: Dec
     else:  # only the forced token survives, and it costs what the model says (so scores stay comparable)
         search = torch.full(logits.shape, float("-inf"), dtype=torch.float64)
         search[:, forced] = model_log_probs[:, forced].double().clamp(min=LOG_ZERO)
-    return Expansion(logits, temperature_logits, filtered_logits, attention, model_log_probs, search, state, members)
+    return Expansion(logits, temperature_logits, filtered_logits, attention_of(out), model_log_probs, search, out.state,
+                     out.member_log_probs)
 
 
 def top_candidates(ranking: torch.Tensor, count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

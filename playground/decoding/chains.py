@@ -17,6 +17,7 @@ import torch
 from playground.decoding.budget import Steps
 from playground.decoding.common import (
     argmax_only,
+    attention_of,
     filter_settings,
     forced_at,
     make_hypothesis,
@@ -86,7 +87,8 @@ def chain(model, state, config: DecodeConfig, recorders: list[Recorder], *, rows
     prev = torch.full((n * rows,), vocab.bos_id)  # (H,) last token of each live row
     hypotheses: list[list[Hypothesis]] = [[] for _ in recorders]
     for t in steps:
-        logits, state, attention, members = model_step(model, prev, state)
+        out = model_step(model, prev, state)
+        logits, state = out.logits, out.state
         processed = process_step(logits, settings, live.tokens, banned=banned, forced=forced_at(forced, t),
                                  argmax=argmax)
         groups = spans(live.inputs)
@@ -95,7 +97,7 @@ def chain(model, state, config: DecodeConfig, recorders: list[Recorder], *, rows
         log_prob = torch.log_softmax(logits, -1).gather(1, chosen[:, None])[:, 0]  # (H,) raw, T=1
         cum, done = live.cum + log_prob, chosen == vocab.eos_id
         children = record(recorders, groups, t, live, chosen, log_prob, cum, done,
-                          (logits, *processed, attention, members))
+                          (logits, *processed, attention_of(out), out.member_log_probs))
         tokens = torch.cat([live.tokens, chosen[:, None]], dim=1)
         if not bool(done.any()):  # (the common step: every row goes on, nothing to select)
             live, prev = Chains(live.inputs, children, tokens, cum), chosen

@@ -6,13 +6,12 @@ Strategy signature (see ``registry.py``):  ``strategy(model, state, config, reco
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
 import numpy as np
 import torch
 
 from playground.decoding.config import DecodeConfig
 from playground.decoding.pipeline import FilterSettings, process
+from playground.decoding.protocol import StepOutput, check_output
 from playground.decoding.trace import LOG_ZERO, Hypothesis
 
 NEG_INF = float("-inf")
@@ -39,30 +38,15 @@ def prefix_ids(model, config: DecodeConfig) -> list[int]:
     return model.target_vocab.encode(list(config.prefix))
 
 
-class StepOut(NamedTuple):
-    logits: torch.Tensor  # (B, V) float32, raw
-    state: Any
-    attention: torch.Tensor  # (B, L, H, S) float32
-    members: torch.Tensor | None  # (B, M, V) float32 log-probs of each member of an ensemble, else None
+def model_step(model, prev_tokens: torch.Tensor, state) -> StepOutput:
+    """One batched model call: prev_tokens (B,) -> the model's StepOutput, checked against what it declares."""
+    return check_output(model, model.step(prev_tokens, state), prev_tokens.shape[0])
 
 
-def model_step(model, prev_tokens: torch.Tensor, state) -> StepOut:
-    """One batched model call: prev_tokens (B,) -> logits (B, V), new state, attention (B, L, H, S), and for an
-    ensemble (which returns a fourth value) its members' log-probs (B, M, V).
-
-    A model with one attention (the RNNs) may return it as (B, S): it becomes one layer of one head."""
-    logits, state, attention, *members = model.step(prev_tokens, state)
-    batch = prev_tokens.shape[0]
-    if attention.dim() == 2:
-        attention = attention[:, None, None, :]
-    if logits.dim() != 2 or logits.shape[0] != batch or attention.dim() != 4 or attention.shape[0] != batch:
-        raise ValueError(f"model.step must return logits (B, V) and attention (B, S) or (B, L, H, S) for B={batch}, "
-                         f"got {tuple(logits.shape)} and {tuple(attention.shape)}")
-    members = members[0].float() if members else None
-    if members is not None and (members.dim() != 3 or members.shape[::2] != logits.shape):
-        raise ValueError(f"an ensemble's step must return its members' log-probs (B, M, V) for logits "
-                         f"{tuple(logits.shape)}, got {tuple(members.shape)}")
-    return StepOut(logits.float(), state, attention.float(), members)
+def attention_of(out: StepOutput) -> torch.Tensor:
+    """The attention a trace records, (B, L, H, K): the cross-attention over the source, or for a decoder-only
+    model its self-attention over the context (the prompt, then the outputs so far)."""
+    return out.attention if out.attention is not None else out.self_attention
 
 
 def never_generated(model) -> torch.Tensor:

@@ -13,7 +13,9 @@ A row is looked up by the generated prefix (without <s>); a prefix missing from 
 to ``steps[t]`` (one row per output position t, fairseq-style) and then to "</s> with probability 1".
 Probabilities of exactly 0 become logits of -inf. The model ignores its source except for its length,
 which shapes the attention: "uniform" (1/S everywhere) or "monotonic" (all weight on position
-min(t, S-1)).
+min(t, S-1)). With ``hidden`` (symbol -> vector; "<s>" for the start), each step also returns as its hidden
+state the vector of the token it was fed, so that similarities between positions are hand-computable
+(contrastive search reads them).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from playground.decoding.protocol import StepOutput
 from playground.models.vocab import EOS, SPECIALS, Vocab
 
 
@@ -34,11 +37,14 @@ class ScriptedState:
 
 class ScriptedModel:
     def __init__(self, *, target_symbols, table=None, steps=None, source_symbols="abcdefghijklmnopqrstuvwxyz",
-                 attention: str = "uniform"):
+                 attention: str = "uniform", hidden: dict | None = None):
         if attention not in ("uniform", "monotonic"):
             raise ValueError(f"attention must be 'uniform' or 'monotonic', got {attention!r}")
         self.source_vocab = Vocab(symbols=SPECIALS + tuple(source_symbols), kind="chars")
         self.target_vocab = Vocab(symbols=SPECIALS + tuple(target_symbols), kind="chars")
+        self.config: dict = {}
+        self.hidden = None if hidden is None else self._vectors(hidden)  # (V, d): the vector of each fed token
+        self.outputs = frozenset({"attention"} | ({"hidden"} if hidden is not None else set()))
         self.attention = attention
         self.table = {self._key(k): self._row(v) for k, v in (table or {}).items()}
         self.steps = [self._row(v) for v in (steps or [])]
@@ -51,15 +57,18 @@ class ScriptedModel:
         assert src_ids.dim() == 2, "encode takes sources as a LongTensor (N, S)"
         return ScriptedState(src_lens=tuple((src_ids != 0).sum(1).tolist()), prefixes=((),) * src_ids.shape[0])
 
-    def step(self, prev_tokens: torch.Tensor, state: ScriptedState):
-        """prev_tokens (B,) -> logits (B, V), new state, attention (B, S)."""
+    def step(self, prev_tokens: torch.Tensor, state: ScriptedState) -> StepOutput:
+        """prev_tokens (B,) -> logits (B, V), new state, attention (B, 1, 1, S), and with ``hidden`` the fed
+        tokens' vectors (B, d)."""
         bos = self.target_vocab.bos_id
         prefixes = tuple(p if int(tok) == bos else p + (int(tok),)
                          for p, tok in zip(state.prefixes, prev_tokens.tolist(), strict=True))
         probs = torch.stack([self.probs(p) for p in prefixes])  # (B, V)
         self.batch_sizes.append(len(prefixes))
         attention = self._attention(prefixes, state.src_lens)  # (B, S)
-        return torch.log(probs), ScriptedState(state.src_lens, prefixes), attention
+        return StepOutput(logits=torch.log(probs), state=ScriptedState(state.src_lens, prefixes),
+                          attention=attention[:, None, None, :],
+                          hidden=None if self.hidden is None else self.hidden[prev_tokens])
 
     def reorder(self, state: ScriptedState, index: torch.Tensor) -> ScriptedState:
         rows = index.tolist()
@@ -89,6 +98,14 @@ class ScriptedModel:
             else:
                 out[row, min(len(prefix), length - 1)] = 1.0  # t = len(prefix)
         return out
+
+    def _vectors(self, hidden: dict) -> torch.Tensor:
+        """symbol -> vector as a (V, d) table; a symbol without one gets zeros."""
+        dim = len(next(iter(hidden.values())))
+        table = torch.zeros(len(self.target_vocab), dim)
+        for symbol, vector in hidden.items():
+            table[self.target_vocab.index[symbol]] = torch.tensor(vector, dtype=torch.float32)
+        return table
 
     def _key(self, key) -> tuple[int, ...]:
         return tuple(self.target_vocab.encode(list(key)))

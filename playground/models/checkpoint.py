@@ -14,6 +14,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from playground.models.decoder_only import DecoderOnly, DecoderOnlyConfig
 from playground.models.rnn import ModelConfig, Seq2Seq
 from playground.models.transformer import Transformer, TransformerConfig
 from playground.models.vocab import Vocab
@@ -27,7 +28,8 @@ WEIGHTS_DTYPES = {"float32": torch.float32, "float16": torch.float16}
 
 
 # config.json "model.family" -> (its config dataclass, its module); checkpoints without a family are RNNs
-FAMILIES = {"rnn": (ModelConfig, Seq2Seq), "transformer": (TransformerConfig, Transformer)}
+FAMILIES = {"rnn": (ModelConfig, Seq2Seq), "transformer": (TransformerConfig, Transformer),
+            "decoder-only": (DecoderOnlyConfig, DecoderOnly)}
 
 
 class CheckpointError(RuntimeError):

@@ -8,8 +8,10 @@ the second a product of experts):
 
 and the step returns, beside the combined logits, every member's log-probs (B, M, V), which the engine records
 (``Step.member_log_probs``) so the page can show where the members disagree. The attention is the mean of the
-members' (each a mean over its last layer's heads). Members can be of either family; they must read the same
-input symbols and write the same output symbols. A search over the ensemble is one search: the members never
+members' (each a mean over its last layer's heads). The hidden state, when every member has one, is the
+concatenation of the members' unit-length hidden states over sqrt(M), so that its cosine similarity is the mean of
+the members' (contrastive search reads it). Members can be of either encoder-decoder family; they must read the
+same input symbols and write the same output symbols. A search over the ensemble is one search: the members never
 decode on their own.
 """
 
@@ -19,6 +21,9 @@ import math
 from dataclasses import asdict, dataclass
 
 import torch
+import torch.nn.functional as F
+
+from playground.decoding.protocol import StepOutput
 
 COMBINE = ("probs", "log_probs")
 
@@ -62,22 +67,30 @@ class Ensemble:
         self.arch, self.members = config, list(members)
         self.config: dict = {}  # the ensemble's config.json once loaded
         self.source_vocab, self.target_vocab = first.source_vocab, first.target_vocab
-        self.member_names = [(getattr(m, "config", None) or {}).get("name") or name
-                             for name, m in zip(config.members, members, strict=True)]
+        self.member_names = [m.config.get("name") or name for name, m in zip(config.members, members, strict=True)]
+        if any("attention" not in m.outputs for m in members):
+            raise ValueError("every member of an ensemble must be an encoder-decoder (cross-attention over the input)")
+        self.outputs = frozenset({"attention", "member_log_probs"} | (
+            {"hidden"} if all("hidden" in m.outputs for m in members) else set()))
 
     def encode(self, src_ids: torch.Tensor) -> EnsembleState:
         return EnsembleState(tuple(m.encode(src_ids) for m in self.members))
 
-    def step(self, prev_tokens: torch.Tensor, state: EnsembleState):
-        """prev_tokens (B,) -> combined logits (B, V), new state, attention (B, S), members' log-probs (B, M, V)."""
+    def step(self, prev_tokens: torch.Tensor, state: EnsembleState) -> StepOutput:
+        """prev_tokens (B,) -> combined logits (B, V), new state, attention (B, 1, 1, S), members' log-probs
+        (B, M, V), and the members' hidden states combined (module docstring) when they all have one."""
         outs = [m.step(prev_tokens, s) for m, s in zip(self.members, state.states, strict=True)]
-        members = torch.stack([torch.log_softmax(out[0].float(), dim=-1) for out in outs], dim=1)  # (B, M, V)
+        members = torch.stack([torch.log_softmax(out.logits.float(), dim=-1) for out in outs], dim=1)  # (B, M, V)
         if self.arch.combine == "probs":
             logits = torch.logsumexp(members, dim=1) - math.log(len(outs))  # log of the mean probability
         else:
             logits = members.mean(dim=1)  # the softmax downstream renormalises
-        attention = torch.stack([summary(out[2]) for out in outs]).mean(0)  # (B, S)
-        return logits, EnsembleState(tuple(out[1] for out in outs)), attention, members
+        attention = torch.stack([summary(out.attention) for out in outs]).mean(0)  # (B, S)
+        hidden = None
+        if "hidden" in self.outputs:  # cosine of the concatenation = the mean of the members' cosines
+            hidden = torch.cat([F.normalize(out.hidden, dim=-1) for out in outs], dim=-1) / math.sqrt(len(outs))
+        return StepOutput(logits=logits, state=EnsembleState(tuple(out.state for out in outs)),
+                          attention=attention[:, None, None, :], hidden=hidden, member_log_probs=members)
 
     def reorder(self, state: EnsembleState, index: torch.Tensor) -> EnsembleState:
         return EnsembleState(tuple(m.reorder(s, index) for m, s in zip(self.members, state.states, strict=True)))
@@ -87,5 +100,5 @@ class Ensemble:
 
 
 def summary(attention: torch.Tensor) -> torch.Tensor:
-    """(B, S), or (B, L, H, S) -> (B, S): the last layer's mean over its heads."""
-    return attention if attention.dim() == 2 else attention[:, -1].mean(1)
+    """(B, L, H, S) -> (B, S): the last layer's mean over its heads."""
+    return attention[:, -1].mean(1)

@@ -34,6 +34,7 @@ from types import MappingProxyType
 
 import torch
 
+from playground.decoding.protocol import StepOutput
 from playground.models.checkpoint import CheckpointError
 from playground.models.hf_vocab import TokenizerVocab, language_tokens
 from playground.models.rows import select_rows, step_distinct
@@ -57,7 +58,7 @@ class HFState:
     self_k: tuple[torch.Tensor, ...]
     self_v: tuple[torch.Tensor, ...]
     origin: torch.Tensor  # (B,) long: equal origins, equal states (rows.step_distinct)
-    first: tuple | None = None  # step 0 as encode computed it: logits (B, V), self_k, self_v, attention
+    first: tuple | None = None  # step 0 as encode computed it: its StepOutput (no state), self_k, self_v
 
     def index_select(self, index: torch.Tensor) -> HFState:
         def shared(xs):  # one source's rows stay one view
@@ -66,8 +67,7 @@ class HFState:
         def rows(xs):
             return tuple(x.index_select(0, index) for x in xs)
 
-        first = None if self.first is None else (self.first[0].index_select(0, index), rows(self.first[1]),
-                                                 rows(self.first[2]), self.first[3].index_select(0, index))
+        first = None if self.first is None else (self.first[0].rows(index), rows(self.first[1]), rows(self.first[2]))
         mask = None if self.mask is None else select_rows(self.mask, index)
         return HFState(memory=select_rows(self.memory, index), mask=mask,
                        cross_k=shared(self.cross_k), cross_v=shared(self.cross_v), self_k=rows(self.self_k),
@@ -94,6 +94,7 @@ class HFSeq2Seq:
     """A transformers encoder-decoder behind the step protocol (module docstring)."""
 
     family = "hf"
+    outputs = frozenset({"attention", "hidden"})
 
     def __init__(self, model, tokenizer, *, name: str):
         if model.config._attn_implementation != "eager":  # only "eager" returns the attention weights
@@ -126,44 +127,46 @@ class HFSeq2Seq:
         memory = self.model.get_encoder()(input_ids=src_ids, attention_mask=mask).last_hidden_state  # (N, S, d)
         mask = None if bool(mask.all()) else mask  # (adding a mask of zeros changes nothing: skip building it)
         start = torch.full((src_ids.shape[0], 1), self.start_id, device=self.device)
-        logits, cache, attention = self._decoder(start, memory, mask, self._cache((), (), (), ()))
+        out, cache = self._decoder(start, memory, mask, self._cache((), (), (), ()))
         cross = cache.cross_attention_cache.layers
         self_k, self_v = self._self_attention(cache)
         return HFState(memory=memory, mask=mask, cross_k=tuple(c.keys for c in cross),
                        cross_v=tuple(c.values for c in cross), self_k=tuple(k[:, :, :0] for k in self_k),
                        self_v=tuple(v[:, :, :0] for v in self_v),
                        origin=torch.arange(src_ids.shape[0], device=self.device),
-                       first=(logits, self_k, self_v, attention))
+                       first=(out, self_k, self_v))
 
     @torch.no_grad()
-    def step(self, prev_tokens: torch.Tensor, state: HFState):
-        """prev_tokens (B,) -> logits (B, V) float32, new state, cross-attention (B, L, H, S), both on the CPU."""
-        logits, state, attention = step_distinct(self._step, prev_tokens.to(self.device), state,
-                                                 len(self.target_vocab))
-        return logits.float().cpu(), state, attention.float().cpu()
+    def step(self, prev_tokens: torch.Tensor, state: HFState) -> StepOutput:
+        """prev_tokens (B,) -> logits (B, V), new state, cross-attention (B, L, H, S) and the decoder's last hidden
+        state (B, d), float32 on the CPU."""
+        return step_distinct(self._step, prev_tokens.to(self.device), state, len(self.target_vocab)).cpu()
 
-    def _step(self, prev_tokens: torch.Tensor, state: HFState):
+    def _step(self, prev_tokens: torch.Tensor, state: HFState) -> StepOutput:
         if state.first is not None:  # position 0 (the engine feeds bos_id): encode already ran the start token
-            logits, self_k, self_v, attention = state.first
-            return logits, replace(state, self_k=self_k, self_v=self_v, first=None), attention
+            out, self_k, self_v = state.first
+            return replace(out, state=replace(state, self_k=self_k, self_v=self_v, first=None))
         cache = self._cache(state.self_k, state.self_v, state.cross_k, state.cross_v)
-        logits, cache, attention = self._decoder(prev_tokens[:, None], state.memory, state.mask, cache)
+        out, cache = self._decoder(prev_tokens[:, None], state.memory, state.mask, cache)
         self_k, self_v = self._self_attention(cache)
-        return logits, replace(state, self_k=self_k, self_v=self_v), attention
+        return replace(out, state=replace(state, self_k=self_k, self_v=self_v))
 
     def reorder(self, state: HFState, index: torch.Tensor) -> HFState:
         return state.index_select(index.to(self.device))
 
     # --- the library's side ----------------------------------------------------------------------------
     def _decoder(self, tokens: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor | None, cache):
-        """One decoder position for every row: tokens (B, 1) -> logits (B, V), the updated cache, and the
-        cross-attention of every layer and head (B, L, H, S). The library's decoder stack, then the output head
+        """One decoder position for every row: tokens (B, 1) -> a StepOutput without its state (logits (B, V), the
+        cross-attention of every layer and head (B, L, H, S), the last hidden state (B, d)) and the updated
+        cache. The library's decoder stack, then the output head
         as each family's ``forward`` applies it (``logits``): calling the decoder alone skips the seq2seq
         wrapper's work for the encoder that already ran (the tests compare both with the whole forward)."""
         out = self.model.get_decoder()(input_ids=tokens, encoder_hidden_states=memory, encoder_attention_mask=mask,
                                        past_key_values=cache, use_cache=True, output_attentions=True, return_dict=True)
         attention = torch.stack([a[:, :, -1] for a in out.cross_attentions], dim=1)  # L x (B, H, 1, S) -> (B, L, H, S)
-        return self.logits(out.last_hidden_state[:, -1]), out.past_key_values, attention
+        hidden = out.last_hidden_state[:, -1]  # (B, d)
+        return StepOutput(logits=self.logits(hidden), state=None, attention=attention, hidden=hidden), \
+            out.past_key_values
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """The decoder's last hidden state (B, d) -> logits (B, V): T5 (tied embeddings) scales it by d^-1/2

@@ -24,6 +24,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from playground.decoding.protocol import StepOutput
 from playground.models.attention import Attention
 from playground.models.rows import check_sizes, select_rows, step_distinct
 from playground.models.vocab import Vocab
@@ -89,6 +90,7 @@ class DecoderState:
 
 class Seq2Seq(nn.Module):
     family = "rnn"
+    outputs = frozenset({"attention", "hidden"})
 
     def __init__(self, config: ModelConfig, source_vocab: Vocab | None = None,
                  target_vocab: Vocab | None = None):
@@ -145,15 +147,19 @@ class Seq2Seq(nn.Module):
             origin=torch.arange(src_ids.size(0), device=src_ids.device),
         )
 
-    def step(self, prev_tokens: torch.Tensor, state: DecoderState):
-        """prev_tokens: (B,) -> logits (B, V), new state, attention (B, S); rows that are copies taking the
-        same token are computed once (rows.step_distinct)."""
-        logits, new_state, attention = step_distinct(self._step, prev_tokens.to(self.device), state,
-                                                     self.arch.tgt_vocab_size)
-        # the decoding engine works on CPU tensors: hand back the two small per-step outputs there
-        return logits.float().cpu(), new_state, attention.cpu()
+    def step(self, prev_tokens: torch.Tensor, state: DecoderState) -> StepOutput:
+        """prev_tokens: (B,) -> logits (B, V), the new state, attention (B, 1, 1, S) (one layer, one head) and the
+        attentional vector h~_t as ``hidden`` (B, D); rows that are copies taking the same token are computed once
+        (rows.step_distinct). The engine works on CPU tensors: the small per-step outputs come back there."""
+        return step_distinct(self._step, prev_tokens.to(self.device), state, self.arch.tgt_vocab_size).cpu()
 
-    def _step(self, prev_tokens: torch.Tensor, state: DecoderState):
+    def _step(self, prev_tokens: torch.Tensor, state: DecoderState) -> StepOutput:
+        feed, new_state, attention = self.decoder_step(prev_tokens, state)
+        return StepOutput(logits=self.out(self.drop(feed)), state=new_state, attention=attention[:, None, None, :],
+                          hidden=feed)
+
+    def decoder_step(self, prev_tokens: torch.Tensor, state: DecoderState):
+        """One decoder step -> the attentional vector h~_t (B, D), the new state, attention (B, S)."""
         emb = self.drop(self.tgt_embed(prev_tokens))  # (B, E)
         rnn_in = torch.cat([emb, state.feed], dim=-1).unsqueeze(1)  # (B, 1, E + D)
         if state.cell is None:
@@ -164,10 +170,9 @@ class Seq2Seq(nn.Module):
         query = out.squeeze(1)  # (B, D)
         context, attention = self.attention(query, state.keys, state.memory, state.src_mask)
         feed = torch.tanh(self.combine(torch.cat([query, context], dim=-1)))  # (B, D)
-        logits = self.out(self.drop(feed))  # (B, V)
         new_state = DecoderState(hidden=hidden, cell=cell, feed=feed, memory=state.memory, keys=state.keys,
                                  src_mask=state.src_mask, origin=state.origin)
-        return logits, new_state, attention
+        return feed, new_state, attention
 
     def reorder(self, state: DecoderState, index: torch.Tensor) -> DecoderState:
         return state.index_select(index.to(state.feed.device))
@@ -179,8 +184,8 @@ class Seq2Seq(nn.Module):
         state = self.encode(src_ids)
         all_logits, all_attention = [], []
         for t in range(tgt_in.size(1)):
-            logits, state, attention = self._step(tgt_in[:, t], state)
-            all_logits.append(logits)
+            feed, state, attention = self.decoder_step(tgt_in[:, t], state)
+            all_logits.append(self.out(self.drop(feed)))  # (B, V)
             all_attention.append(attention)
         return torch.stack(all_logits, 1), torch.stack(all_attention, 1)
 

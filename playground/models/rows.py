@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from playground.decoding.protocol import StepOutput
 from playground.decoding.validate import check_range
 
 
@@ -36,20 +37,21 @@ def select_rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return x.index_select(0, index)
 
 
-def step_distinct(step: Callable, prev_tokens: torch.Tensor, state: Any, vocab_size: int):
-    """Run ``step(prev_tokens, state) -> (logits, state, attention)`` once per distinct (origin, token).
+def step_distinct(step: Callable[[torch.Tensor, Any], StepOutput], prev_tokens: torch.Tensor, state: Any,
+                  vocab_size: int) -> StepOutput:
+    """Run ``step(prev_tokens, state) -> StepOutput`` once per distinct (origin, token).
 
     ``state`` has ``origin`` (B,) long and ``index_select(index)``; equal origins mean equal states. The
     returned state's ``origin`` marks which rows are copies of one another after this step."""
     if prev_tokens.numel() == 1:  # one row (greedy on one input, the page's case): nothing to share
-        logits, new_state, attention = step(prev_tokens, state)
-        return logits, replace(new_state, origin=prev_tokens.new_zeros(1)), attention
+        out = step(prev_tokens, state)
+        return replace(out, state=replace(out.state, origin=prev_tokens.new_zeros(1)))
     key = state.origin * vocab_size + prev_tokens  # (B,)
     distinct, inverse = torch.unique(key, return_inverse=True)  # (U,), (B,) row -> its distinct pair
     if distinct.numel() == key.numel():  # every row differs (greedy, beams): step them as they are
-        logits, new_state, attention = step(prev_tokens, state)
+        out = step(prev_tokens, state)
     else:  # e.g. samples sharing a prefix: step one row per pair, then copy it to its rows
         rep = torch.empty_like(distinct).scatter_(0, inverse, torch.arange(key.numel(), device=key.device))
-        logits, new_state, attention = step(prev_tokens[rep], state.index_select(rep))  # (U, ...)
-        logits, attention, new_state = logits[inverse], attention[inverse], new_state.index_select(inverse)
-    return logits, replace(new_state, origin=inverse), attention
+        out = step(prev_tokens[rep], state.index_select(rep))  # (U, ...)
+        out = out.rows(inverse, out.state.index_select(inverse))
+    return replace(out, state=replace(out.state, origin=inverse))

@@ -26,6 +26,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from playground.decoding.protocol import StepOutput
 from playground.models.rows import check_sizes, select_rows, step_distinct
 from playground.models.vocab import Vocab
 
@@ -172,6 +173,7 @@ class TransformerState:
 
 class Transformer(nn.Module):
     family = "transformer"
+    outputs = frozenset({"attention", "hidden"})
 
     def __init__(self, config: TransformerConfig, source_vocab: Vocab | None = None,
                  target_vocab: Vocab | None = None):
@@ -228,13 +230,12 @@ class Transformer(nn.Module):
             x = layer(x, mask)
         return self.encoder_norm(x)
 
-    def step(self, prev_tokens: torch.Tensor, state: TransformerState):
-        """prev_tokens (B,) -> logits (B, V), new state, cross-attention of every layer and head (B, L, H, S)."""
-        logits, state, attention = step_distinct(self._step, prev_tokens.to(self.device), state,
-                                                 self.arch.tgt_vocab_size)
-        return logits.float().cpu(), state, attention.float().cpu()
+    def step(self, prev_tokens: torch.Tensor, state: TransformerState) -> StepOutput:
+        """prev_tokens (B,) -> logits (B, V), new state, cross-attention of every layer and head (B, L, H, S) and
+        the final LayerNorm's output as ``hidden`` (B, d)."""
+        return step_distinct(self._step, prev_tokens.to(self.device), state, self.arch.tgt_vocab_size).cpu()
 
-    def _step(self, prev_tokens: torch.Tensor, state: TransformerState):
+    def _step(self, prev_tokens: torch.Tensor, state: TransformerState) -> StepOutput:
         t = state.self_k[0].shape[2]  # positions decoded so far
         y = self.embed(self.tgt_embed, prev_tokens[:, None], start=t)  # (B, 1, d)
         self_k, self_v, crosses = [], [], []
@@ -244,10 +245,11 @@ class Transformer(nn.Module):
             self_k.append(k)
             self_v.append(v)
             crosses.append(cross[:, :, 0])  # (B, H, S)
-        logits = self.out(self.decoder_norm(y[:, 0]))  # (B, V)
+        hidden = self.decoder_norm(y[:, 0])  # (B, d)
         new = TransformerState(cross_k=state.cross_k, cross_v=state.cross_v, self_k=tuple(self_k),
                                self_v=tuple(self_v), src_mask=state.src_mask, origin=state.origin)
-        return logits, new, torch.stack(crosses, dim=1)  # (B, L, H, S)
+        return StepOutput(logits=self.out(hidden), state=new, attention=torch.stack(crosses, dim=1),  # (B, L, H, S)
+                          hidden=hidden)
 
     def reorder(self, state: TransformerState, index: torch.Tensor) -> TransformerState:
         return state.index_select(index.to(state.origin.device))

@@ -8,7 +8,9 @@ Length-bucketed batches, masked cross-entropy (padding weight 0, optional label 
 Adam, gradient clipping, and a learning-rate schedule: ``exponential`` (constant, then x``--decay`` per epoch
 from ``--decay-from``; the RNNs) or ``inverse_sqrt`` (linear warm-up over ``--warmup`` steps to ``--lr``, then
 lr * sqrt(warmup / step): Vaswani et al. 2017, eq. 3, with the peak given directly; the Transformers, with
-Adam's beta2 = 0.98 as in that paper). The best epoch by dev WER (greedy) is written to OUT as a checkpoint;
+Adam's beta2 = 0.98 as in that paper) or ``cosine`` (the same warm-up, then a half cosine from ``--lr`` down to
+a tenth of it at the end of ``--epochs``: Loshchilov & Hutter 2017, a schedule for a fixed budget; the
+decoder-only model). The best epoch by dev WER (greedy) is written to OUT as a checkpoint;
 ``--patience`` stops a run that no longer improves. Runs on CUDA with bf16 autocast when a GPU is present,
 on the CPU otherwise. ``--resume`` continues OUT/train_state (runstate.py); ``--warm-start`` continues from
 the checkpoint in OUT when no run state exists (a fresh clone).
@@ -31,6 +33,7 @@ from tqdm import tqdm
 from playground.decoding.config import DecodeConfig
 from playground.models.card import model_card
 from playground.models.checkpoint import save_checkpoint
+from playground.models.decoder_only import DecoderOnly, DecoderOnlyConfig
 from playground.models.rnn import ModelConfig, Seq2Seq
 from playground.models.transformer import Transformer, TransformerConfig
 from playground.models.vocab import Vocab
@@ -38,8 +41,8 @@ from playground.training import data, runstate
 from playground.training.evaluate import outputs
 from playground.training.metrics import error_rates
 
-ARCHS = ("rnn", "transformer")
-SCHEDULES = ("exponential", "inverse_sqrt")
+ARCHS = ("rnn", "transformer", "decoder-only")
+SCHEDULES = ("exponential", "inverse_sqrt", "cosine")
 
 
 def parse_args(argv=None):
@@ -53,19 +56,20 @@ def parse_args(argv=None):
     rnn.add_argument("--attention", choices=("bahdanau", "dot", "general"), default="bahdanau")
     rnn.add_argument("--embed-dim", type=int, default=64)
     rnn.add_argument("--hidden-dim", type=int, default=256)
-    tf = p.add_argument_group("Transformer (--arch transformer)")
+    tf = p.add_argument_group("Transformer (--arch transformer or decoder-only)")
     tf.add_argument("--d-model", type=int, default=256)
     tf.add_argument("--heads", type=int, default=4)
     tf.add_argument("--ffn-dim", type=int, default=1024)
     p.add_argument("--encoder-layers", type=int, default=None, help="default: 1 (RNN), 3 (Transformer)")
-    p.add_argument("--decoder-layers", type=int, default=None, help="default: 1 (RNN), 3 (Transformer)")
+    p.add_argument("--decoder-layers", type=int, default=None,
+                   help="default: 1 (RNN), 3 (Transformer), 4 (decoder-only: its only stack)")
     p.add_argument("--dropout", type=float, default=0.2)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3, help="the learning rate (inverse_sqrt: its peak)")
     p.add_argument("--schedule", choices=SCHEDULES, default="exponential")
     p.add_argument("--decay-from", type=int, default=6, help="exponential: first epoch whose rate is decayed")
     p.add_argument("--decay", type=float, default=0.8, help="exponential: factor per epoch from --decay-from")
-    p.add_argument("--warmup", type=int, default=4000, help="inverse_sqrt: warm-up steps")
+    p.add_argument("--warmup", type=int, default=4000, help="inverse_sqrt, cosine: warm-up steps")
     p.add_argument("--clip", type=float, default=1.0)
     p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument("--epochs", type=int, default=15)
@@ -93,6 +97,10 @@ def build_vocabs(task: str, train_pairs) -> tuple[Vocab, Vocab]:
 
 def build_model(args, src_vocab: Vocab, tgt_vocab: Vocab):
     sizes = dict(src_vocab_size=len(src_vocab), tgt_vocab_size=len(tgt_vocab), dropout=args.dropout)
+    if args.arch == "decoder-only":
+        arch = DecoderOnlyConfig(**sizes, layers=args.decoder_layers or 4, d_model=args.d_model, heads=args.heads,
+                                 ffn_dim=args.ffn_dim)
+        return DecoderOnly(arch, src_vocab, tgt_vocab)
     default_layers = 1 if args.arch == "rnn" else 3
     layers = dict(encoder_layers=args.encoder_layers or default_layers,
                   decoder_layers=args.decoder_layers or default_layers)
@@ -104,11 +112,14 @@ def build_model(args, src_vocab: Vocab, tgt_vocab: Vocab):
     return Transformer(arch, src_vocab, tgt_vocab)
 
 
-def learning_rate(args, epoch: int, step: int) -> float:
+def learning_rate(args, epoch: int, step: int, steps_per_epoch: int) -> float:
     """The rate for optimizer step ``step`` (1-based, counted over the whole run) of ``epoch``."""
     if args.schedule == "exponential":
         return args.lr * args.decay ** max(0, epoch - args.decay_from + 1)
-    return args.lr * min(step / args.warmup, math.sqrt(args.warmup / step))
+    if args.schedule == "inverse_sqrt":
+        return args.lr * min(step / args.warmup, math.sqrt(args.warmup / step))
+    progress = min(1.0, step / (args.epochs * steps_per_epoch))
+    return args.lr * min(1.0, step / args.warmup) * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
 
 
 def dev_wer(model, items) -> dict:
@@ -130,7 +141,7 @@ def run_epoch(model, optimizer, examples, args, epoch: int, device) -> tuple[flo
     bar = tqdm(batches, desc=f"epoch {epoch}", unit="batch", disable=args.quiet, leave=False)
     for i, batch in enumerate(bar, 1):
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(args, epoch, step0 + i)
+            group["lr"] = learning_rate(args, epoch, step0 + i, len(batches))
         src, tgt_in, tgt_out = (t.to(device) for t in data.collate(batch, bos, eos))
         with autocast:
             loss = model.loss(src, tgt_in, tgt_out, label_smoothing=args.label_smoothing)
@@ -157,7 +168,7 @@ def main(argv=None) -> dict:
     src_vocab, tgt_vocab = build_vocabs(args.task, data.pairs(splits.train, args.task))
     examples = [(src_vocab.encode(s), tgt_vocab.encode(t)) for s, t in train_pairs]
     model = build_model(args, src_vocab, tgt_vocab).to(device)
-    betas = (0.9, 0.98) if args.arch == "transformer" else (0.9, 0.999)
+    betas = (0.9, 0.999) if args.arch == "rnn" else (0.9, 0.98)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, betas=betas)
     state = start_state(args, out, model, optimizer)
     print(f"{args.task}: {len(train_pairs):,} training pairs, {len(dev_items):,} dev items, "
@@ -193,7 +204,8 @@ def start_state(args, out: Path, model, optimizer) -> dict:
 def end_epoch(args, out: Path, model, optimizer, state: dict, splits, n_pairs: int, device, *, epoch: int,
               loss: float, seconds: float, dev: dict) -> bool:
     """Record the epoch, keep the best checkpoint and the run state; True when dev WER improved."""
-    lr = learning_rate(args, epoch, epoch * math.ceil(n_pairs / args.batch_size))  # at the epoch's end
+    per_epoch = math.ceil(n_pairs / args.batch_size)
+    lr = learning_rate(args, epoch, epoch * per_epoch, per_epoch)  # at the epoch's end
     state["train_seconds"] += seconds
     state["history"].append({"epoch": epoch, "lr": lr, "train_loss": loss, "dev_wer": dev["wer"],
                              "dev_per": dev["per"], "seconds": round(seconds, 1)})
@@ -212,8 +224,8 @@ def end_epoch(args, out: Path, model, optimizer, state: dict, splits, n_pairs: i
 
 def checkpoint_meta(args, splits, state, dev, n_pairs, device) -> dict:
     src, tgt = ("spelling", "ARPAbet phonemes") if args.task == "g2p" else ("ARPAbet phonemes", "spelling")
-    family = (f"{args.rnn.upper()} encoder-decoder, {args.attention} attention" if args.arch == "rnn"
-              else "Transformer encoder-decoder")
+    family = {"rnn": f"{args.rnn.upper()} encoder-decoder, {args.attention} attention",
+              "transformer": "Transformer encoder-decoder", "decoder-only": "decoder-only Transformer"}[args.arch]
     return {
         "name": args.name or Path(args.out).name,
         "task": args.task,
