@@ -37,9 +37,11 @@ from dataclasses import dataclass
 
 from common import machine, percentile, table
 
+from playground.ui.explore.charts import names
+
 P50_MS, P95_MS, STEP_P50_MS, FLOOR_GAP_MS = 150, 250, 60, 50
 WORD = "entrepreneur"  # 12 letters, 10 phonemes
-CHARTS = ("results", "distribution", "attention", "tree", "uncertainty")
+CHARTS = tuple(names())  # the chart registry (playground/ui/explore/charts.py)
 
 HOOK = """() => {
   if (window.__draws) return true;

@@ -32,7 +32,7 @@ async function pump() {
     for (const name of CHARTS) {
       if (shown[name] === views.keys[name]) continue;
       shown[name] = views.keys[name];
-      const fig = name === "distribution" && views.steps ? views.distribution[t] : views.figures[name];
+      const fig = views[name] && views.steps ? views[name][t] : views.figures[name];  // a per-step chart's step t
       const layout = { ...fig.layout, autosize: true, margin: { ...(fig.layout.margin || {}), autoexpand: true } };
       window.Plotly.react(graph(name), fig.data, layout, { responsive: true });
     }
@@ -49,6 +49,7 @@ def build(slider_name: str, value, first: str, served: dict):
     import plotly.io as pio
 
     from playground.ui.common.widgets import control_widget
+    from playground.ui.explore import charts
 
     def answer(payload) -> str:
         return served[key(payload["value"])]
@@ -58,12 +59,10 @@ def build(slider_name: str, value, first: str, served: dict):
     with gr.Blocks(fill_width=True) as demo:
         slider = control_widget(slider_name, value, elem_id=slider_name.replace("_", "-"))
         gr.HTML("<div id='floor'></div>", server_functions=[answer], js_on_load=FLOOR_JS)
-        gr.Plot(figure("results"), show_label=False, elem_id="plot-results")
-        with gr.Row():
-            gr.Plot(figure("distribution"), show_label=False, elem_id="plot-distribution")
-            gr.Plot(figure("attention"), show_label=False, elem_id="plot-attention")
-        gr.Plot(figure("tree"), show_label=False, elem_id="plot-tree")
-        gr.Plot(figure("uncertainty"), show_label=False, elem_id="plot-uncertainty")
+        for row in charts.rows():  # the real page's rows (explore/tab.py), without captions or pickers
+            with gr.Row() if len(row) > 1 else contextlib.nullcontext():
+                for chart in row:
+                    gr.Plot(figure(chart.name), show_label=False, elem_id=f"plot-{chart.name}")
         slider.change(None, slider, None, js="(v) => { window.__floor(v); return []; }")
     return demo
 

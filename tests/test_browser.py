@@ -13,12 +13,14 @@ import re
 import pytest
 from browser import MARKS, ROOT, chart, open_tab, pick_strategy, set_slider, set_step, wait_changed
 
+from playground.ui.explore import charts
+
 pytestmark = MARKS
 
 
 def test_page_renders_the_default_example_with_every_view(page):
     open_tab(page, "explore")
-    for name in ("results", "distribution", "attention", "tree", "uncertainty"):
+    for name in charts.names():  # every chart of the registry
         assert page.locator(f"#plot-{name} .main-svg").count() >= 1
     assert "→" in page.locator("#summary").inner_text()
     for hidden in ("#temperature", "#beam-width"):  # greedy: no sampling or beam controls

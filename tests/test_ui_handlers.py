@@ -11,6 +11,7 @@ from playground.decoding.trace import Trace
 from playground.models.checkpoint import CheckpointError
 from playground.models.vocab import InputError
 from playground.ui.common.controls import UiParams
+from playground.ui.explore import charts
 from playground.ui.explore.handlers import api_decode, render_views, run_decode, summary_html
 from playground.ui.explore.selection import Selection
 from playground.ui.store import ModelStore
@@ -34,7 +35,7 @@ def test_render_views_for_the_selected_hypothesis_and_step(store):
     labels = [label for label, _ in views.hypotheses]
     assert labels == ["1. K ER N AH L  /kɚnəl/", "2. K OW L AH  /koʊlə/"]
     assert views.steps == 5  # K OW L AH </s>
-    assert "Step 5" in views.distribution.layout.title.text
+    assert "Step 5" in views.figure("distribution").layout.title.text
     assert "K OW L AH  /koʊlə/" in views.summary
 
 
@@ -95,7 +96,7 @@ def test_the_five_charts_of_a_wide_beam_update_stay_under_60_kb(store):
     params = UiParams(strategy="beam", beam_width=8, max_length=20)
     session = run_decode(store, "tiny", "worcestershire", params)
     views = render_views(session, 0, 4)
-    figures = [views.results, views.distribution, views.attention, views.tree, views.uncertainty]
+    figures = [views.figure(chart.name) for chart in charts.CHARTS]
     assert sum(len(f.to_json()) for f in figures) + len(views.summary) < 60_000
 
 

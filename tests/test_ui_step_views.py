@@ -13,15 +13,17 @@ import pytest
 from helpers import TRACES, tiny_model, trace_of
 
 from playground.ui.common.style import empty_spec
+from playground.ui.explore import charts
 from playground.ui.explore.attention import attention_figure, attention_spec
 from playground.ui.explore.distribution import distribution_figure
 from playground.ui.explore.handlers import Session, render_views
 from playground.ui.explore.selection import Selection
-from playground.ui.explore.step_views import MARKED, step_views
+from playground.ui.explore.step_views import step_views
 from playground.ui.explore.tree import tree_figure, tree_spec
 from playground.ui.explore.uncertainty import uncertainty_figure, uncertainty_spec
 
-FIGURES = ("results", "distribution", "attention", "tree", "uncertainty")  # Views fields, sent whole
+FIGURES = charts.names()  # sent whole
+MARKED = [chart.name for chart in charts.CHARTS if chart.marks]
 STEPPED = {"attention": attention_figure, "tree": tree_figure, "uncertainty": uncertainty_figure}
 
 
@@ -36,10 +38,10 @@ def test_every_step_equals_the_server_render_of_that_step(name):
         views = render_views(Session(trace=trace), hyp, shown)
         payload = json.loads(views.step_views)
         hyp, shown = payload["hypothesis"], payload["shown"]  # (clamped to the hypotheses and steps shown)
-        assert payload["figures"] == {name: as_json(getattr(views, name)) for name in FIGURES}
+        assert payload["figures"] == {name: as_json(views.figure(name)) for name in FIGURES}
         assert payload["steps"] == views.steps == len(payload["distribution"]) > 0
         for name in FIGURES:  # written from the specs, the figures are what plotly writes for them
-            assert payload["figures"][name] == as_json(getattr(views, name)), name
+            assert payload["figures"][name] == as_json(views.figure(name)), name
         for t in range(views.steps):
             assert payload["distribution"][t] == as_json(distribution_figure(Selection.of(trace, hyp), t))
             for view in MARKED:

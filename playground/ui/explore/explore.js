@@ -11,7 +11,7 @@
 const root = element.querySelector("#explore-view");
 const $ = (id) => document.getElementById(id);  // the tab's other HTML pieces (header.py) are siblings
 const CONTROL_NAMES = JSON.parse(root.dataset.controls);
-const CHARTS = ["results", "distribution", "attention", "tree", "uncertainty"];
+const CHARTS = JSON.parse(root.dataset.charts);  // the chart registry's names, in page order (explore/charts.py)
 const token = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
 const picks = { hypothesis: 0, step: 1, layer: -1, head: -1 };
 let views = null, controls = null, pending = null, inflight = false, generation = 0, share = "", shownModel = null;
@@ -44,9 +44,9 @@ function update(name) {  // bring chart `name` to the current views and step, wi
   }
   dirty.delete(name);
   const t = Math.min(Math.max(picks.step - 1, 0), Math.max(views.steps - 1, 0)), was = shown[name] || {};
-  const marks = views.marks[name];
-  if (name === "distribution") {
-    if (was.key !== key || was.t !== t) react(gd, views.steps ? views.distribution[t] : views.figures[name]);
+  const marks = views.marks[name], perStep = views[name];  // a per-step chart's figure at every step
+  if (perStep) {
+    if (was.key !== key || was.t !== t) react(gd, views.steps ? perStep[t] : views.figures[name]);
   } else if (was.key !== key) {
     react(gd, views.figures[name]);
     if (marks && t !== views.shown) window.Plotly.relayout(gd, marks[t]);

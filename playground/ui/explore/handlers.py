@@ -9,18 +9,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import plotly.graph_objects as go
+
 from playground.decoding.config import DecodeConfig
 from playground.decoding.trace import Trace
+from playground.ui.common import style
 from playground.ui.common.controls import UiParams, with_language
 from playground.ui.common.labels import is_arpabet, readable
-from playground.ui.common.style import esc, figure
-from playground.ui.explore.attention import attention_spec
-from playground.ui.explore.distribution import distribution_spec
-from playground.ui.explore.results import results_spec
+from playground.ui.common.style import esc
+from playground.ui.explore import charts
 from playground.ui.explore.selection import Selection
 from playground.ui.explore.step_views import step_views_json
-from playground.ui.explore.tree import tree_spec
-from playground.ui.explore.uncertainty import uncertainty_spec
 
 
 @dataclass
@@ -38,7 +37,7 @@ class Session:
 class Views:
     """Everything the page shows for one (trace, hypothesis, step) selection."""
     summary: str  # HTML: input -> the selected output, and the engine's notes
-    specs: dict  # chart name (CHARTS) -> its (data, layout) dicts, as the page draws them
+    specs: dict  # chart name (charts.CHARTS) -> its (data, layout) dicts, as the page draws them
     hypotheses: list[tuple[str, int]]  # choices for the hypothesis picker: (label, index)
     steps: int  # length of the selected hypothesis (the step slider goes 1..steps)
     step_views: str  # the views as the page draws them, every step included (JSON: step_views.py)
@@ -46,12 +45,10 @@ class Views:
     hypothesis: int  # the hypothesis shown (clamped)
     step: int  # the output position shown (0-based, clamped)
 
-    # the charts as Figures (gr.Plot's first drawing, tests); built on demand: a decode's answer needs only JSON
-    results = property(lambda self: figure(*self.specs["results"]))
-    distribution = property(lambda self: figure(*self.specs["distribution"]))
-    attention = property(lambda self: figure(*self.specs["attention"]))
-    tree = property(lambda self: figure(*self.specs["tree"]))
-    uncertainty = property(lambda self: figure(*self.specs["uncertainty"]))
+    def figure(self, name: str) -> go.Figure:
+        """Chart ``name`` as a plotly Figure (gr.Plot's first drawing, tests); built on demand: a decode's
+        answer needs only the JSON."""
+        return style.figure(*self.specs[name])
 
 
 def run_decode(store, model_name: str, text: str, params: UiParams, language: str = "") -> Session:
@@ -95,8 +92,7 @@ def render_views(session: Session, hyp: int = 0, t: int = 0, layer: int | None =
     t = sel.clamp(t)
     arpabet = is_arpabet(sel.trace.target_symbols)
     choices = [(f"{i + 1}. {readable(h.tokens, arpabet)}", i) for i, h in enumerate(sel.shown)]
-    specs = {"results": results_spec(sel), "distribution": distribution_spec(sel, t),
-             "attention": attention_spec(sel, t), "tree": tree_spec(sel, t), "uncertainty": uncertainty_spec(sel, t)}
+    specs = charts.specs(sel, t)
     return Views(summary=summary_html(sel), specs=specs, hypotheses=choices, steps=sel.steps,
                  step_views=step_views_json(sel, t, specs), attention_heads=sel.trace.attention_heads,
                  hypothesis=sel.index, step=t)

@@ -11,15 +11,17 @@ from pathlib import Path
 import gradio as gr
 
 from playground.ui.common.controls import CONTROL_NAMES
+from playground.ui.explore import charts
 
 EXPLORE_JS = Path(__file__).with_name("explore.js").read_text(encoding="utf-8")
 
 
 def summary(first: str, service) -> gr.HTML:
     """Status line and summary; the carrier of explore.js and of the server functions. ``first``: the answer
-    (service.respond) for the decode the page opens with, drawn without a server call."""
+    (service.respond) for the decode the page opens with, drawn without a server call. ``data-charts``: the
+    chart names (charts.py), which explore.js draws."""
     return gr.HTML(f"""<div id="explore-view" data-controls="{html.escape(json.dumps(CONTROL_NAMES))}"
-  data-initial="{html.escape(first)}">
+  data-charts="{html.escape(json.dumps(charts.names()))}" data-initial="{html.escape(first)}">
   <div id="status" role="status" aria-live="polite"></div>
   <div id="summary" aria-live="polite"></div>
 </div>""", server_functions=service.server_functions(), js_on_load=EXPLORE_JS,
