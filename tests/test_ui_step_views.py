@@ -7,28 +7,33 @@ step, that JSON must equal the figure the server renders for that step.
 
 from __future__ import annotations
 
+import base64
 import json
 
+import numpy as np
 import pytest
 from helpers import TRACES, tiny_model, trace_of
 
-from playground.ui.common.style import empty_spec
+from playground.ui.common.style import empty_spec, esc
 from playground.ui.explore import charts
-from playground.ui.explore.attention import attention_figure, attention_spec
-from playground.ui.explore.distribution import distribution_figure
+from playground.ui.explore.attention import attention_spec
 from playground.ui.explore.handlers import Session, render_views
 from playground.ui.explore.selection import Selection
 from playground.ui.explore.step_views import step_views
-from playground.ui.explore.tree import tree_figure, tree_spec
-from playground.ui.explore.uncertainty import uncertainty_figure, uncertainty_spec
+from playground.ui.explore.tree import tree_spec
+from playground.ui.explore.uncertainty import uncertainty_spec
 
-FIGURES = charts.names()  # sent whole
-MARKED = [chart.name for chart in charts.CHARTS if chart.marks]
-STEPPED = {"attention": attention_figure, "tree": tree_figure, "uncertainty": uncertainty_figure}
+MARKED = [chart.name for chart in charts.CHARTS if chart.marks]  # attention, tree, uncertainty
+PER_STEP = [chart.name for chart in charts.CHARTS if chart.per_step]  # the step distribution
 
 
 def as_json(fig) -> dict:
     return json.loads(fig.to_json())  # what gr.Plot sends for a figure
+
+
+def floats(values) -> np.ndarray:
+    """A trace's y values as plotly writes numpy arrays: {"dtype": "f4", "bdata": base64}."""
+    return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
 
 
 @pytest.mark.parametrize("name", TRACES)
@@ -38,16 +43,33 @@ def test_every_step_equals_the_server_render_of_that_step(name):
         views = render_views(Session(trace=trace), hyp, shown)
         payload = json.loads(views.step_views)
         hyp, shown = payload["hypothesis"], payload["shown"]  # (clamped to the hypotheses and steps shown)
-        assert payload["figures"] == {name: as_json(views.figure(name)) for name in FIGURES}
+        # written from the specs without plotly, the figures are what plotly writes for them
+        assert payload["figures"] == {chart.name: as_json(views.figure(chart.name)) for chart in charts.CHARTS}
         assert payload["steps"] == views.steps == len(payload["distribution"]) > 0
-        for name in FIGURES:  # written from the specs, the figures are what plotly writes for them
-            assert payload["figures"][name] == as_json(views.figure(name)), name
-        for t in range(views.steps):
-            assert payload["distribution"][t] == as_json(distribution_figure(Selection.of(trace, hyp), t))
-            for view in MARKED:
-                drawn = payload["figures"][view]["layout"]
-                moved = {**drawn, **payload["marks"][view][t]}  # Plotly.relayout replaces these keys whole
-                assert moved == as_json(STEPPED[view](Selection.of(trace, hyp), t))["layout"], (view, t)
+        for t in range(views.steps):  # what the page draws at step t = what the server renders for step t
+            server = json.loads(render_views(Session(trace=trace), hyp, t).step_views)["figures"]
+            for chart in charts.CHARTS:
+                drawn = payload["figures"][chart.name]
+                if chart.per_step:
+                    drawn = payload[chart.name][t]
+                elif chart.marks and payload["marks"][chart.name] is not None:
+                    drawn = {**drawn, "layout": {**drawn["layout"], **payload["marks"][chart.name][t]}}
+                assert drawn == server[chart.name], (chart.name, t)
+
+
+@pytest.mark.parametrize("name", ["greedy", "beam", "sample with filters"])
+def test_each_steps_distribution_is_the_distribution_of_that_step(name):
+    # against the trace itself, not the chart's code: step t's chart is titled t + 1, bolds the token taken
+    # there and draws it at the probability the model gave it (the node's log p at T = 1)
+    trace = trace_of(**TRACES[name])  # the colonel model: every output is several symbols long
+    sel = Selection.of(trace)
+    payload = json.loads(render_views(Session(trace=trace), 0, 0).step_views)
+    assert len(payload["distribution"]) == sel.steps > 1
+    for t, (ps, fig) in enumerate(zip(sel.path, payload["distribution"], strict=True)):
+        assert fig["layout"]["title"]["text"].startswith(f"Step {t + 1} ·")
+        bold = fig["layout"]["xaxis"]["ticktext"].index(f"<b>{esc(trace.target_symbols[ps.token])}</b>")
+        model = next(bar for bar in fig["data"] if bar["name"] == "model, T=1")
+        assert floats(model["y"])[bold] == pytest.approx(np.exp(trace.nodes[ps.node].log_prob), rel=1e-5)
 
 
 def test_the_marks_move_where_the_step_is():
@@ -78,4 +100,4 @@ def test_a_figure_keeps_its_key_until_it_changes():
     first, again, later = (json.loads(render_views(Session(trace=trace), 0, t).step_views)["keys"] for t in (0, 0, 2))
     assert first == again
     assert later["results"] == first["results"]  # no per-step data
-    assert all(later[name] != first[name] for name in ("distribution", *MARKED))
+    assert all(later[name] != first[name] for name in (*PER_STEP, *MARKED))
