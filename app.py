@@ -1,14 +1,13 @@
-"""Decoding Playground: `python app.py`, then open http://127.0.0.1:7860.
+"""Decoding Playground: `python app.py`, then open http://127.0.0.1:7860 (or `playground serve` once installed).
 
-Loads the shipped checkpoints once (checkpoints/*/config.json), builds the page, launches it.
-Everything else lives in playground/ui/.
+Loads the shipped checkpoints once (checkpoints/*/config.json), builds the page, launches it. ``demo`` stays a
+module global: a Hugging Face Space looks for it. Everything else lives in playground/ui/ (app.py there).
 """
 
-from playground.ui import DECODE_CONCURRENCY, ModelStore, build_demo, launch_kwargs
-from playground.ui.common.runtime import configure_threads
+from playground.ui.app import build
+from playground.ui.wiring import launch_kwargs
 
-configure_threads(DECODE_CONCURRENCY)
-demo = build_demo(ModelStore.discover())
+demo = build()
 
 if __name__ == "__main__":
     demo.launch(**launch_kwargs())

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from helpers import all_figures, tiny_model, trace_of
+from helpers import tiny_model, trace_of
 
 from playground.decoding.config import STRATEGIES
 from playground.ui.explore.attention import attention_figure
@@ -17,6 +17,7 @@ from playground.ui.explore.results import results_figure
 from playground.ui.explore.selection import Selection
 from playground.ui.explore.tree import euler_tour, tree_figure, tree_layout
 from playground.ui.explore.uncertainty import uncertainty_figure
+from playground.views import figures
 
 
 def strings(obj):
@@ -149,7 +150,7 @@ def test_every_view_renders_for_every_strategy_with_titles_and_escaped_labels(st
     num_return = 1 if strategy in ("greedy", "exact") else 2
     trace = trace_of(tiny_model(), "lead", strategy=strategy, beam_width=4, num_samples=2,
                      num_return=num_return, max_length=8, **extra)
-    for fig in all_figures(trace, hyp=0, t=2):
+    for fig in figures(trace, hypothesis=0, step=3).values():
         assert isinstance(fig, go.Figure) and fig.layout.title.text
         titles = axis_titles(fig)
         assert all(titles[k] for k in titles if k.startswith("yaxis") and fig.layout[k].visible is not False)
@@ -162,9 +163,9 @@ def test_every_view_renders_for_every_strategy_with_titles_and_escaped_labels(st
 def test_chart_payloads_stay_under_60_kb_and_80_kb_for_the_widest_longest_search():
     word = "worcestershire"
     trace = trace_of(tiny_model(), word, strategy="beam", beam_width=8, max_length=20, num_return=8)
-    assert sum(len(f.to_json()) for f in all_figures(trace, 0, 5)) < 60_000  # a typical wide update
+    assert sum(len(f.to_json()) for f in figures(trace, 0, 6).values()) < 60_000  # a typical wide update
     trace = trace_of(tiny_model(), word, strategy="beam", beam_width=16, max_length=64, num_return=16)
-    sizes = [len(f.to_json()) for f in all_figures(trace, 0, 5)]
+    sizes = [len(f.to_json()) for f in figures(trace, 0, 6).values()]
     assert max(sizes) < 50_000 and sum(sizes) < 80_000, sizes
     assert "pruned not drawn" in tree_figure(Selection.of(trace)).layout.title.text
 
