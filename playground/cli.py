@@ -1,7 +1,8 @@
 """Command line decoding: ``python -m playground.cli --model DIR --strategy beam --beam-width 5 cat dog``.
 
-Every DecodeConfig field is an option (``beam_width`` -> ``--beam-width``; tuples take comma-separated
-values, ``--prefix`` takes text in the target's writing, e.g. "K AE"). Inputs come from the arguments
+Every DecodeConfig field is an option (``beam_width`` -> ``--beam-width``), made from the parameter table
+(playground/decoding/params.py and each strategy's own); tuples take comma-separated values, ``--prefix`` takes
+text in the target's writing, e.g. "K AE". Inputs come from the arguments
 or ``--input FILE`` (one input a line, "-" for stdin). ``--json`` prints one JSON object per input:
 ``{"input": ..., "hypotheses": [{"tokens": [...], "score": ..., "log_prob": ..., "finished": ...}],
 "truncated": ..., "message": ...}`` (``truncated``: a budget or max_length cut the search short) or
@@ -15,13 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import MISSING, fields
 
 from playground.decoding.api import decode_many
-from playground.decoding.config import FILTERS, LENGTH_PENALTY_FORMULAS, SAMPLERS, STRATEGIES, DecodeConfig
+from playground.decoding.config import PARAMS, DecodeConfig
+from playground.decoding.registry import STRATEGIES
 from playground.models.vocab import InputError
 
-CHOICES = {"strategy": STRATEGIES, "sampler": SAMPLERS, "length_penalty_formula": LENGTH_PENALTY_FORMULAS}
 SKIP = {"record_trace", "prefix"}  # the CLI never prints traces; prefix is parsed with the model's vocab
 
 
@@ -32,26 +32,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--input", help="file with one input a line ('-' for stdin)")
     parser.add_argument("--json", action="store_true", help="one JSON object per input line")
     parser.add_argument("--prefix", help="force the output to start with this target text")
-    for f in fields(DecodeConfig):
-        if f.name in SKIP:
+    for p in PARAMS.values():
+        if p.name in SKIP:
             continue
-        flag, default = "--" + f.name.replace("_", "-"), f.default if f.default is not MISSING else None
-        if f.type == "bool":
+        flag, default = "--" + p.name.replace("_", "-"), ",".join(p.default) if p.kind is tuple else p.default
+        if p.kind is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
-                                help=f"(default {default})")
-        elif f.type.startswith("tuple"):
+                                help=f"{p.doc} (default {default})")
+        elif p.kind is tuple:
             parser.add_argument(flag, type=lambda s: tuple(x.strip() for x in s.split(",") if x.strip()),
-                                help=f"comma-separated from {', '.join(FILTERS)} (default: all, in order)")
+                                help=f"{p.doc} (default {default})")
         else:
-            kind = {"int": int, "float": float}.get(f.type, str)
-            parser.add_argument(flag, type=kind, choices=CHOICES.get(f.name), help=f"(default {default})")
+            parser.add_argument(flag, type=p.kind, choices=p.choices or None, help=f"{p.doc} (default {default})")
+    parser.epilog = "strategies: " + "; ".join(f"{name}: {spec.doc}" for name, spec in STRATEGIES.items())
     return parser
 
 
 def config_from_args(args: argparse.Namespace, model) -> DecodeConfig:
     """Only options given on the command line override DecodeConfig's defaults. Raises ValueError."""
-    values = {f.name: getattr(args, f.name) for f in fields(DecodeConfig)
-              if f.name not in SKIP and getattr(args, f.name) is not None}
+    values = {name: getattr(args, name) for name in PARAMS if name not in SKIP and getattr(args, name) is not None}
     if args.prefix:
         values["prefix"] = tuple(model.target_vocab.tokenize(args.prefix))
     return DecodeConfig(**values, record_trace=False)

@@ -7,8 +7,10 @@ import json
 import pytest
 from helpers import served_client
 
+from playground.analysis.compare import KNOBS
+
 pytestmark = pytest.mark.server
-COLUMN = ["beam", 1.0, 0, 1.0, 3, 1, 0.0, 1.0]  # strategy, temperature, top-k, top-p, width, groups, λ, α
+COLUMN = list({**KNOBS, "strategy": "beam", "beam_width": 3}.values())  # a column's knobs, in KNOBS order
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +32,7 @@ def test_compare_json_all_columns_in_one_call(client):
 
 
 def test_compare_endpoint_renders_the_shown_columns(client):
-    greedy = ["greedy", 1.0, 0, 1.0, 5, 1, 0.0, 1.0]
+    greedy = list(KNOBS.values())
     models = ["same as above", "g2p-tiny", "same as above", "same as above"]  # column 2 names the model itself
     status, diff, download, *columns = client.predict("g2p-tiny", "cab", 2, 0, 8, *models, *greedy, *COLUMN,
                                                       *COLUMN, *COLUMN, api_name="/compare")
@@ -67,7 +69,8 @@ def test_sample_endpoint_returns_figures_and_a_download(client):
     (("", "g2p-tiny", 10), "/sample_json", "empty"),
     (("g2p-tiny", "cab", 10, -1.0, 0, 1.0, 0.0, 0, 8), "/sample", "less than minimum"),  # gradio's own check
     (("g2p-tiny", "c4b", 10, 1.0, 0, 1.0, 0.0, 0, 8), "/sample", "unknown symbol"),
-    (("g2p-tiny", "cab", 2, 0, 8, *["same as above"] * 4, "diverse_beam", 1.0, 0, 1.0, 5, 2, 0.5, 1.0, *COLUMN * 3),
+    (("g2p-tiny", "cab", 2, 0, 8, *["same as above"] * 4,
+      *{**KNOBS, "strategy": "diverse_beam", "num_groups": 2, "diversity_penalty": 0.5}.values(), *COLUMN * 3),
      "/compare", "column 1: num_groups must divide"),
 ])
 def test_bad_requests_get_a_message_not_a_stack_trace(client, args, api, message):

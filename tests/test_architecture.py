@@ -17,14 +17,26 @@ def module_name(path: Path) -> str:
     return name.removesuffix(".__init__")
 
 
+def runtime_nodes(tree: ast.AST):
+    """Every node of ``tree`` but those under ``if TYPE_CHECKING:`` (imports for type hints only, never run)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            todo += node.orelse
+        else:
+            todo += ast.iter_child_nodes(node)
+
+
 def imports() -> dict[str, set[str]]:
-    """module -> the modules it imports (anywhere in it): ``from a.b import c`` counts as a.b.c when that is a
-    module of ours (a submodule, not the package a.b), else as a.b."""
+    """module -> the modules it imports (anywhere in it, at run time): ``from a.b import c`` counts as a.b.c when
+    that is a module of ours (a submodule, not the package a.b), else as a.b."""
     modules = {module_name(p) for p in PACKAGE.rglob("*.py")}
     out = {}
     for path in PACKAGE.rglob("*.py"):
         found = set()
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in runtime_nodes(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module:
                 subs = {f"{node.module}.{a.name}" for a in node.names} & modules
                 found |= subs or {node.module}

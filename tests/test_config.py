@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from playground.decoding.config import DecodeConfig
+from playground.decoding.config import STRATEGIES, DecodeConfig
 
 
 def test_defaults_are_valid_and_round_trip_through_json():
@@ -31,8 +31,7 @@ def test_frozen_and_keyword_only():
 
 
 @pytest.mark.parametrize("field, value, expected", [
-    ("strategy", "nucleus", "strategy must be one of 'greedy', 'sample', 'beam', 'stochastic_beam', "
-                            "'diverse_beam', 'exact'; got 'nucleus'"),
+    ("strategy", "nucleus", f"strategy must be one of {', '.join(map(repr, STRATEGIES))}; got 'nucleus'"),
     ("sampler", "inverse", "sampler must be one of 'multinomial', 'gumbel'; got 'inverse'"),
     ("length_penalty_formula", "wu",
      "length_penalty_formula must be one of 'none', 'length', 'gnmt'; got 'wu'"),

@@ -74,7 +74,7 @@ def test_an_ensemble_checkpoint_loads_its_members_once(members):
     assert not (out / "model.safetensors").exists()  # no weights of its own
     loaded: dict = {}
     model = load_model(out, loaded=loaded)
-    assert isinstance(model, Ensemble) and model.arch.combine == "log_probs" and model.member_names == ["rnn", "tf"]
+    assert isinstance(model, Ensemble) and model.arch.combine == "log_probs" and model.member_names == ("rnn", "tf")
     assert load_model(members / "rnn", loaded=loaded) is model.members[0]  # shared, not loaded twice
     assert "ensemble of 2 models" in (out / "README.md").read_text()
     assert decode(model, "cab", DecodeConfig(max_length=4)).hypotheses

@@ -207,7 +207,7 @@ def test_a_target_language_is_forced_as_generates_forced_bos_token(tmp_path):
     words = list(M2M_WORDS)
     m2m_checkpoint(tmp_path)
     model = load_model(tmp_path)
-    assert model.target_languages == [("__de__", "__de__"), ("__fr__", "__fr__")]
+    assert model.target_languages == (("__de__", "__de__"), ("__fr__", "__fr__"))
     for language in ("__de__", "__fr__"):
         ours = decode(model, "the cat sat", DecodeConfig(prefix=(language,), max_length=8)).hypotheses[0]
         src = torch.tensor([model.source_vocab.encode(model.source_vocab.tokenize("the cat sat"))])

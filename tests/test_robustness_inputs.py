@@ -30,7 +30,7 @@ from playground.models.vocab import InputError
 from playground.ui.common.controls import UiParams
 from playground.ui.explore.handlers import api_decode, run_decode
 from playground.ui.explore.service import ExploreService
-from playground.ui.wiring import DECODE_FIELDS
+from playground.ui.wiring import DECODE_DEFAULTS, DECODE_FIELDS
 
 MODEL = tiny_model()  # source vocabulary: the letters a-z and the apostrophe (CHARS), as the shipped G2P
 ALLOWED = "letters a-z and the apostrophe"
@@ -232,7 +232,8 @@ def test_nan_sent_as_raw_json_is_refused_by_name(client):
     """gradio_client cannot send NaN (strict JSON), but any HTTP client can: the server parses it."""
     base = client.src.rstrip("/") + "/gradio_api/call/decode"
     # every /decode argument, in order (wiring.decode_endpoint); json.dumps writes NaN as the bare literal
-    data = ["cat", "g2p-tiny", "sample", NAN, 0, 1.0, 0.0, 5, 1, 1, 1.0, "length", 1, 0.0, 0, 32]
+    values = {**DECODE_DEFAULTS, "model": "g2p-tiny", "strategy": "sample", "temperature": NAN}
+    data = ["cat", *values.values()]
     with httpx.Client(timeout=60) as http:
         posted = http.post(base, content=json.dumps({"data": data}), headers={"content-type": "application/json"})
         event = http.get(f"{base}/{posted.json()['event_id']}").text

@@ -37,7 +37,8 @@ def test_step_follows_each_row_prefix_and_reorder_expands_rows():
     state = MODEL.reorder(state, torch.zeros(2, dtype=torch.long))  # two copies of the source
     out = MODEL.step(torch.tensor([1, 1]), state)  # <s>
     logits, state = out.logits, out.state
-    assert logits.shape == (2, 5) and out.attention.shape == (2, 1, 1, 3) and out.hidden is None
+    assert logits.shape == (2, 5) and out.attention.shape == (2, 1, 1, 3)
+    assert out.hidden.tolist() == [[0, 1, 0, 0, 0]] * 2  # the one-hot vector of <s>, the token fed
     assert torch.softmax(logits, -1)[0].tolist() == pytest.approx([0, 0, 0.25, 0.75, 0])
     assert logits[0, 0] == float("-inf")  # probability 0 -> logit -inf
     state = MODEL.step(torch.tensor([3, 4]), state).state  # rows took "a" and "b"

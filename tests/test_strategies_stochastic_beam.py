@@ -9,7 +9,7 @@ import torch
 from playground.decoding import DecodeConfig, decode
 from playground.decoding.samplers import gumbel_noise
 from playground.decoding.scripted import ScriptedModel
-from playground.decoding.stochastic_beam import truncated_gumbel
+from playground.decoding.strategies.stochastic_beam import truncated_gumbel
 from tests import decoding_cases  # noqa: F401  (one torch thread)
 
 EULER_GAMMA = 0.5772156649  # mean of a standard Gumbel

@@ -22,7 +22,7 @@ from playground.ui.explore.selection import shown_hypotheses
 # values that bite even on the untrained (nearly uniform) test model; UiParams' defaults are the reference
 CHANGED = dict(temperature=2.0, top_k=3, top_p=0.5, min_p=0.95, beam_width=2, num_return=1,
                length_penalty=0.3, length_penalty_formula="gnmt", num_groups=4, diversity_penalty=0.0, seed=7,
-               max_length=5)
+               max_length=5, penalty_alpha=0.0)
 
 
 def run(params: UiParams):
@@ -31,8 +31,9 @@ def run(params: UiParams):
 
 
 def outcome(trace) -> tuple:
-    """Everything the page shows of a decoding (the config it echoes aside)."""
-    return shown_hypotheses(trace), trace.nodes, trace.steps
+    """Everything the page shows of a decoding (the config it echoes aside): exact search's beam width, for one,
+    changes only how fast the mode is found, which its message says."""
+    return shown_hypotheses(trace), trace.nodes, trace.steps, trace.message
 
 
 def test_every_strategy_has_a_choice_and_a_visibility_rule():
@@ -57,7 +58,8 @@ def test_the_control_table_is_the_ui_params_fields_and_fits_the_engine():
      {"temperature", "seed"}),
     ("stochastic_beam", {"temperature", "beam_width", "seed"}, {"length_penalty", "num_groups"}),
     ("diverse_beam", {"num_groups", "diversity_penalty", "beam_width"}, {"temperature", "top_p"}),
-    ("exact", {"max_length"}, {"temperature", "length_penalty", "num_return", "beam_width"}),
+    ("exact", {"max_length", "beam_width"}, {"temperature", "length_penalty", "num_return"}),
+    ("contrastive", {"top_k", "penalty_alpha", "max_length"}, {"temperature", "top_p", "beam_width", "seed"}),
 ])
 def test_visible_controls(strategy, shown, hidden):
     visible = visible_controls(strategy)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from helpers import tiny_model, tiny_p2g
 
+from playground.models.card import task_of
 from playground.models.checkpoint import CheckpointError, save_checkpoint
-from playground.ui.store import HUB_ID, ModelStore, describe, task_of
+from playground.ui.store import HUB_ID, ModelStore, describe
 
 
 def test_discover_loads_every_checkpoint_g2p_first(tmp_path):

@@ -19,27 +19,18 @@ from types import MappingProxyType
 from rapidfuzz.distance import Levenshtein
 
 from playground.decoding.api import decode
-from playground.decoding.config import DecodeConfig
-from playground.decoding.registry import LABELS
+from playground.decoding.config import PARAMS, DecodeConfig
+from playground.decoding.params import is_filter
+from playground.decoding.registry import PRESETS, STRATEGIES
 from playground.decoding.trace import Trace
 
 MIN_COLUMNS, MAX_COLUMNS = 2, 4
 MAX_SHOWN = 3  # outputs per column: the best few are what a side-by-side can show
-BEAMS = ("beam", "stochastic_beam", "diverse_beam")
-SAMPLING = ("sample", "stochastic_beam")  # the only strategies whose filtered distribution differs
-PRESETS = MappingProxyType({  # name -> the DecodeConfig knobs a column's compact controls show
-    "greedy": dict(strategy="greedy"),
-    "beam 5": dict(strategy="beam", beam_width=5),
-    "beam 10, α=0": dict(strategy="beam", beam_width=10, length_penalty=0.0),
-    "nucleus p=0.9": dict(strategy="sample", top_p=0.9),
-    "temperature 1.5": dict(strategy="sample", temperature=1.5),
-    "top-k 5": dict(strategy="sample", top_k=5),
-    "stochastic beam 5": dict(strategy="stochastic_beam", beam_width=5),
-    "diverse beam": dict(strategy="diverse_beam", beam_width=6, num_groups=3, diversity_penalty=1.0),
-    "exact search": dict(strategy="exact"),
-})
-KNOBS = MappingProxyType(dict(strategy="greedy", temperature=1.0, top_k=0, top_p=1.0, beam_width=5, num_groups=1,
-                              diversity_penalty=0.0, length_penalty=1.0))  # a column's controls and their defaults
+# a column's controls and their defaults: the strategy and every parameter a preset sets (the registry's), in the
+# parameter table's order
+KNOBS = MappingProxyType({"strategy": PARAMS["strategy"].default, **{
+    name: p.default for name, p in PARAMS.items() if any(name in preset for preset in PRESETS.values())
+    and name != "strategy"}})
 
 
 def preset_knobs(name: str) -> dict:
@@ -57,9 +48,9 @@ def column_config(*, seed: int = 0, max_length: int = 32, **knobs) -> DecodeConf
     if unknown:
         raise ValueError(f"unknown column knob(s) {unknown}; valid: {sorted(KNOBS)}")
     values = {**KNOBS, **knobs}
-    width = values["beam_width"]
-    num_return = min(MAX_SHOWN, width) if values["strategy"] in BEAMS and isinstance(width, int) else 1
-    if values["strategy"] != "diverse_beam":
+    width, spec = values["beam_width"], STRATEGIES.get(values["strategy"])
+    num_return = min(MAX_SHOWN, width) if spec and spec.returns == "best" and isinstance(width, int) else 1
+    if spec and "num_groups" not in spec.reads:
         values["num_groups"] = 1  # only diverse beam reads it, and it must divide the width
     return DecodeConfig(**values, num_return=num_return, seed=seed, max_length=max_length)
 
@@ -183,19 +174,14 @@ def _decode(model, text: str, config: DecodeConfig, column: int | None):
 
 
 def describe(config: DecodeConfig) -> str:
-    """A short label: 'beam 5 · α=1', 'sample · T=1.5 · top-p 0.9', ..."""
-    s = config.strategy
-    parts = [LABELS[s]]
-    if s in BEAMS:
-        parts[0] += f" {config.beam_width}"
-    if s in ("beam", "diverse_beam"):
-        parts.append(f"α={config.length_penalty:g}")
-    if s == "diverse_beam":
-        parts.append(f"{config.num_groups} groups · λ={config.diversity_penalty:g}")
-    if s in ("sample", "stochastic_beam"):
-        parts += [f"T={config.temperature:g}"] if config.temperature != 1 else []
-        parts += [f"top-k {config.top_k}"] if config.top_k else []
-        parts += [f"top-p {config.top_p:g}"] if config.top_p != 1 else []
+    """A short label: 'beam search 5 · α=1', 'sampling · T=1.5 · top-p 0.9', ...: the strategy (with its width when
+    it returns an n-best list), then each parameter it reads that has a short name, filters only when on."""
+    spec = config.spec
+    parts = [spec.label + (f" {config.beam_width}" if spec.returns == "best" else "")]
+    for name in spec.reads:
+        value, param = getattr(config, name), PARAMS[name]
+        if param.short and not (is_filter(name) and value == param.default):
+            parts.append(f"{param.short}{value:g}")
     return " · ".join(parts)
 
 
@@ -210,7 +196,7 @@ def _column(label: str, config: DecodeConfig, trace: Trace) -> Column:
             steps.append(trace.target_symbols[node.token])
             p_model.append(min(max(math.exp(node.log_prob), 0.0), 1.0))
             where = trace.step_row(node.parent)
-            p_filtered.append(None if where is None or config.strategy not in SAMPLING else
+            p_filtered.append(None if where is None or not config.spec.samples else
                               _filtered_prob(trace.steps[where[0]], where[1], node.token))
         attention = tuple(tuple(float(a) for a in row) for row in trace.attention_path(trace.hypotheses[0].node))
     else:

@@ -31,7 +31,7 @@ MODELS = ("g2p-bahdanau", "p2g-luong", "g2p-transformer", "g2p-ensemble")
 DEMOS = MappingProxyType({**lesson_demos.DEMOS, **model_lessons.DEMOS})
 
 
-def task_of(model_name: str) -> str:
+def lesson_task(model_name: str) -> str:
     """'g2p' or 'p2g', from a MODELS name."""
     return model_name.split("-")[0]
 
@@ -197,7 +197,7 @@ def find(key: str, split: str = "dev", limit: int = 5, max_len: int = 7, start: 
 
     lesson = BY_KEY[key]
     model = load_model(SHIPPED / lesson.model)
-    candidates = candidate_inputs(task_of(lesson.model), split, max_len)[start:]
+    candidates = candidate_inputs(lesson_task(lesson.model), split, max_len)[start:]
     found = 0
     for first in range(0, len(candidates), chunk):
         batch = candidates[first:first + chunk]

@@ -61,7 +61,7 @@ def ensemble_fixes(model, text: str, refs=None) -> Demo:
     """An ensemble's greedy output is a dictionary answer although a member's alone is not: the outputs, and the
     members' and the ensemble's distributions at the first step where the wrong member goes astray.
     ``refs``: the right outputs (token tuples); by default the dictionary's."""
-    if getattr(model, "family", "") != "ensemble":
+    if model.family != "ensemble":
         return Demo(key="ensemble_fixes", holds=False, numbers={"members": 0}, panels=(),
                     summary="This model is not an ensemble.")
     ensemble = run(model, text)

@@ -163,7 +163,9 @@ def forced_log_probs(model, text: str, config: DecodeConfig, sequences) -> tuple
     _, state = encode_source(model, text)
     rows = target.shape[0]
     state = model.reorder(state, torch.zeros(rows, dtype=torch.long))  # D copies of the encoded source
-    settings, argmax, banned = filter_settings(config), argmax_only(config), never_generated(model)
+    samples = config.spec.samples
+    settings, argmax = filter_settings(config, samples=samples), argmax_only(config, samples=samples)
+    banned = never_generated(model)
     forced = prefix_ids(model, config)
     prev = torch.full((rows,), model.target_vocab.bos_id)  # (D,)
     model_lp = torch.zeros(rows, dtype=torch.float64)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from playground.decoding.api import decode, score
 from playground.decoding.config import DecodeConfig
+from playground.models.card import task_of
 from playground.models.vocab import InputError
 
 SAME_LOG_PROB = 1e-4  # as exact.py: smaller log-prob differences are float rounding, not a better output
@@ -123,10 +124,7 @@ def _spellings() -> dict:
 
 
 def is_p2g(model) -> bool:
-    """As ui.models.task_of: the checkpoint's task, else P2G when the source is a vocabulary of words."""
-    config = getattr(model, "config", None)
-    task = config.get("task") if isinstance(config, dict) else None
-    return task == "p2g" if task in ("g2p", "p2g") else model.source_vocab.kind == "words"
+    return task_of(model) == "p2g"
 
 
 def references(model, source) -> list[tuple[str, ...]]:

@@ -9,8 +9,9 @@
 final hypotheses the strategy produced: the n-best pool of a beam search, every drawn sample, ...).
 
 Decoding runs under ``torch.inference_mode`` rather than ``no_grad``: no tensor of a decode ever needs autograd,
-and skipping its bookkeeping (version counters, views' autograd metadata) made a shipped G2P model's decoder
-step ~25% faster (benchmarks/engine_overhead.py). What a decode returns holds numpy arrays and numbers only.
+and skipping its bookkeeping (version counters, views' autograd metadata) makes a shipped G2P model's decoder
+step a few per cent faster (benchmarks/engine_overhead.py prints both). What a decode returns holds numpy arrays
+and numbers only.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from dataclasses import dataclass
 import torch
 
 from playground.decoding.budget import Deadline
-from playground.decoding.chains import chain
 from playground.decoding.config import MAX_LENGTH, DecodeConfig
+from playground.decoding.protocol import OPTIONAL
 from playground.decoding.recorder import Recorder
 from playground.decoding.registry import BATCHED, STRATEGIES
+from playground.decoding.strategies.greedy import teacher_force
 from playground.decoding.trace import Hypothesis, Trace
 from playground.models.vocab import EOS, InputError
 
@@ -105,6 +107,10 @@ def check_config(model, config: DecodeConfig | None) -> DecodeConfig:
     if not isinstance(config, DecodeConfig):
         raise TypeError(f"config must be a DecodeConfig, got {type(config).__name__}")
     model.target_vocab.encode(list(config.prefix))  # InputError naming unknown prefix symbols, before work
+    missing = sorted(config.spec.needs - model.outputs)
+    if missing:
+        raise ValueError(f"{config.spec.label} needs the model's {', '.join(missing)} ({OPTIONAL[missing[0]]}), "
+                         "which this model does not return")
     return config
 
 
@@ -115,7 +121,7 @@ def run(model, sources: list[list[str]], state, config: DecodeConfig) -> list[De
     recorders = [Recorder(strategy=config.strategy, config=dict(config_dict), source=source,
                           target_symbols=list(model.target_vocab.symbols), record_steps=config.record_trace,
                           deadline=deadline, members=member_names(model)) for source in sources]
-    hypotheses = STRATEGIES[config.strategy](model, state, config, recorders)
+    hypotheses = STRATEGIES[config.strategy].run(model, state, config, recorders)
     return [DecodeResult(hypotheses=h[: config.num_return], trace=r.finish(h))
             for r, h in zip(recorders, hypotheses, strict=True)]
 
@@ -138,10 +144,9 @@ def score(model, text: str, target) -> ForcedScore:
     config = DecodeConfig(strategy="greedy", max_length=len(target_ids))
     recorder = Recorder(strategy="forced", config=config.to_dict(), source=source,
                         target_symbols=list(vocab.symbols))
-    (hypotheses,) = chain(model, state, config, [recorder], rows=1, choose=lambda logits, i: logits.argmax(-1),
-                          forced=target_ids)
-    trace = recorder.finish(hypotheses)
-    log_probs = [trace.nodes[i].log_prob for i in trace.path(hypotheses[0].node)[1:]]
+    hypothesis = teacher_force(model, state, config, recorder, target_ids)
+    trace = recorder.finish([hypothesis])
+    log_probs = [trace.nodes[i].log_prob for i in trace.path(hypothesis.node)[1:]]
     return ForcedScore(tokens=symbols + [EOS], token_ids=target_ids, log_probs=log_probs,
                        probs=[math.exp(lp) for lp in log_probs],
                        ranks=[int(s.chosen_rank[0]) for s in trace.steps],

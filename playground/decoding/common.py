@@ -1,36 +1,37 @@
-"""Pieces every strategy shares: one model step, one processing step, forcing, length penalties.
+"""Pieces every strategy shares: one model step, one processing step, forcing, length penalties, hypotheses.
 
-Strategy signature (see ``registry.py``):  ``strategy(model, state, config, recorder) -> list[Hypothesis]``
-(best first; ``state`` is ``model.encode(src)`` for one source, batch 1).
+The driver loop (driver.py) and exact search (strategies/exact.py) build on them; a strategy's signature is in
+spec.py.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
-from playground.decoding.config import DecodeConfig
 from playground.decoding.pipeline import FilterSettings, process
 from playground.decoding.protocol import StepOutput, check_output
 from playground.decoding.trace import LOG_ZERO, Hypothesis
+from playground.decoding.validate import NEG_INF
 
-NEG_INF = float("-inf")
-SAMPLING_STRATEGIES = ("sample", "stochastic_beam")
+if TYPE_CHECKING:  # (config.py builds DecodeConfig from the registry, which imports the strategies, which import this)
+    from playground.decoding.config import DecodeConfig
 
-
-def filter_settings(config: DecodeConfig) -> FilterSettings:
-    """Sampling strategies use every filter; the others only the two history processors (config.py).
+def filter_settings(config: DecodeConfig, *, samples: bool) -> FilterSettings:
+    """A strategy that samples uses every filter; the others only the two history processors (spec.py).
 
     Temperature 0 is not a division: ``process_step`` turns it into an argmax, so build T=1 settings."""
-    if config.strategy in SAMPLING_STRATEGIES and config.temperature > 0:
+    if samples and config.temperature > 0:
         return FilterSettings.from_config(config)
     return FilterSettings(repetition_penalty=config.repetition_penalty,
                           no_repeat_ngram_size=config.no_repeat_ngram_size)
 
 
-def argmax_only(config: DecodeConfig) -> bool:
+def argmax_only(config: DecodeConfig, *, samples: bool) -> bool:
     """Sampling at temperature 0: the T -> 0 limit of softmax(logits / T) is a point mass on the argmax."""
-    return config.strategy in SAMPLING_STRATEGIES and config.temperature == 0
+    return samples and config.temperature == 0
 
 
 def prefix_ids(model, config: DecodeConfig) -> list[int]:
@@ -74,7 +75,7 @@ def process_step(logits: torch.Tensor, settings: FilterSettings, prev_tokens: to
 
 
 def search_log_probs(logits: torch.Tensor, filtered_logits: torch.Tensor, settings: FilterSettings,
-                     prev_tokens: torch.Tensor, config: DecodeConfig) -> torch.Tensor:
+                     prev_tokens: torch.Tensor, *, samples: bool) -> torch.Tensor:
     """What a tree search adds up, (B, V) float64.
 
     Sampling strategies: log_softmax(filtered_logits), the distribution ``sample`` draws from, so that
@@ -82,12 +83,20 @@ def search_log_probs(logits: torch.Tensor, filtered_logits: torch.Tensor, settin
     model's log-probs after the history processors, with removed tokens (<pad>, <s>, banned n-grams)
     at -inf and *not* renormalised, as in HF beam search (processors act on log-softmax scores) and
     fairseq (``lprobs[:, pad] = -inf``). Without processors this is exactly the model's log-prob."""
-    if config.strategy in SAMPLING_STRATEGIES:
+    if samples:
         return torch.log_softmax(filtered_logits.double(), dim=-1)
     history_logits = logits
     if settings.repetition_penalty != 1.0 or settings.no_repeat_ngram_size > 0:
         history_logits = process(logits, settings, prev_tokens).temperature_logits
     return torch.log_softmax(history_logits.double(), dim=-1).masked_fill(filtered_logits == NEG_INF, NEG_INF)
+
+
+def forced_search(model_log_probs: torch.Tensor, forced: int) -> torch.Tensor:
+    """What a tree search adds up when ``forced`` is the only allowed token (a prefix, teacher forcing): it alone
+    survives, at what the model says it costs, so that scores stay comparable. (B, V) float64."""
+    search = torch.full(model_log_probs.shape, NEG_INF, dtype=torch.float64)
+    search[:, forced] = model_log_probs[:, forced].double().clamp(min=LOG_ZERO)
+    return search
 
 
 def one_hot_logits(tokens: torch.Tensor, vocab_size: int) -> torch.Tensor:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
@@ -33,25 +32,8 @@ from playground.decoding.validate import NEG_INF, check_logits, check_prev_token
 FILTER_NAMES = FILTERS  # the six distribution filters, in their default order
 
 
-@dataclass(frozen=True, kw_only=True)
-class FilterSettings:
-    """Processor settings; field names and meanings are those of ``DecodeConfig``.
-
-    ``temperature`` must be > 0 here: temperature 0 (greedy) is an argmax in the strategy, so build
-    the settings with ``temperature=1.0`` for it (``from_config(config, temperature=1.0)``).
-    ``filter_order`` lists filter names from FILTER_NAMES, each at most once; a filter that is
-    enabled must appear in it (a missing disabled filter is fine).
-    """
-
-    temperature: float = 1.0
-    top_k: int = 0
-    top_p: float = 1.0
-    min_p: float = 0.0
-    typical_mass: float = 1.0
-    epsilon: float = 0.0
-    repetition_penalty: float = 1.0
-    no_repeat_ngram_size: int = 0
-    filter_order: tuple[str, ...] = FILTER_NAMES
+class _Checked:
+    """FilterSettings' methods; its fields are the processors' own (below)."""
 
     def __post_init__(self):
         for p in processors.PROCESSORS.values():  # normalises numpy scalars etc. to float / int
@@ -86,6 +68,19 @@ class FilterSettings:
         """Build from any object with the ``DecodeConfig`` field names; ``overrides`` win."""
         values = {f.name: getattr(config, f.name) for f in dataclasses.fields(cls) if hasattr(config, f.name)}
         return cls(**{**values, **overrides})
+
+
+FilterSettings = dataclasses.make_dataclass(
+    "FilterSettings", [(p.field, type(p.off), dataclasses.field(default=p.off)) for p in processors.PROCESSORS.values()]
+    + [("filter_order", tuple, dataclasses.field(default=FILTER_NAMES))], bases=(_Checked,), frozen=True,
+    kw_only=True)
+FilterSettings.__module__ = __name__  # (make_dataclass takes module= only from Python 3.12)
+FilterSettings.__doc__ = """Processor settings: each processor's field (processors.py), at its "off" value by default,
+and ``filter_order``; names and meanings are those of ``DecodeConfig``.
+
+``temperature`` must be > 0 here: temperature 0 (greedy) is an argmax in the strategy, so build the settings with
+``temperature=1.0`` for it (``from_config(config, temperature=1.0)``). ``filter_order`` lists filter names from
+FILTER_NAMES, each at most once; a filter that is enabled must appear in it (a missing disabled filter is fine)."""
 
 
 class Processed(NamedTuple):

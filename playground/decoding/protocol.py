@@ -12,13 +12,16 @@ N copies of a freshly encoded source for batched sampling). The state is opaque 
 
 A model declares which optional fields its steps fill in ``outputs`` (a frozenset of StepOutput field names);
 the engine checks every step against it, and a strategy that needs a field (contrastive search reads ``hidden``)
-refuses a model that does not declare it, with a message, before decoding. A model that declares
-``member_log_probs`` names its members in ``member_names``.
+refuses a model that does not declare it, with a message, before decoding. What else a model says about itself
+has a default in ``ModelInfo`` (every family inherits it): ``member_names`` (a model that returns
+``member_log_probs`` names its members), ``target_languages`` ((label, token) pairs a multilingual model can be
+forced to write), ``config`` (its checkpoint's config.json: name, task, ...) and ``family``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 import torch
@@ -63,6 +66,16 @@ class StepOutput:
         picked = {f.name: getattr(self, f.name).index_select(0, index) for f in fields(self)
                   if f.name != "state" and getattr(self, f.name) is not None}
         return replace(self, state=state, **picked)
+
+
+class ModelInfo:
+    """What a model declares about itself beyond its steps, with the defaults of a plain model (read, never probed)."""
+
+    family: str = ""
+    outputs: frozenset[str] = frozenset()
+    member_names: tuple[str, ...] = ()
+    target_languages: tuple[tuple[str, str], ...] = ()
+    config: dict = MappingProxyType({})  # a model loaded from a checkpoint sets its own (config.json)
 
 
 @runtime_checkable

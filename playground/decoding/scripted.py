@@ -13,9 +13,9 @@ A row is looked up by the generated prefix (without <s>); a prefix missing from 
 to ``steps[t]`` (one row per output position t, fairseq-style) and then to "</s> with probability 1".
 Probabilities of exactly 0 become logits of -inf. The model ignores its source except for its length,
 which shapes the attention: "uniform" (1/S everywhere) or "monotonic" (all weight on position
-min(t, S-1)). With ``hidden`` (symbol -> vector; "<s>" for the start), each step also returns as its hidden
-state the vector of the token it was fed, so that similarities between positions are hand-computable
-(contrastive search reads them).
+min(t, S-1)). Each step returns as its hidden state the vector of the token it was fed: ``hidden`` (symbol ->
+vector; "<s>" for the start), by default the token's one-hot vector, so that similarities between positions are
+hand-computable (contrastive search reads them: with one-hots, 1 for a token fed before, else 0).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from playground.decoding.protocol import StepOutput
+from playground.decoding.protocol import ModelInfo, StepOutput
 from playground.models.vocab import EOS, SPECIALS, Vocab
 
 
@@ -35,7 +35,7 @@ class ScriptedState:
     prefixes: tuple[tuple[int, ...], ...]  # one generated prefix (target ids, no <s>) per row
 
 
-class ScriptedModel:
+class ScriptedModel(ModelInfo):
     def __init__(self, *, target_symbols, table=None, steps=None, source_symbols="abcdefghijklmnopqrstuvwxyz",
                  attention: str = "uniform", hidden: dict | None = None):
         if attention not in ("uniform", "monotonic"):
@@ -43,8 +43,9 @@ class ScriptedModel:
         self.source_vocab = Vocab(symbols=SPECIALS + tuple(source_symbols), kind="chars")
         self.target_vocab = Vocab(symbols=SPECIALS + tuple(target_symbols), kind="chars")
         self.config: dict = {}
-        self.hidden = None if hidden is None else self._vectors(hidden)  # (V, d): the vector of each fed token
-        self.outputs = frozenset({"attention"} | ({"hidden"} if hidden is not None else set()))
+        # (V, d): the vector of each fed token
+        self.hidden = torch.eye(len(self.target_vocab)) if hidden is None else self._vectors(hidden)
+        self.outputs = frozenset({"attention", "hidden"})
         self.attention = attention
         self.table = {self._key(k): self._row(v) for k, v in (table or {}).items()}
         self.steps = [self._row(v) for v in (steps or [])]
@@ -58,8 +59,7 @@ class ScriptedModel:
         return ScriptedState(src_lens=tuple((src_ids != 0).sum(1).tolist()), prefixes=((),) * src_ids.shape[0])
 
     def step(self, prev_tokens: torch.Tensor, state: ScriptedState) -> StepOutput:
-        """prev_tokens (B,) -> logits (B, V), new state, attention (B, 1, 1, S), and with ``hidden`` the fed
-        tokens' vectors (B, d)."""
+        """prev_tokens (B,) -> logits (B, V), new state, attention (B, 1, 1, S), the fed tokens' vectors (B, d)."""
         bos = self.target_vocab.bos_id
         prefixes = tuple(p if int(tok) == bos else p + (int(tok),)
                          for p, tok in zip(state.prefixes, prev_tokens.tolist(), strict=True))
@@ -68,7 +68,7 @@ class ScriptedModel:
         attention = self._attention(prefixes, state.src_lens)  # (B, S)
         return StepOutput(logits=torch.log(probs), state=ScriptedState(state.src_lens, prefixes),
                           attention=attention[:, None, None, :],
-                          hidden=None if self.hidden is None else self.hidden[prev_tokens])
+                          hidden=self.hidden[prev_tokens])
 
     def reorder(self, state: ScriptedState, index: torch.Tensor) -> ScriptedState:
         rows = index.tolist()

@@ -27,6 +27,14 @@ CORRECT_IF = {
 }
 
 
+def task_of(model) -> str:
+    """'g2p', 'p2g' or 'hf' (models/hf.py sets it): from the checkpoint's config, else from the vocabularies'
+    kinds (a vocabulary of words reads phonemes)."""
+    if model.config.get("task") in ("g2p", "p2g", "hf"):
+        return model.config["task"]
+    return "p2g" if model.source_vocab.kind == "words" else "g2p"
+
+
 def model_card(config: dict, model) -> str:
     """The card of ``model`` (its ``arch`` describes itself) as ``config`` (config.json) records it."""
     arch, num_parameters = model.arch, model.num_parameters()
@@ -34,7 +42,7 @@ def model_card(config: dict, model) -> str:
     metrics = config.get("metrics", {})
     training = config.get("training", {})
     data = config.get("data", {})
-    ensemble = getattr(model, "family", "") == "ensemble"
+    ensemble = model.family == "ensemble"
     stored = ("its members' checkpoints beside it, each loaded from its own directory" if ensemble else
               "safetensors weights, config.json with both vocabularies")
     eval_cmd = (metrics.get("test", {}).get("command")

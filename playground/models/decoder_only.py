@@ -33,7 +33,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground.decoding.protocol import StepOutput
+from playground.decoding.protocol import ModelInfo, StepOutput
 from playground.models.rows import check_sizes, select_rows, step_distinct
 from playground.models.transformer import MAX_POSITIONS, FeedForward, MultiHeadAttention, sinusoids
 from playground.models.vocab import Vocab
@@ -102,7 +102,7 @@ class DecoderOnlyState:
                                 origin=self.origin.index_select(0, index))
 
 
-class DecoderOnly(nn.Module):
+class DecoderOnly(nn.Module, ModelInfo):
     family = "decoder-only"
     outputs = frozenset({"self_attention", "hidden"})
 

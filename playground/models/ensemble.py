@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 
-from playground.decoding.protocol import StepOutput
+from playground.decoding.protocol import ModelInfo, StepOutput
 
 COMBINE = ("probs", "log_probs")
 
@@ -54,7 +54,7 @@ class EnsembleState:
     states: tuple  # one state per member
 
 
-class Ensemble:
+class Ensemble(ModelInfo):
     family = "ensemble"
 
     def __init__(self, config: EnsembleConfig, members: list):
@@ -67,7 +67,8 @@ class Ensemble:
         self.arch, self.members = config, list(members)
         self.config: dict = {}  # the ensemble's config.json once loaded
         self.source_vocab, self.target_vocab = first.source_vocab, first.target_vocab
-        self.member_names = [m.config.get("name") or name for name, m in zip(config.members, members, strict=True)]
+        self.member_names = tuple(m.config.get("name") or name for name, m in zip(config.members, members,
+                                                                                   strict=True))
         if any("attention" not in m.outputs for m in members):
             raise ValueError("every member of an ensemble must be an encoder-decoder (cross-attention over the input)")
         self.outputs = frozenset({"attention", "member_log_probs"} | (

@@ -34,7 +34,7 @@ from types import MappingProxyType
 
 import torch
 
-from playground.decoding.protocol import StepOutput
+from playground.decoding.protocol import ModelInfo, StepOutput
 from playground.models.checkpoint import CheckpointError
 from playground.models.hf_vocab import TokenizerVocab, language_tokens
 from playground.models.rows import select_rows, step_distinct
@@ -90,7 +90,7 @@ def special_ids(model) -> tuple[int, int, int, int]:
     return int(start), int(pad), int(eos), int(pad if start == eos else start)
 
 
-class HFSeq2Seq:
+class HFSeq2Seq(ModelInfo):
     """A transformers encoder-decoder behind the step protocol (module docstring)."""
 
     family = "hf"
@@ -107,7 +107,7 @@ class HFSeq2Seq:
                                            eos_id=eos)
         self.target_vocab = TokenizerVocab(tokenizer, size=out_rows, side="target", pad_id=pad, bos_id=bos,
                                            eos_id=eos)
-        self.target_languages = [(t, t) for t in language_tokens(tokenizer) if t in self.target_vocab.index]
+        self.target_languages = tuple((t, t) for t in language_tokens(tokenizer) if t in self.target_vocab.index)
         model_type = model.config.model_type
         self.config = {"name": f"{name} · {SUPPORTED[model_type]}", "task": "hf", "model_type": model_type}
 

@@ -24,7 +24,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground.decoding.protocol import StepOutput
+from playground.decoding.protocol import ModelInfo, StepOutput
 from playground.models.attention import Attention
 from playground.models.rows import check_sizes, select_rows, step_distinct
 from playground.models.vocab import Vocab
@@ -88,7 +88,7 @@ class DecoderState:
         )
 
 
-class Seq2Seq(nn.Module):
+class Seq2Seq(nn.Module, ModelInfo):
     family = "rnn"
     outputs = frozenset({"attention", "hidden"})
 

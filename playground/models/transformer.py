@@ -26,7 +26,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground.decoding.protocol import StepOutput
+from playground.decoding.protocol import ModelInfo, StepOutput
 from playground.models.rows import check_sizes, select_rows, step_distinct
 from playground.models.vocab import Vocab
 
@@ -171,7 +171,7 @@ class TransformerState:
                                 src_mask=select_rows(self.src_mask, index), origin=self.origin.index_select(0, index))
 
 
-class Transformer(nn.Module):
+class Transformer(nn.Module, ModelInfo):
     family = "transformer"
     outputs = frozenset({"attention", "hidden"})
 

@@ -10,12 +10,12 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from playground.models.card import task_of
 from playground.ui.common.controls import UiParams, language_props
 from playground.ui.common.examples import default_input, examples_for
 from playground.ui.explore import header, share_panel
 from playground.ui.explore import tab as explore_tab
 from playground.ui.explore.handlers import Views
-from playground.ui.store import task_of
 from playground.ui.tabs import compare as tab_compare
 from playground.ui.tabs import learn as tab_learn
 from playground.ui.tabs import sample as tab_sample
@@ -42,7 +42,7 @@ def input_widget_props(model) -> dict:
 
 def _model_type(model) -> str:
     """A Hugging Face model's config "model_type" (its examples depend on it); "" for the others."""
-    return (getattr(model, "config", None) or {}).get("model_type", "")
+    return model.config.get("model_type", "")
 
 
 def first_input(model) -> str:

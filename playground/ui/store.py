@@ -19,6 +19,7 @@ from types import MappingProxyType
 from playground.decoding.api import DecodeResult, decode, encode_source
 from playground.decoding.budget import cut_by_budget
 from playground.decoding.config import DecodeConfig
+from playground.models.card import task_of
 from playground.models.checkpoint import CONFIG_NAME, SHIPPED, CheckpointError
 from playground.models.loading import load_model
 
@@ -42,19 +43,9 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def task_of(model) -> str:
-    """'g2p', 'p2g' or 'hf' (models/hf.py sets it): from the checkpoint's config, else from the vocabularies'
-    kinds."""
-    config = getattr(model, "config", None) or {}
-    if config.get("task") in TASK_NAMES:
-        return config["task"]
-    return "p2g" if model.source_vocab.kind == "words" else "g2p"
-
-
 def describe(name: str, model) -> str:
     """Picker label: the checkpoint's name ('G2P · bi-GRU + Bahdanau'), else 'dir · spelling → phonemes'."""
-    config = getattr(model, "config", None) or {}
-    return str(config.get("name") or f"{name} · {TASK_NAMES[task_of(model)]}")
+    return str(model.config.get("name") or f"{name} · {TASK_NAMES[task_of(model)]}")
 
 
 class Recent:

@@ -14,7 +14,8 @@ from types import MappingProxyType
 
 import gradio as gr
 
-from playground.decoding.config import DecodeConfig
+from playground.decoding.config import PARAMS
+from playground.models.card import task_of
 from playground.models.vocab import InputError
 from playground.ui.common.controls import UiParams, language_props, speaks
 from playground.ui.common.events import DECODE_CONCURRENCY, DECODE_GROUP, TRIM, USER_ERRORS, named
@@ -22,17 +23,15 @@ from playground.ui.common.runtime import gpu
 from playground.ui.common.style import esc
 from playground.ui.explore import events as explore_events
 from playground.ui.explore import share_panel
-from playground.ui.explore.handlers import api_decode, render_views, run_decode
+from playground.ui.explore.handlers import api_decode, api_default, render_views, run_decode
 from playground.ui.explore.service import ExploreService, respond
 from playground.ui.layout import CSS, build_layout, example_samples, first_input, input_widget_props
-from playground.ui.store import describe, task_of
+from playground.ui.store import describe
 
 PAGE_JS = (Path(__file__).parent / "common" / "page.js").read_text()  # once per page (leaked chart listeners)
 QUEUE_MAX = 64  # waiting events beyond this are refused ("queue full") instead of piling up memory
-DECODE_FIELDS = ("strategy", "temperature", "top_k", "top_p", "min_p", "beam_width", "num_return",
-                 "num_samples", "length_penalty", "length_penalty_formula", "num_groups", "diversity_penalty",
-                 "seed", "max_length")  # the /decode knobs: DecodeConfig fields, validated strictly
-DECODE_DEFAULTS = MappingProxyType({"model": "", **{f: getattr(DecodeConfig(), f) for f in DECODE_FIELDS}})
+DECODE_FIELDS = tuple(name for name in PARAMS if name != "record_trace")  # /decode: every field the CLI takes
+DECODE_DEFAULTS = MappingProxyType({"model": "", **{name: api_default(PARAMS[name]) for name in DECODE_FIELDS}})
 
 
 def plotly_preload() -> str:
@@ -114,7 +113,7 @@ def wire_shell(ui, store, decode: dict) -> None:
         """The models this server decodes with: name (pass it as `model`), task, label and, for a multilingual
         model, its target languages (pass one as `language` to /explore)."""
         return [{"name": n, "task": task_of(m), "label": describe(n, m),
-                 "languages": [token for _, token in getattr(m, "target_languages", None) or []]}
+                 "languages": [token for _, token in m.target_languages]}
                 for n, m in store.models.items()]
 
     ui.model.change(switch_model, [ui.model, ui.text, ui.language], [ui.text, ui.examples, ui.language],

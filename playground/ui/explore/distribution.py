@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.decoding.registry import STRATEGIES
 from playground.ui.common import style
 from playground.ui.common.style import base_layout, empty_spec, esc, f32, figure
 from playground.ui.explore.selection import Selection
 
-SAMPLING = ("sample", "stochastic_beam")  # the strategies that apply temperature and the filters
 TOP_N = 12  # bars in the step distribution: enough to see the tail, few enough to read the labels
 
 
@@ -38,7 +38,8 @@ def distribution_spec(sel: Selection, t: int = 0, top_n: int = TOP_N) -> tuple[l
     bars_y = {k: with_others(rows[k], rows["outside"][k], order, others) for k in ("p1", "temperature", "filtered")}
     # temperature and filters only shape sampling; argmax-style searches read the model's distribution
     # (minus tokens the engine never allows, e.g. <pad>), so they get one series instead of three
-    processed = trace.strategy in SAMPLING or not np.allclose(rows["temperature"], rows["filtered"], atol=1e-6)
+    spec = STRATEGIES.get(trace.strategy)  # (a teacher-forced score's trace is "forced": no strategy)
+    processed = spec is not None and spec.samples or not np.allclose(rows["temperature"], rows["filtered"], atol=1e-6)
     x = list(range(len(order) + (others > 0)))
     labels = [esc(sym[i]) for i in order] + ([f"all others ({others:,})"] if others else [])
     series = [("model, T=1", "p1", style.C_T1), ("after temperature", "temperature", style.C_TEMP),

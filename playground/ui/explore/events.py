@@ -13,7 +13,14 @@ from types import MappingProxyType, SimpleNamespace
 
 import gradio as gr
 
-from playground.ui.common.controls import CONTROL_NAMES, SETTINGS, UiParams, control_info, visible_controls
+from playground.ui.common.controls import (
+    CONTROL_NAMES,
+    SETTINGS,
+    UiParams,
+    control_info,
+    strategy_values,
+    visible_controls,
+)
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, named
 from playground.ui.common.runtime import gpu
 from playground.ui.explore.handlers import run_decode
@@ -32,14 +39,24 @@ def set_strategy(strategy: str, formula: str) -> list:
     return [gr.update(visible=shown[n], info=control_info(n, strategy, formula)) for n in TOGGLED]
 
 
+def move_values(strategy: str, *values) -> list:
+    """The controls ``strategy`` starts elsewhere (contrastive search's top-k 4) move there while they sit at the
+    page's start value; the others stay."""
+    moved = strategy_values(strategy, dict(zip(TOGGLED, values, strict=True)))
+    return [gr.update(value=moved[n]) if n in moved else gr.skip() for n in TOGGLED]
+
+
 def wire(ui: SimpleNamespace) -> dict:
     """The page's events; returns the JavaScript-only decode event's arguments (a model switch ends with it)."""
     decode = dict(fn=None, inputs=[ui.model, ui.text, ui.language, *ui.params], outputs=None, js=DECODE_JS,
                   queue=False, show_progress="hidden", api_visibility="private")
     gr.on([ui.text.change, ui.language.change] + [p.change for p in ui.params], **decode)
     strategy, formula = ui.controls["strategy"], ui.controls["length_penalty_formula"]
-    gr.on([strategy.change, formula.change], set_strategy, [strategy, formula],
-          [ui.controls[n] for n in TOGGLED], api_name="controls", queue=False, show_progress="hidden")
+    toggled = [ui.controls[n] for n in TOGGLED]
+    gr.on([strategy.change, formula.change], set_strategy, [strategy, formula], toggled, api_name="controls",
+          queue=False, show_progress="hidden")
+    strategy.change(move_values, [strategy, *toggled], toggled, api_visibility="private", queue=False,
+                    show_progress="hidden")
     return decode
 
 

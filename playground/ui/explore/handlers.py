@@ -61,8 +61,19 @@ def run_decode(store, model_name: str, text: str, params: UiParams, language: st
                    language=language or "")
 
 
+def api_default(param):
+    """A parameter's default as /decode shows it: lists for sequences, the prefix as text (as the CLI's --prefix)."""
+    if param.name == "prefix":
+        return ""
+    return list(param.default) if param.kind is tuple else param.default
+
+
 def api_decode(store, model_name: str, text: str, config: dict) -> dict:
-    """The /decode endpoint: strict (no value is adjusted) and JSON out."""
+    """The /decode endpoint: strict (no value is adjusted) and JSON out. ``prefix`` is text in the target's
+    writing (e.g. "K AE"), as on the command line."""
+    if isinstance(config.get("prefix"), str):
+        config = dict(config, prefix=tuple(store.get(model_name).target_vocab.tokenize(config["prefix"]))
+                      if config["prefix"].strip() else ())
     result = store.decode(model_name, text, DecodeConfig.from_dict(config))
     out = result.trace.to_dict()
     out["model"] = model_name

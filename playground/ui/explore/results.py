@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.decoding.registry import STRATEGIES
 from playground.ui.common import style
 from playground.ui.common.labels import is_arpabet, readable
 from playground.ui.common.style import band, base_layout, empty_spec, esc, f32, figure
@@ -36,7 +37,8 @@ def results_spec(sel: Selection) -> tuple[list[dict], dict]:
                  textposition="outside", cliponaxis=False, customdata=f32(np.exp(log_p.astype(np.float64))),
                  hovertemplate="log p(y|x) = %{x:.3f}<br>p = %{customdata:.3g}<extra></extra>")]
     if not same:
-        name = "score (perturbed)" if trace.strategy == "stochastic_beam" else "score (length-normalised)"
+        spec = STRATEGIES.get(trace.strategy)
+        name = f"score ({spec.score if spec else 'search'})"
         bars.append(dict(type="bar", y=y, x=score, orientation="h", name=name, marker=dict(color=style.C_KEPT),
                          text=[f"{v:.2f}" for v in score], textposition="outside", cliponaxis=False,
                          hovertemplate=name + " = %{x:.3f}<extra></extra>"))

@@ -13,14 +13,14 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from playground.analysis.lessons import BY_KEY, LESSONS, Lesson, demonstrate
-from playground.analysis.lessons import task_of as lesson_task
+from playground.analysis.lessons import BY_KEY, LESSONS, Lesson, demonstrate, lesson_task
+from playground.models.card import task_of
 from playground.ui.common.controls import UiParams
 from playground.ui.common.events import DECODE_GROUP, guarded
 from playground.ui.common.export import write_json
 from playground.ui.common.runtime import gpu
 from playground.ui.common.style import esc
-from playground.ui.store import describe, task_of
+from playground.ui.store import describe
 from playground.ui.tabs.learn_plots import demo_figure
 
 ID, TITLE = "learn", "Learn"

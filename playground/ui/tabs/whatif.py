@@ -14,7 +14,7 @@ import gradio as gr
 
 from playground.analysis.whatif import continue_prefix, score_target, search_check, to_dict
 from playground.decoding.config import MAX_BEAM_WIDTH, DecodeConfig
-from playground.decoding.registry import LABELS
+from playground.decoding.registry import STRATEGIES as SPECS
 from playground.decoding.validate import check_range, whole
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded
 from playground.ui.common.export import write_json
@@ -24,7 +24,7 @@ from playground.ui.common.style import empty_figure, esc, md
 from playground.ui.tabs.whatif_plots import log_prob_figure, token_figure
 
 ID, TITLE = "whatif", "What-if"
-STRATEGIES = tuple((LABELS[s], s) for s in ("greedy", "beam", "sample", "stochastic_beam", "exact"))  # continue
+STRATEGIES = tuple((spec.label, name) for name, spec in SPECS.items())  # every one can continue a prefix
 CSS = """
 #whatif-exact-verdict p { font-size: 1.05rem; }
 .whatif-section h3 { margin: 12px 0 4px 0; }
@@ -67,8 +67,9 @@ def prefix_view(store, model_name: str, text: str, prefix: str, strategy: str, b
                 language: str = "") -> tuple:
     """-> summary, the best continuation's per-step chart, JSON path."""
     k = _beam(beam_width)
-    returned = dict(num_samples=k, num_return=k) if strategy == "sample" else \
-        dict(num_return=k) if strategy in ("beam", "stochastic_beam") else {}
+    returns = SPECS[strategy].returns if strategy in SPECS else "one"  # (an unknown name: DecodeConfig refuses it)
+    returned = dict(num_samples=k, num_return=k) if returns == "samples" else dict(num_return=k) if returns == "best" \
+        else {}
     config = DecodeConfig(strategy=strategy, beam_width=k, length_penalty_formula="none", seed=0, **returned)
     cont = continue_prefix(store.get(model_name), text, prefix, config, language=language)
     best = cont.outputs[0]

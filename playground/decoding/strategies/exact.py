@@ -20,16 +20,29 @@ plus the first ``MAX_RECORDED`` explored prefixes (status "pruned", no steps of 
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING, NamedTuple
 
 import torch
 
-from playground.decoding.beam import beam
-from playground.decoding.beams import Beams, expand
-from playground.decoding.chains import chain
-from playground.decoding.common import filter_settings, forced_at, make_hypothesis, prefix_ids
-from playground.decoding.config import DecodeConfig
+from playground.decoding.common import (
+    filter_settings,
+    forced_at,
+    forced_search,
+    make_hypothesis,
+    model_step,
+    never_generated,
+    prefix_ids,
+    process_step,
+    search_log_probs,
+)
 from playground.decoding.recorder import Recorder
+from playground.decoding.spec import StrategySpec
+from playground.decoding.strategies.beam import beam
+from playground.decoding.strategies.greedy import teacher_force
 from playground.decoding.trace import Hypothesis
+
+if TYPE_CHECKING:
+    from playground.decoding.config import DecodeConfig
 
 MAX_RECORDED = 2000  # explored nodes kept in the trace (the UI draws them)
 SAME_SCORE = 1e-4  # log-prob differences below this are rounding, not a better sequence
@@ -63,6 +76,27 @@ class Explored:
         return out[::-1]
 
 
+class Expansion(NamedTuple):
+    """The next-token distributions of some prefixes (one model step for all of them)."""
+
+    model_log_probs: torch.Tensor  # (B, V) the model's, T = 1
+    search_log_probs: torch.Tensor  # (B, V) float64 what the search adds up (common.search_log_probs)
+    state: object  # the model's state after the step, a row per prefix
+
+
+def expand(model, state, prefixes: list[list[int]], settings, forced: int | None) -> Expansion:
+    """One batched model step for equal-length ``prefixes`` (``state``: their rows); a forced token (the
+    prefix) is the only one that survives, at the model's cost."""
+    tokens = torch.tensor(prefixes, dtype=torch.long).reshape(len(prefixes), len(prefixes[0]))  # (B, t)
+    prev = tokens[:, -1] if tokens.shape[1] else torch.full((len(prefixes),), model.target_vocab.bos_id)
+    out = model_step(model, prev, state)
+    _, filtered = process_step(out.logits, settings, tokens, banned=never_generated(model), forced=forced)
+    model_log_probs = torch.log_softmax(out.logits, dim=-1)
+    search = search_log_probs(out.logits, filtered, settings, tokens, samples=False) if forced is None else \
+        forced_search(model_log_probs, forced)
+    return Expansion(model_log_probs, search, out.state)
+
+
 def exact(model, state, config: DecodeConfig, recorders: list[Recorder]) -> list[list[Hypothesis]]:
     """One input at a time (``recorders`` holds one): decode_many runs a batch input by input."""
     (recorder,) = recorders
@@ -70,10 +104,10 @@ def exact(model, state, config: DecodeConfig, recorders: list[Recorder]) -> list
     seed = beam_seed(model, state, config, recorder)
     best = seed.token_ids if seed is not None and seed.finished else None  # incumbent (ids without </s>)
     bound = seed.score if best is not None else float("-inf")
-    settings, forced = filter_settings(config), prefix_ids(model, config)
+    settings, forced = filter_settings(config, samples=False), prefix_ids(model, config)
     explored = Explored(parent=[-1], token=[model.target_vocab.bos_id], depth=[0], log_prob=[0.0],
                         cum_log_prob=[0.0], search=[0.0])
-    stack = [(0, expand(model, state, prefix_beams([[]]), settings, forced_at(forced, 0), config), 0)]
+    stack = [(0, expand(model, state, [[]], settings, forced_at(forced, 0)), 0)]
     rows_used, truncated, timed_out = 1, False, False
     while stack:
         if recorder.out_of_time(f"the exact search after evaluating {rows_used} nodes"):
@@ -98,8 +132,8 @@ def exact(model, state, config: DecodeConfig, recorders: list[Recorder]) -> list
         model_log_probs = exp.model_log_probs[row].tolist()
         children = [explored.add(node, v, model_log_probs[v], values[v]) for v in viable]
         child_state = model.reorder(exp.state, torch.full((len(viable),), row, dtype=torch.long))
-        child_exp = expand(model, child_state, prefix_beams([explored.tokens(c) for c in children]), settings,
-                           forced_at(forced, explored.depth[node] + 1), config)
+        child_exp = expand(model, child_state, [explored.tokens(c) for c in children], settings,
+                           forced_at(forced, explored.depth[node] + 1))
         stack.extend((c, child_exp, i) for i, c in reversed(list(enumerate(children))))  # best on top
     hypotheses = record(model, state, config, recorder, explored, best, seed, bound)
     notes = f"Exact search evaluated {rows_used} nodes"
@@ -115,15 +149,6 @@ def exact(model, state, config: DecodeConfig, recorders: list[Recorder]) -> list
                  "the search, cut short, found nothing better" if truncated or timed_out else "it found the best")
         recorder.note(f"Beam search (width {config.beam_width}) scored {seed.score:.4f}: {found}.")
     return [hypotheses]
-
-
-def prefix_beams(prefixes: list[list[int]]) -> Beams:
-    """Beams holding just the given equal-length prefixes (their scores live in ``Explored``)."""
-    m = len(prefixes)
-    zeros = torch.zeros(m, dtype=torch.float64)
-    tokens = torch.tensor(prefixes, dtype=torch.long).reshape(m, len(prefixes[0]))
-    return Beams(nodes=torch.zeros(m, dtype=torch.long), tokens=tokens, cum_model=zeros, cum_search=zeros,
-                 rows=torch.zeros(m, dtype=torch.long))
 
 
 def beam_seed(model, state, config: DecodeConfig, recorder: Recorder) -> Hypothesis | None:
@@ -144,8 +169,7 @@ def record(model, state, config: DecodeConfig, recorder: Recorder, explored: Exp
         forced = seed.token_ids if seed is not None else []
     else:
         forced = best + [model.target_vocab.eos_id]
-    hyp = chain(model, state, config, [recorder], rows=1, choose=lambda logits, i: logits.argmax(-1),
-                forced=forced)[0][0]
+    hyp = teacher_force(model, state, config, recorder, forced)
     child = {(p, tok): i for i, (p, tok) in enumerate(zip(explored.parent, explored.token, strict=True))}
     trace_id, node = {0: 0}, 0
     for t, token in enumerate(forced):  # the explored prefixes along the best path are path nodes
@@ -165,3 +189,11 @@ def record(model, state, config: DecodeConfig, recorder: Recorder, explored: Exp
     score = hyp.score if best is None else bound
     return [make_hypothesis(model, hyp.token_ids, log_prob=hyp.log_prob, score=score,
                             node=hyp.node, finished=hyp.finished)]
+
+
+SPEC = StrategySpec(
+    name="exact", label="exact search", run=exact, reads=("beam_width", "node_budget"),
+    doc="depth-first branch and bound for the model's most probable output, seeded with beam search, to show when "
+        "beam search misses it (Stahlberg & Byrne 2019)",
+    presets={"exact search": {}},
+)
