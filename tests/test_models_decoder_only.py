@@ -2,11 +2,13 @@
 reproduces the parallel teacher-forced pass, a padded batch computes each row as alone, self-attention covers the
 context causally, and checkpoints round-trip through load_model."""
 
+import numpy as np
 import pytest
 import torch
-from helpers import tiny_decoder_only
+from helpers import check_invariants, tiny_decoder_only
 
 from playground import DecodeConfig, decode, load_model
+from playground.decoding import decode_many
 from playground.decoding.config import STRATEGIES
 from playground.models.checkpoint import save_checkpoint
 from playground.models.decoder_only import DecoderOnlyConfig
@@ -71,6 +73,7 @@ def test_checkpoint_round_trip_and_every_strategy_decodes(tmp_path):
         result = decode(loaded, "cab", config)
         assert result.hypotheses
         assert result.trace.hypotheses[0].tokens == decode(model, "cab", config).trace.hypotheses[0].tokens
+        check_invariants(result.trace, config)
 
 
 def test_config_is_checked():
@@ -78,3 +81,20 @@ def test_config_is_checked():
         DecoderOnlyConfig(src_vocab_size=5, tgt_vocab_size=5, d_model=10, heads=3)
     with pytest.raises(ValueError, match="layers"):
         DecoderOnlyConfig(src_vocab_size=5, tgt_vocab_size=5, layers=0)
+
+
+def test_the_trace_keeps_self_attention_over_the_growing_context():
+    """Each step attends over the input, <s> and the outputs before it: the path's heatmap is lower-triangular
+    past the input (a causal mask), its columns named by context_keys, a batch's padding left out."""
+    model = tiny_decoder_only()
+    trace = decode(model, "cab", DecodeConfig(max_length=5)).trace
+    assert trace.context and trace.steps[0].attention.shape == (1, 2, 2, 3 + 1)  # c a b <s>
+    node = trace.hypotheses[0].node
+    keys, heat = trace.context_keys(node), trace.attention_path(node)
+    tokens = trace.hypotheses[0].tokens
+    assert keys == ["c", "a", "b", "<s>", *tokens[:len(heat) - 1]] and heat.shape == (len(heat), len(keys))
+    for j, row in enumerate(heat):
+        assert row[:4 + j].sum() == pytest.approx(1.0, abs=1e-5) and not row[4 + j:].any()
+    alone = decode(model, "ab", DecodeConfig(max_length=5)).trace
+    batch = decode_many(model, ["cab", "ab"], DecodeConfig(max_length=5))[1].trace  # "ab" padded to 3
+    np.testing.assert_allclose(batch.steps[0].attention, alone.steps[0].attention, atol=1e-6)

@@ -118,9 +118,11 @@ def run(model, sources: list[list[str]], state, config: DecodeConfig) -> list[De
     """Run the strategy over encoded ``sources`` (``state``: a row each), a recorder per input. The batch shares
     one deadline, the time budget of every input together."""
     deadline, config_dict = Deadline(config.time_budget_s * len(sources)), config.to_dict()
+    context, padded = "attention" not in model.outputs, max(map(len, sources))  # (decoder-only: self-attention)
     recorders = [Recorder(strategy=config.strategy, config=dict(config_dict), source=source,
                           target_symbols=list(model.target_vocab.symbols), record_steps=config.record_trace,
-                          deadline=deadline, members=member_names(model)) for source in sources]
+                          deadline=deadline, members=member_names(model), context=context, padded=padded)
+                 for source in sources]
     hypotheses = STRATEGIES[config.strategy].run(model, state, config, recorders)
     return [DecodeResult(hypotheses=h[: config.num_return], trace=r.finish(h))
             for r, h in zip(recorders, hypotheses, strict=True)]

@@ -49,13 +49,16 @@ def must_keep(steps: list[dict], num_nodes: int) -> torch.Tensor:
 
 @torch.inference_mode()
 def summarise(steps: list[dict], top_n: int, must: torch.Tensor | None = None) -> dict[str, np.ndarray]:
-    """The rows of ``steps`` (each: logits, temperature_logits, filtered_logits (H, V), members (H, M, V), chosen
+    """The rows of ``steps`` (each: logits, temperature_logits, filtered_logits (H, V), members (H, M, V) or None for
+    one model, chosen
     (H,) or None) stacked, -> every STEP_ARRAYS entry but attention, (N, ...) numpy arrays. Statistics use the
     whole vocabulary; then, when V > top_n, the rows are cut to their columns (``must``: (N, V) tokens to keep).
     Where every step's filtered logits are its temperature logits (argmax searches: nothing filters), the two
     distributions are computed once: with a 58,000-token vocabulary each pass over the rows counts."""
-    logits, temperature_logits, members = (torch.cat([s[k] for s in steps]).to(torch.float32)
-                                           for k in ("logits", "temperature_logits", "members"))  # (N, V), (N, M, V)
+    logits, temperature_logits = (torch.cat([s[k] for s in steps]).to(torch.float32)
+                                  for k in ("logits", "temperature_logits"))  # (N, V)
+    members = logits.new_zeros(logits.shape[0], 0, logits.shape[1]) if steps[0]["members"] is None else \
+        torch.cat([s["members"] for s in steps]).to(torch.float32)  # (N, M, V); M = 0: one model
     shared = all(s["filtered_logits"] is s["temperature_logits"] for s in steps)
     filtered_logits = temperature_logits if shared else torch.cat([s["filtered_logits"] for s in steps]).float()
     log_probs = torch.log_softmax(logits, dim=-1)  # (N, V)

@@ -14,7 +14,7 @@ import torch
 from playground.decoding.pipeline import FilterSettings, process
 from playground.decoding.protocol import StepOutput, check_output
 from playground.decoding.trace import LOG_ZERO, Hypothesis
-from playground.decoding.validate import NEG_INF
+from playground.decoding.validate import NEG_INF, check_logits
 
 if TYPE_CHECKING:  # (config.py builds DecodeConfig from the registry, which imports the strategies, which import this)
     from playground.decoding.config import DecodeConfig
@@ -65,6 +65,9 @@ def process_step(logits: torch.Tensor, settings: FilterSettings, prev_tokens: to
     forcing) is the only one left in filtered_logits, whatever the filters said, so it can always be
     chosen (its model probability is kept elsewhere)."""
     allowed = logits.index_fill(1, banned, NEG_INF)  # (B, V), a copy: the trace keeps the raw logits
+    if settings.idle and not argmax and forced is None:  # nothing to apply (argmax searches' every step): the
+        check_logits(allowed)  # copy is both views, checked as process() would
+        return allowed, allowed
     temperature_logits, filtered_logits = process(allowed, settings, prev_tokens)
     if argmax:
         temperature_logits = filtered_logits = one_hot_logits(temperature_logits.argmax(-1), logits.shape[-1])

@@ -70,12 +70,13 @@ class Live:
                    extra=extra)
 
     def spans(self) -> list[tuple[int, slice]]:
-        """(group, its rows) for each group with live rows, in order."""
-        if self.group.numel() and int(self.group[0]) == int(self.group[-1]):  # one group (the page's case)
-            return [(int(self.group[0]), slice(0, self.group.numel()))]
-        values, counts = torch.unique_consecutive(self.group, return_counts=True)
-        ends = torch.cumsum(counts, 0).tolist()
-        return [(int(v), slice(e - c, e)) for v, c, e in zip(values.tolist(), counts.tolist(), ends, strict=True)]
+        """(group, its rows) for each group with live rows, in order (computed once: rows never change)."""
+        if "_spans" not in self.__dict__:
+            values, counts = torch.unique_consecutive(self.group, return_counts=True)
+            ends = torch.cumsum(counts, 0).tolist()
+            self.__dict__["_spans"] = [(v, slice(e - c, e)) for v, c, e in zip(values.tolist(), counts.tolist(), ends,
+                                                                              strict=True)]
+        return self.__dict__["_spans"]
 
 
 @dataclass(eq=False)
@@ -94,13 +95,14 @@ class Picks:
     """One step's selection: every candidate of every group (in group order), as (C,) tensors."""
 
     group: torch.Tensor  # (C,) long, ascending
-    row: torch.Tensor  # (C,) the parent row
+    row: torch.Tensor | None  # (C,) the parent row; None when candidate i is row i's (``one_per_row``)
     token: torch.Tensor  # (C,)
-    status: torch.Tensor  # (C,) KEPT, FINISHED or PRUNED
+    status: list[int]  # (C,) KEPT, FINISHED or PRUNED
     score: torch.Tensor | None = None  # (C,) float64 the node's score (a finished one's hypothesis score); None:
     # the cumulative model log-prob (chains)
     search: torch.Tensor | None = None  # (C,) float64 the search score a kept candidate carries on; None: as score
     chosen: torch.Tensor | None = None  # (R,) the token each row took (chains), None for beam-type steps
+    one_per_row: bool = False  # candidate i is row i's one token (chains)
     extra: dict[str, torch.Tensor] = field(default_factory=dict)  # (C, ...) per-candidate values for Live.extra
     ahead: StepOutput | None = None  # the next step's output for the kept candidates, in their order
     dropped: list = field(default_factory=list)  # finished hypotheses that lost their place: marked pruned
@@ -228,7 +230,8 @@ def decode_loop(model, state, config: DecodeConfig, search: Search, groups: list
         if not any(g.live for g in groups):
             return
         if ahead is None:
-            state = out.state if is_identity(keep, out.logits.shape[0]) else model.reorder(out.state, keep)
+            state = out.state if keep is None or is_identity(keep, out.logits.shape[0]) else model.reorder(
+                out.state, keep)
     cut_all(model, search, groups, live, steps, config)
 
 
@@ -247,19 +250,25 @@ def is_identity(index: torch.Tensor, rows: int) -> bool:
 def record(view: StepView, picks: Picks, groups: list[Group]) -> Scored:
     """Each group's candidates as nodes of its trace and its rows as the step's rows."""
     live, out = view.live, view.out
-    log_prob = view.model_log_probs[picks.row, picks.token]  # (C,) raw, T = 1
-    cum = live.cum_model[picks.row] + log_prob
+    if picks.one_per_row:  # (chains: candidate i is row i's token, a gather instead of a row copy)
+        log_prob = view.model_log_probs.gather(1, picks.token[:, None])[:, 0]  # (C,) raw, T = 1
+        parents, cum = live.nodes, live.cum_model + log_prob
+    else:
+        log_prob = view.model_log_probs[picks.row, picks.token]
+        parents, cum = live.nodes[picks.row], live.cum_model[picks.row] + log_prob
     score = cum if picks.score is None else picks.score
-    statuses = [STATUS_NAMES[s] for s in picks.status.tolist()]
-    starts = torch.searchsorted(picks.group, torch.tensor([g for g, _ in view.spans]))
-    bounds = [*starts.tolist(), picks.group.numel()]
-    ids = []
-    attention = attention_of(out)
-    for (g, rows), lo, hi in zip(view.spans, bounds[:-1], bounds[1:], strict=True):
+    statuses = [STATUS_NAMES[c] for c in picks.status]
+    spans, count = view.spans, len(statuses)
+    bounds = [0, count] if len(spans) == 1 else [
+        *torch.searchsorted(picks.group, torch.tensor([g for g, _ in spans])).tolist(), count]
+    ids, attention = [], attention_of(out)
+    for (g, rows), lo, hi in zip(spans, bounds[:-1], bounds[1:], strict=True):
+        part = slice(lo, hi)
+        ids.append(groups[g].recorder.add_nodes(
+            parents=rows_of(parents, part), tokens=rows_of(picks.token, part), step=view.t,
+            log_probs=rows_of(log_prob, part), cum_log_probs=rows_of(cum, part), scores=rows_of(score, part),
+            status=statuses if len(spans) == 1 else statuses[lo:hi]))
         recorder = groups[g].recorder
-        ids.append(recorder.add_nodes(parents=live.nodes[picks.row[lo:hi]], tokens=picks.token[lo:hi], step=view.t,
-                                      log_probs=log_prob[lo:hi], cum_log_probs=cum[lo:hi], scores=score[lo:hi],
-                                      status=statuses[lo:hi]))
         if recorder.record_steps:  # (skip the row slices when nothing is recorded)
             recorder.add_step(t=view.t, node_ids=rows_of(live.nodes, rows), logits=rows_of(out.logits, rows),
                               temperature_logits=rows_of(view.temperature_logits, rows),
@@ -280,9 +289,11 @@ def finish(model, view: StepView, picks: Picks, scored: Scored, groups: list[Gro
     """Finished candidates become hypotheses in their group's pool; what falls out of a pool is pruned."""
     for g, hypothesis in picks.dropped:
         groups[g].recorder.set_status(hypothesis.node, "pruned")
-    done = (picks.status == FINISHED).nonzero()[:, 0].tolist()
-    for c in done:
-        group, row, score = groups[int(picks.group[c])], int(picks.row[c]), search.hypothesis_score(scored, c)
+    if FINISHED not in picks.status:
+        return
+    for c in (c for c, code in enumerate(picks.status) if code == FINISHED):
+        row = c if picks.row is None else int(picks.row[c])
+        group, score = groups[int(picks.group[c])], search.hypothesis_score(scored, c)
         dropped = group.pool.add(make_hypothesis(model, view.live.tokens[row].tolist(), log_prob=scored.cum[c],
                                                  score=score, node=scored.ids[c], finished=True), float(score))
         if dropped is not None:
@@ -290,26 +301,40 @@ def finish(model, view: StepView, picks: Picks, scored: Scored, groups: list[Gro
 
 
 def advance(view: StepView, picks: Picks, scored: Scored, groups: list[Group], search: Search):
-    """The kept candidates of groups still searching as the next live rows -> (live, their parent rows, the
-    search's output for them or None)."""
-    kept = (picks.status == KEPT).nonzero()[:, 0]  # (K,)
-    tokens = torch.cat([view.live.tokens[picks.row[kept]], picks.token[kept, None]], dim=1)
+    """The kept candidates of groups still searching as the next live rows -> (live, their parent rows or None
+    when they are the rows as they were, the search's output for them or None)."""
+    live = view.live
+    if picks.one_per_row and FINISHED not in picks.status and PRUNED not in picks.status:  # every row goes on
+        tokens = torch.cat([live.tokens, picks.token[:, None]], dim=1)
+        nxt = Live(group=live.group, nodes=scored.ids, tokens=tokens, cum_model=scored.cum, cum_search=scored.search,
+                   extra=picks.extra)
+        nxt.__dict__["_spans"] = live.spans()  # (the same groups' same rows)
+        return nxt, None, picks.ahead
+    kept = torch.tensor([c for c, code in enumerate(picks.status) if code == KEPT], dtype=torch.long)  # (K,)
+    rows = kept if picks.row is None else picks.row[kept]
+    tokens = torch.cat([live.tokens[rows], picks.token[kept, None]], dim=1)
     nxt = Live(group=picks.group[kept], nodes=scored.ids[kept], tokens=tokens, cum_model=scored.cum[kept],
                cum_search=scored.search[kept], extra={k: v[kept] for k, v in picks.extra.items()})
-    counts = torch.bincount(nxt.group, minlength=len(groups)).tolist()
+    still = stop_groups(nxt, groups, search, view.t + 1)
+    if still is not None:  # a done group's rows stop here
+        kept, rows, nxt = kept[still], rows[still], select_live(nxt, still)
+    ahead = picks.ahead if picks.ahead is None or still is None else picks.ahead.rows(
+        still.nonzero()[:, 0], view.run.model.reorder(picks.ahead.state, still.nonzero()[:, 0]))
+    return nxt, rows, ahead
+
+
+def stop_groups(live: Live, groups: list[Group], search: Search, length: int) -> torch.Tensor | None:
+    """Mark the groups left without rows, or done by the search's own rule (beam search's), as no longer live;
+    returns which of ``live``'s rows belong to groups still searching, or None when all do."""
+    counts = torch.bincount(live.group, minlength=len(groups)).tolist()
     for g, group in enumerate(groups):
-        if group.live:
-            group.live = counts[g] > 0
-    for g, rows in nxt.spans() if nxt.group.numel() else []:
-        if search.done(groups[g], nxt, rows, view.t + 1):
+        group.live = group.live and counts[g] > 0
+    for g, rows in live.spans() if live.group.numel() else []:
+        if search.done(groups[g], live, rows, length):
             groups[g].live = False
-    alive = torch.tensor([groups[g].live for g in nxt.group.tolist()], dtype=torch.bool) \
-        if any(not g.live for g in groups) else None
-    if alive is not None and not bool(alive.all()):  # a done group's rows stop here
-        kept, nxt = kept[alive], select_live(nxt, alive)
-    ahead = picks.ahead if picks.ahead is None or alive is None else picks.ahead.rows(
-        alive.nonzero()[:, 0], view.run.model.reorder(picks.ahead.state, alive.nonzero()[:, 0]))
-    return nxt, picks.row[kept], ahead
+    if all(groups[g].live for g in set(live.group.tolist())):
+        return None
+    return torch.tensor([groups[g].live for g in live.group.tolist()], dtype=torch.bool)
 
 
 def select_live(live: Live, keep: torch.Tensor) -> Live:
@@ -343,15 +368,15 @@ class Steps:
         self.length, self.timed_out = 0, False
 
     def __iter__(self) -> Iterator[int]:
+        deadline = self.recorders[0].deadline if self.timed else None  # (one batch shares one deadline)
         for t in range(self.max_length):
-            if t and self.timed and self._out_of_time(f"after step {t} of at most {self.max_length} {self.live()}"):
-                self.timed_out = True
-                return
+            if t and deadline is not None and deadline.expired():
+                where = f"after step {t} of at most {self.max_length} {self.live()}"
+                self.timed_out = any([recorder.out_of_time(where) for recorder in self.recorders])  # (all note it)
+                if self.timed_out:
+                    return
             self.length = t + 1
             yield t
-
-    def _out_of_time(self, where: str) -> bool:
-        return any([recorder.out_of_time(where) for recorder in self.recorders])  # (every one notes it)
 
     def note_max_length(self, recorder, message: str) -> None:
         """Note (truncated) in ``recorder`` that ``message``'s rows reached max_length, unless the time budget

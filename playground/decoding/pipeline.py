@@ -63,6 +63,11 @@ class _Checked:
         """The enabled history processors, in the order they apply."""
         return tuple(p for p in processors.HISTORY if p.enabled(self))
 
+    @functools.cached_property
+    def idle(self) -> bool:
+        """No processor is on: processing would only copy the logits."""
+        return not self.active_filters and not self.active_history
+
     @classmethod
     def from_config(cls, config, **overrides) -> FilterSettings:
         """Build from any object with the ``DecodeConfig`` field names; ``overrides`` win."""

@@ -33,6 +33,7 @@ And ``out_of_time`` is the one time-budget check the strategies make (budget.py)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -61,14 +62,18 @@ def same_values(a: torch.Tensor, b: torch.Tensor) -> bool:
 class Recorder:
     def __init__(self, *, strategy: str, config: dict, source: list[str], target_symbols: list[str],
                  record_steps: bool = True, deadline: Deadline | None = None, members: list[str] | None = None,
-                 top_n: int | None = None):
+                 top_n: int | None = None, context: bool = False, padded: int = 0):
+        """``context``: the attention is a decoder-only model's self-attention over its context (protocol.py), whose
+        columns are the batch's ``padded`` source positions, then what was fed after them; a row keeps its own
+        source's and those."""
+        self.context, self.padded = context, padded
         self.record_steps, self.top_n = record_steps, TRACE_TOP_N if top_n is None else top_n
         self._last_nodes: tuple = (0, None, None)  # the latest add_nodes: (first id, parents, tokens)
         self.deadline = deadline  # None: no time limit (teacher forcing, whose length is fixed)
         self._time_noted = self._rows_noted = False
         self.recorded_rows = 0  # step rows recorded so far (MAX_TRACE_ROWS)
         self._trace = Trace(strategy=strategy, config=config, source=list(source),
-                            target_symbols=list(target_symbols), members=list(members or []))
+                            target_symbols=list(target_symbols), members=list(members or []), context=context)
         self._chunks: list[tuple] = []  # (parents, tokens, step, log_probs, cum_log_probs, scores, statuses)
         self._status: dict[int, str] = {}  # later status changes, by node id
         self._steps: list[dict] = []  # per recorded step: its rows' tensors (kept as references until summarised)
@@ -110,7 +115,11 @@ class Recorder:
         ensemble its members' log-probs (H, M, V)."""
         if not self.record_steps:
             return
-        attention = attention[..., : len(self._trace.source)]  # a batch pads its sources: keep this input's
+        source = len(self._trace.source)
+        if self.context and self.padded > source:  # a batch pads its prompts: this row's, then what followed
+            attention = torch.cat([attention[..., :source], attention[..., self.padded:]], dim=-1)
+        elif not self.context and attention.shape[-1] != source:  # a batch pads its sources: keep this input's
+            attention = attention[..., :source]
         rows_count, limit = int(node_ids.numel()), self.row_limit(attention)
         keep = min(rows_count, MAX_STEP_ROWS, limit - self.recorded_rows)
         if keep < rows_count:  # keep the first rows; every node (and candidate) is still recorded
@@ -120,8 +129,6 @@ class Recorder:
                           f"from step {t + 1} on, some rows were decoded but their distributions are not shown.")
             if keep <= 0:
                 return
-        if members is None:  # one model: no member distributions, (H, 0, V)
-            members = logits.new_zeros(logits.shape[0], 0, logits.shape[1])
         rows = dict(node_ids=node_ids, logits=logits, temperature_logits=temperature_logits,
                     filtered_logits=filtered_logits, attention=attention, chosen=chosen, members=members)
         if keep < rows_count:
@@ -169,7 +176,7 @@ class Recorder:
     @staticmethod
     def row_limit(attention: torch.Tensor) -> int:
         """Step rows a trace records in all: MAX_TRACE_ROWS, fewer when a row's attention (L, K, S) is large."""
-        per_row = max(1, attention[0].numel()) if attention.shape[0] else 1
+        per_row = max(1, math.prod(attention.shape[1:]))  # (shape arithmetic: no tensor operation per step)
         return min(MAX_TRACE_ROWS, MAX_ATTENTION_VALUES // per_row)
 
     # budgets ----------------------------------------------------------------------------------
@@ -223,9 +230,12 @@ class Recorder:
             return []
         self._summarise_pending()
         steps = self._steps
-        attention = finite(torch.cat([s["attention"] for s in steps])).numpy()
+        widths = [s["attention"].shape[-1] for s in steps]  # (a context grows by one position a step)
+        attention = finite(torch.cat([torch.nn.functional.pad(s["attention"], (0, max(widths) - w))
+                                      for s, w in zip(steps, widths, strict=True)])).numpy()
         bounds = np.cumsum([0, *(int(s["node_ids"].numel()) for s in steps)]).tolist()
         return [Step(t=int(s["t"]), node_ids=s["node_ids"].reshape(-1).tolist(),
                      candidates=[] if s["candidates"] is None else s["candidates"].reshape(-1).tolist(),
-                     attention=attention[bounds[i]:bounds[i + 1]], **s["arrays"]) for i, s in enumerate(steps)]
+                     attention=attention[bounds[i]:bounds[i + 1], ..., :widths[i]], **s["arrays"])
+                for i, s in enumerate(steps)]
 

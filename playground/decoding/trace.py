@@ -178,6 +178,7 @@ class Trace:
     truncated: bool = False  # a budget (nodes / max_length) cut the search short
     message: str = ""
     members: list[str] = field(default_factory=list)  # an ensemble's member names (member_log_probs' M order)
+    context: bool = False  # attention is a decoder-only model's self-attention over its context (attention_path)
 
     # navigation -------------------------------------------------------------------------------
     def path(self, node_id: int) -> list[int]:
@@ -206,16 +207,29 @@ class Trace:
         decoder layer ``layer`` (default: the last) and head ``head`` (default None: the mean of its heads).
 
         Row j is the attention of the step that expanded the parent of the j-th token. A row is all zeros
-        when that step was not recorded (recording off, or exact search's unrecorded explored nodes).
+        when that step was not recorded (recording off, or exact search's unrecorded explored nodes). For a
+        decoder-only model (``context``) the columns are ``context_keys(node_id)``, the prompt then what was fed
+        after it, and row j covers only the positions before it (the causal mask: zeros beyond).
         """
         path = self.path(node_id)[1:]
-        out = np.zeros((len(path), len(self.source)), dtype=np.float32)
-        for j, nid in enumerate(path):
-            where = self.step_row(self.nodes[nid].parent)
+        rows = [self.step_row(self.nodes[nid].parent) for nid in path]
+        width = len(self.context_keys(node_id)) if self.context else len(self.source)
+        out = np.zeros((len(path), width), dtype=np.float32)
+        for j, where in enumerate(rows):
             if where is not None:
-                weights = self.steps[where[0]].attention[where[1], layer]  # (K, S)
-                out[j] = weights.mean(0) if head is None else weights[head]
+                weights = self.steps[where[0]].attention[where[1], layer]  # (K, S) or (K, context so far)
+                out[j, :weights.shape[-1]] = weights.mean(0) if head is None else weights[head]
         return out
+
+    def context_keys(self, node_id: int) -> list[str]:
+        """A decoder-only model's attention columns along the path to ``node_id``: the prompt's symbols, <s> when
+        the model fed one after the prompt (the playground's own: its first step's context is one longer than the
+        prompt), then the outputs fed before the last step."""
+        path = self.path(node_id)[1:]
+        first = self.step_row(self.nodes[path[0]].parent) if path else None
+        start = first is not None and self.steps[first[0]].attention.shape[-1] > len(self.source)
+        fed = [self.target_symbols[self.nodes[nid].token] for nid in path[:-1]]
+        return [*self.source, *(["<s>"] if start else []), *fed]
 
     def _row_index(self) -> dict[int, tuple[int, int]]:
         """node id -> (step index, row); cached, rebuilt if ``steps`` was replaced or appended to."""
@@ -245,6 +259,7 @@ class Trace:
             "truncated": self.truncated,
             "message": self.message,
             "members": list(self.members),
+            "context": self.context,
         }
 
     @classmethod
@@ -260,6 +275,7 @@ class Trace:
             truncated=bool(d["truncated"]),
             message=d["message"],
             members=list(d.get("members", [])),
+            context=bool(d.get("context", False)),
         )
 
 

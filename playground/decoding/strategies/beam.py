@@ -87,7 +87,7 @@ def picks_of(view: StepView, picked: Picked, group_ids: list[int], config: Decod
     status = torch.where(picked.finished, FINISHED, torch.where(picked.kept, KEPT, PRUNED))
     valid = torch.arange(rows.shape[1]) < picked.count[:, None]  # (G, C)
     group = torch.tensor(group_ids)[:, None].expand_as(rows)
-    return Picks(group=group[valid], row=rows[valid], token=tokens[valid], status=status[valid],
+    return Picks(group=group[valid], row=rows[valid], token=tokens[valid], status=status[valid].tolist(),
                  score=scores[valid], search=search[valid])
 
 

@@ -57,7 +57,7 @@ class Contrastive(Search):
         scores = objective(view.search_log_probs[0, tokens].exp(), ahead.hidden, context[0], self.alpha)
         best = int(scores.argmax())  # (the first of equal scores: the more probable candidate)
         ends = bool(tokens[best] == view.run.model.target_vocab.eos_id)
-        status = torch.full_like(tokens, PRUNED)
+        status = [PRUNED] * tokens.numel()
         status[best] = FINISHED if ends else KEPT
         taken = torch.tensor([best])
         return Picks(group=torch.zeros_like(tokens), row=torch.zeros_like(tokens), token=tokens, status=status,

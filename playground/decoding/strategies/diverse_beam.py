@@ -51,12 +51,13 @@ class DiverseBeamSearch(BeamSearch):
                 ranking[rows] -= penalty * counts[group.input]
             picked = select(ranking, [rows.stop - rows.start], self.width, eos, first_row=rows.start)
             parts.append(picks_of(view, picked, [g], self.config))
-            taken = parts[-1].token[parts[-1].status == KEPT]
+            taken = parts[-1].token[torch.tensor([code == KEPT for code in parts[-1].status], dtype=torch.bool)]
             if taken.numel():
                 counts[group.input] = counts.get(group.input, 0) + torch.bincount(
                     taken, minlength=ranking.shape[1]).double()
-        return Picks(**{f.name: torch.cat([getattr(p, f.name) for p in parts]) for f in fields(Picks)
-                        if isinstance(getattr(parts[0], f.name), torch.Tensor)})
+        return Picks(status=[code for p in parts for code in p.status], **{
+            f.name: torch.cat([getattr(p, f.name) for p in parts]) for f in fields(Picks)
+            if isinstance(getattr(parts[0], f.name), torch.Tensor)})
 
 
 def diverse_beam(model, state, config: DecodeConfig, recorders: list[Recorder]) -> list[list[Hypothesis]]:

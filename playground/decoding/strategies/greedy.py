@@ -36,8 +36,8 @@ class Chains(Search):
         picks = [self.choose(rows_of(view.filtered_logits, rows), groups[g].input) for g, rows in view.spans]
         chosen = picks[0] if len(picks) == 1 else torch.cat(picks)  # (R,)
         eos = view.run.model.target_vocab.eos_id
-        status = torch.where(chosen == eos, FINISHED, KEPT)
-        return Picks(group=live.group, row=torch.arange(chosen.numel()), token=chosen, status=status, chosen=chosen)
+        status = [FINISHED if token == eos else KEPT for token in chosen.tolist()]
+        return Picks(group=live.group, row=None, token=chosen, status=status, chosen=chosen, one_per_row=True)
 
     def live_note(self, live: Live) -> str:
         return f"with {live.nodes.numel()} of {self.total} sequence(s) unfinished"

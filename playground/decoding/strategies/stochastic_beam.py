@@ -72,7 +72,7 @@ class StochasticBeam(Search):
         chosen = torch.zeros(pooled.numel(), dtype=torch.bool)
         chosen[pooled.topk(min(self.k, pooled.numel())).indices] = True
         ends = tokens == view.run.model.target_vocab.eos_id
-        status = torch.where(~chosen[:values.numel()], PRUNED, torch.where(ends, FINISHED, KEPT))
+        status = torch.where(~chosen[:values.numel()], PRUNED, torch.where(ends, FINISHED, KEPT)).tolist()
         dropped = group.pool.keep(chosen[values.numel():].tolist())
         return Picks(group=torch.zeros_like(rows), row=rows, token=tokens, status=status, score=values,
                      search=phi[rows, tokens], extra={"perturbed": values}, dropped=[(0, h) for h in dropped])
