@@ -51,8 +51,9 @@ def attention_of(out: StepOutput) -> torch.Tensor:
 
 
 def never_generated(model) -> torch.Tensor:
-    """<pad> and <s> are not outputs: like fairseq (``lprobs[:, pad] = -inf``), no strategy emits them."""
-    return torch.tensor([model.target_vocab.pad_id, model.target_vocab.bos_id])
+    """The ids the target vocabulary says no strategy may output (its ``never_generated``): <pad> and <s> for
+    the playground's own and the encoder-decoders, like fairseq (``lprobs[:, pad] = -inf``)."""
+    return torch.tensor(sorted(model.target_vocab.never_generated), dtype=torch.long)
 
 
 def process_step(logits: torch.Tensor, settings: FilterSettings, prev_tokens: torch.Tensor, *,

@@ -36,7 +36,9 @@ class TokenizerVocab:
     lowercase = False
 
     def __init__(self, tokenizer, *, size: int, side: str, pad_id: int, bos_id: int, eos_id: int,
-                 max_tokens: int = MAX_TOKENS):
+                 max_tokens: int = MAX_TOKENS, never: frozenset[int] | None = None):
+        """``never``: the ids no strategy may output (default <pad> and the start token; a decoder-only model
+        bans only a padding token of its own, as generate() does, hf_causal.py)."""
         if side not in ("source", "target"):
             raise ValueError(f"side must be 'source' or 'target', got {side!r}")
         self.tokenizer, self.side, self.max_tokens = tokenizer, side, max_tokens
@@ -44,7 +46,9 @@ class TokenizerVocab:
         self.symbols = tuple(piece_symbols(tokenizer, size))
         self.index = {s: i for i, s in enumerate(self.symbols)}
         self.special_ids = frozenset(i for i in tokenizer.all_special_ids if 0 <= i < size) | {self._pad, self._eos}
-        self._never = {self._pad} if side == "source" else {self._pad, self._bos, self._eos}
+        self.never_generated = frozenset({self._pad, self._bos} if never is None else never)
+        # a source never holds padding (the engine's); a target can hold what can be generated but </s> (its end)
+        self._never = {self._pad} if side == "source" else {*self.never_generated, self._eos}
 
     # ids ------------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -67,8 +71,8 @@ class TokenizerVocab:
         return tuple(s for i, s in enumerate(self.symbols) if i not in self.special_ids)
 
     def encode(self, symbols) -> list[int]:
-        """Symbols -> ids. A target never holds <pad>, the start token or </s> (the engine adds </s> itself);
-        a source never holds <pad> (padding is the engine's)."""
+        """Symbols -> ids. A target never holds what is never generated (an encoder-decoder's <pad> and start
+        token) or </s> (the engine adds </s> itself); a source never holds <pad> (padding is the engine's)."""
         ids = [self.index.get(s) for s in symbols]
         bad = sorted({s for s, i in zip(symbols, ids, strict=True) if i is None or i in self._never})
         if bad:

@@ -66,6 +66,11 @@ class Vocab:
     def content_symbols(self) -> tuple[str, ...]:
         return self.symbols[len(SPECIALS):]
 
+    @property
+    def never_generated(self) -> frozenset[int]:
+        """Ids no strategy may output (common.never_generated): <pad> and <s>."""
+        return frozenset({0, 1})
+
     def encode(self, symbols) -> list[int]:
         unknown = sorted({s for s in symbols if s not in self.index or s in SPECIALS})
         if unknown:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from playground.ui.common.style import f32
-from playground.ui.explore.attention import attention_marks, attention_spec
+from playground.ui.explore.attention import attention_marks, attention_spec, prompt_end
 from playground.ui.explore.distribution import distribution_spec
 from playground.ui.explore.results import results_spec
 from playground.ui.explore.selection import Selection
@@ -53,7 +53,8 @@ CHARTS: tuple[Chart, ...] = (
     Chart("distribution", distribution_spec, per_step=True, row="step",
           caption="Next-symbol probabilities at the selected step: light = model (T=1), mid = after "
                   "temperature, dark = after top-k/top-p/min-p. Dashed = cut-off; bold = taken."),
-    Chart("attention", attention_spec, marks=lambda sel, t: attention_marks(f32(sel.attention), t), row="step",
+    Chart("attention", attention_spec, marks=lambda sel, t: attention_marks(f32(sel.attention), t, prompt_end(sel)),
+          row="step",
           above="attention",
           caption="Row = output symbol, column = input symbol; dark = where the decoder looked while "
                   "producing that row. Orange box = the selected step."),
