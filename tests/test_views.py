@@ -38,3 +38,15 @@ def test_the_figures_are_the_pages_for_the_same_picks(hypothesis, step):
 def test_importing_the_views_leaves_gradio_out():
     code = "import sys, playground.views; assert 'gradio' not in sys.modules, 'gradio imported'"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
+def test_the_logit_lens_chart_needs_the_model():
+    from playground.analysis.logit_lens import LensSource
+
+    model = tiny_transformer()
+    trace = trace_of(model, "lead", strategy="beam", beam_width=3, num_return=2, max_length=6)
+    assert figures(trace)["lens"].layout.annotations[0].text.startswith("Not computed")
+    page = render_views(Session(trace=trace, lens=LensSource(model, trace.source)), 1, 2)
+    lens = figures(trace, hypothesis=1, step=3, model=model)["lens"]
+    assert json.loads(lens.to_json()) == json.loads(page.figure("lens").to_json())
+    assert lens.layout.title.text.startswith("What each layer predicted · step 3")

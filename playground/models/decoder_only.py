@@ -34,6 +34,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from playground.decoding.protocol import ModelInfo, StepOutput
+from playground.models.lens import LayerLens, fed_tokens
 from playground.models.rows import check_sizes, select_rows, step_distinct
 from playground.models.transformer import MAX_POSITIONS, FeedForward, MultiHeadAttention, sinusoids
 from playground.models.vocab import Vocab
@@ -102,9 +103,10 @@ class DecoderOnlyState:
                                 origin=self.origin.index_select(0, index))
 
 
-class DecoderOnly(nn.Module, ModelInfo):
+class DecoderOnly(nn.Module, ModelInfo, LayerLens):
     family = "decoder-only"
     outputs = frozenset({"self_attention", "hidden"})
+    lens_reads = "the residual stream after block i, through the final LayerNorm and the output layer"
 
     def __init__(self, config: DecoderOnlyConfig, source_vocab: Vocab | None = None,
                  target_vocab: Vocab | None = None):
@@ -144,9 +146,11 @@ class DecoderOnly(nn.Module, ModelInfo):
         """ids (B, T) at positions (B, T) -> (B, T, d)."""
         return self.drop(table(ids) * math.sqrt(self.arch.d_model) + self.positions[positions])
 
-    def run(self, x: torch.Tensor, past: DecoderOnlyState | None, key_mask: torch.Tensor, *, weights: bool):
+    def run(self, x: torch.Tensor, past: DecoderOnlyState | None, key_mask: torch.Tensor, *, weights: bool,
+            streams: list | None = None):
         """The stack on x (B, T, d) after ``past``'s cached positions; key_mask (B, n + T) marks real keys.
-        -> the final LayerNorm's output (B, T, d), every layer's keys and values, attention (B, T, L, H, n + T)."""
+        -> the final LayerNorm's output (B, T, d), every layer's keys and values, attention (B, T, L, H, n + T).
+        ``streams``: a list that gets the residual stream after each block (B, T, d), before the final LayerNorm."""
         t_new, n = x.shape[1], key_mask.shape[1]
         causal = torch.ones(t_new, n, dtype=torch.bool, device=x.device).tril(n - t_new)  # (T, n + T)
         mask = causal[None, None] & key_mask[:, None, None, :]  # (B, 1, T, n + T)
@@ -156,6 +160,8 @@ class DecoderOnly(nn.Module, ModelInfo):
                                                                        self.arch.d_model // self.arch.heads)
             past_v = past.values[i] if past is not None else past_k
             x, k, v, probs = block(x, past_k, past_v, mask, weights=weights)
+            if streams is not None:
+                streams.append(x)
             keys.append(k)
             values.append(v)
             attention.append(probs)
@@ -197,15 +203,36 @@ class DecoderOnly(nn.Module, ModelInfo):
         """Teacher forcing, all positions at once. src_ids (B, S) right-padded, tgt_in (B, T) starting with <s>
         -> logits (B, T, V) at the output positions, and with ``weights`` the self-attention of those positions
         (B, T, L, H, S + T) (else None)."""
+        x, key_mask = self.sequence(src_ids, tgt_in)
+        h, _, _, attention = self.run(x, None, key_mask, weights=weights)
+        s = src_ids.shape[1]
+        return self.out(h[:, s:]), None if attention is None else attention[:, s:]
+
+    def sequence(self, src_ids: torch.Tensor, tgt_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The embedded sequence input | tgt_in (B, S + T, d), each row's positions counting its real input symbols
+        only, and the mask of its real keys (B, S + T)."""
         key_mask = src_ids != 0
         lengths = key_mask.sum(1, keepdim=True)  # (B, 1)
         src_pos = torch.arange(src_ids.shape[1], device=src_ids.device).expand_as(src_ids)
         tgt_pos = lengths + torch.arange(tgt_in.shape[1], device=src_ids.device)  # (B, T)
         x = torch.cat([self.embed(self.src_embed, src_ids, src_pos), self.embed(self.tgt_embed, tgt_in, tgt_pos)], 1)
-        key_mask = torch.cat([key_mask, torch.ones_like(tgt_in, dtype=torch.bool)], 1)  # (B, S + T)
-        h, _, _, attention = self.run(x, None, key_mask, weights=weights)
-        s = src_ids.shape[1]
-        return self.out(h[:, s:]), None if attention is None else attention[:, s:]
+        return x, torch.cat([key_mask, torch.ones_like(tgt_in, dtype=torch.bool)], 1)  # (B, S + T)
+
+    # --- the logit lens (models/lens.py) -------------------------------------------------------------
+    @torch.no_grad()
+    def lens_states(self, src_ids: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """Layer i's output is the residual stream after block i (pre-LayerNorm: the embedding plus every
+        sublayer's output so far) at the output positions (<s>, then the tokens fed), read through ``norm``, the
+        final LayerNorm: (L, B, T, d). The last layer's is what ``step`` hands the output layer."""
+        tokens = tokens.to(self.device)
+        src_ids = src_ids.to(self.device).expand(tokens.shape[0], -1)
+        x, key_mask = self.sequence(src_ids, fed_tokens(tokens, self.target_vocab.bos_id))
+        streams: list[torch.Tensor] = []
+        self.run(x, None, key_mask, weights=False, streams=streams)
+        return self.norm(torch.stack(streams)[:, :, src_ids.shape[1]:])
+
+    def lens_head(self, states: torch.Tensor) -> torch.Tensor:
+        return self.out(states)
 
     def loss(self, src_ids, tgt_in, tgt_out, label_smoothing: float = 0.0) -> torch.Tensor:
         """Mean cross-entropy per real output token (the continuation only); padding (id 0) has weight 0."""

@@ -37,6 +37,7 @@ import torch
 from playground.decoding.protocol import ModelInfo, StepOutput
 from playground.models.checkpoint import CheckpointError
 from playground.models.hf_vocab import TokenizerVocab, language_tokens
+from playground.models.lens import LayerLens, fed_tokens
 from playground.models.rows import select_rows, step_distinct
 
 # config.json "model_type" -> the family's name; every one an encoder-decoder with an EncoderDecoderCache
@@ -90,7 +91,7 @@ def special_ids(model) -> tuple[int, int, int, int]:
     return int(start), int(pad), int(eos), int(pad if start == eos else start)
 
 
-class HFSeq2Seq(ModelInfo):
+class HFSeq2Seq(ModelInfo, LayerLens):
     """A transformers encoder-decoder behind the step protocol (module docstring)."""
 
     family = "hf"
@@ -198,3 +199,36 @@ class HFSeq2Seq(ModelInfo):
             return made
 
         return EncoderDecoderCache(cache(self_k, self_v), cache(cross_k, cross_v))
+
+    # --- the logit lens (models/lens.py) ---------------------------------------------------------------
+    lens_reads = "decoder layer i's output, through the decoder's final norm (if any) and the output head"
+    LENS_NORMS = MappingProxyType({"mbart": "layer_norm", "pegasus": "layer_norm", "m2m_100": "layer_norm",
+                                   "t5": "final_layer_norm", "mt5": "final_layer_norm"})  # bart, marian: none
+
+    @torch.no_grad()
+    def lens_states(self, src_ids: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """Decoder layer i's output is what the library's decoder layer i returns (the decoder's hidden_states[i],
+        i = 1..L), read through ``lens_norm``: the decoder's final norm where the family has one (pre-LN mBART,
+        Pegasus, M2M-100 / NLLB, T5, mT5); BART and Marian are post-LN (every layer ends in its own LayerNorm, the
+        decoder adds none), so their layers' outputs are read as they are. The last layer's is the decoder's
+        last_hidden_state, what ``step`` hands the output head. One teacher-forced pass from the start token:
+        (L, B, T, d)."""
+        src_ids, tokens = src_ids.to(self.device), tokens.to(self.device)
+        mask = (src_ids != self.source_vocab.pad_id).long()  # (1, S)
+        memory = self.model.get_encoder()(input_ids=src_ids, attention_mask=mask).last_hidden_state  # (1, S, d)
+        rows = tokens.shape[0]
+        out = self.model.get_decoder()(input_ids=fed_tokens(tokens, self.start_id),
+                                       encoder_hidden_states=memory.expand(rows, -1, -1),
+                                       encoder_attention_mask=mask.expand(rows, -1), use_cache=False,
+                                       output_hidden_states=True, return_dict=True)
+        norm = self.lens_norm()
+        return torch.stack([*(norm(h) for h in out.hidden_states[1:-1]), out.last_hidden_state])
+
+    def lens_norm(self):
+        """The decoder's final norm module, or the identity for a family without one (BART, Marian)."""
+        name = self.LENS_NORMS.get(self.model.config.model_type)
+        return getattr(self.model.get_decoder(), name) if name else (lambda x: x)
+
+    def lens_head(self, states: torch.Tensor) -> torch.Tensor:
+        """The output head as ``step`` applies it (``logits``: T5's d^-1/2 scaling, the final_logits_bias)."""
+        return self.logits(states)

@@ -33,6 +33,7 @@ import torch
 from playground.decoding.protocol import ModelInfo, StepOutput
 from playground.models.checkpoint import CheckpointError
 from playground.models.hf_vocab import TokenizerVocab
+from playground.models.lens import LayerLens
 from playground.models.rows import select_rows, step_distinct
 
 # config.json "model_type" -> the family's name; every one an AutoModelForCausalLM with a DynamicCache
@@ -81,7 +82,7 @@ def special_ids(model, tokenizer) -> tuple[int, int, int, frozenset[int]]:
     return int(pad), int(eos), int(start), frozenset({int(pad)} if pad not in (eos, start) else set())
 
 
-class HFCausalLM(ModelInfo):
+class HFCausalLM(ModelInfo, LayerLens):
     """A transformers causal language model behind the step protocol (module docstring)."""
 
     family = "hf-causal"
@@ -177,3 +178,34 @@ class HFCausalLM(ModelInfo):
     @staticmethod
     def _tensors(cache) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...]]:
         return tuple(layer.keys for layer in cache.layers), tuple(layer.values for layer in cache.layers)
+
+    # --- the logit lens (models/lens.py) ---------------------------------------------------------------
+    lens_reads = "the residual stream after layer i, through the model's final norm and its output head"
+    LENS_NORMS = {"gpt2": "ln_f", "gpt_neox": "final_layer_norm"}  # the others' is "norm"
+
+    @torch.no_grad()
+    def lens_states(self, src_ids: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """Layer i's output is what the library's decoder layer i returns (the model's hidden_states[i], i = 1..L):
+        every family here is pre-norm, so it is the residual stream after block i, read through ``lens_norm``, the
+        model's final norm. The last layer's is hidden_states[-1], the final norm's output, what the head reads.
+        One teacher-forced pass over the prompt and the tokens but the last (the prompt's last position predicts
+        the first token, as the prefill does): (L, B, T, d)."""
+        src_ids, tokens = src_ids.to(self.device), tokens.to(self.device)
+        rows, prompt = tokens.shape[0], src_ids.shape[1]
+        ids = torch.cat([src_ids.expand(rows, -1), tokens[:, :-1]], dim=1)  # (B, P + T - 1)
+        out = self.model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False,
+                         output_hidden_states=True, logits_to_keep=1, return_dict=True)
+        norm = self.lens_norm()
+        states = [*(norm(h) for h in out.hidden_states[1:-1]), out.hidden_states[-1]]
+        return torch.stack([h[:, prompt - 1:] for h in states])
+
+    def lens_norm(self):
+        """The model's final norm module (GPT-2's ln_f, GPT-NeoX's final_layer_norm, the others' norm)."""
+        return getattr(self.model.base_model, self.LENS_NORMS.get(self.model.config.model_type, "norm"))
+
+    def lens_head(self, states: torch.Tensor) -> torch.Tensor:
+        """The output head as the model's forward applies it: its output embeddings, then Gemma 2/3's soft-capping
+        (final_logit_softcapping: cap * tanh(logits / cap))."""
+        logits = self.model.get_output_embeddings()(states)
+        cap = getattr(self.model.config, "final_logit_softcapping", None)
+        return logits if cap is None else torch.tanh(logits / cap) * cap

@@ -27,6 +27,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from playground.decoding.protocol import ModelInfo, StepOutput
+from playground.models.lens import LayerLens, fed_tokens
 from playground.models.rows import check_sizes, select_rows, step_distinct
 from playground.models.vocab import Vocab
 
@@ -171,9 +172,10 @@ class TransformerState:
                                 src_mask=select_rows(self.src_mask, index), origin=self.origin.index_select(0, index))
 
 
-class Transformer(nn.Module, ModelInfo):
+class Transformer(nn.Module, ModelInfo, LayerLens):
     family = "transformer"
     outputs = frozenset({"attention", "hidden"})
+    lens_reads = "the residual stream after decoder block i, through the final LayerNorm and the output layer"
 
     def __init__(self, config: TransformerConfig, source_vocab: Vocab | None = None,
                  target_vocab: Vocab | None = None):
@@ -258,16 +260,38 @@ class Transformer(nn.Module, ModelInfo):
     def forward(self, src_ids: torch.Tensor, tgt_in: torch.Tensor, *, weights: bool = False):
         """Teacher forcing, all positions at once. src_ids (B, S), tgt_in (B, T) starting with BOS
         -> logits (B, T, V), and with ``weights`` the cross-attention (B, T, L, H, S) (else None)."""
+        streams, crosses = self.decoder_stack(src_ids, tgt_in, weights=weights)
+        logits = self.out(self.decoder_norm(streams[-1]))  # (B, T, V)
+        return logits, torch.stack(crosses, dim=2).transpose(1, 3) if weights else None
+
+    def decoder_stack(self, src_ids: torch.Tensor, tgt_in: torch.Tensor, *, weights: bool = False):
+        """The encoder, then the decoder on tgt_in (B, T) -> the residual stream after each decoder block, L x
+        (B, T, d) (before the final LayerNorm), and each block's cross-attention L x (B, H, T, S) (None unless
+        ``weights``)."""
         mask = (src_ids != 0)[:, None, None, :]
         memory = self.encode_memory(src_ids, mask)
         y = self.embed(self.tgt_embed, tgt_in)
         empty = y.new_zeros(y.shape[0], self.arch.heads, 0, self.arch.d_model // self.arch.heads)
-        crosses = []
+        streams, crosses = [], []
         for layer in self.decoder:
             y, _, _, cross = layer(y, empty, empty, *layer.cross_attn.keys_values(memory), mask, weights=weights)
+            streams.append(y)
             crosses.append(cross)
-        logits = self.out(self.decoder_norm(y))  # (B, T, V)
-        return logits, torch.stack(crosses, dim=2).transpose(1, 3) if weights else None
+        return streams, crosses
+
+    # --- the logit lens (models/lens.py) -------------------------------------------------------------
+    @torch.no_grad()
+    def lens_states(self, src_ids: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """Decoder layer i's output is the residual stream after block i (pre-LayerNorm: the embedding plus every
+        sublayer's output so far), read through ``decoder_norm``, the final LayerNorm: (L, B, T, d). The last
+        layer's is what ``step`` hands the output layer. One teacher-forced pass: <s>, then the tokens."""
+        tokens = tokens.to(self.device)
+        src_ids = src_ids.to(self.device).expand(tokens.shape[0], -1)
+        streams, _ = self.decoder_stack(src_ids, fed_tokens(tokens, self.target_vocab.bos_id))
+        return self.decoder_norm(torch.stack(streams))
+
+    def lens_head(self, states: torch.Tensor) -> torch.Tensor:
+        return self.out(states)
 
     def loss(self, src_ids, tgt_in, tgt_out, label_smoothing: float = 0.0) -> torch.Tensor:
         """Mean cross-entropy per real target token; padding (id 0) has weight 0."""

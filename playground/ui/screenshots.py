@@ -50,6 +50,21 @@ def transformer(page) -> None:
     set_step(page, 2)
 
 
+def lens(page) -> None:
+    """What each layer of the G2P Transformer predicted for 'yacht' at step 3: layers 1 and 2 read the 'ch' as K,
+    only the last layer writes T."""
+    before = chart(page, "attention")
+    pick_model(page, "model", "G2P · Transformer")
+    wait_changed(page, "attention", before)
+    before = chart(page, "lens")
+    page.locator("#text textarea").fill("yacht")
+    wait_changed(page, "lens", before)
+    before = chart(page, "lens")
+    set_step(page, 3)
+    wait_changed(page, "lens", before)
+    page.locator("#plot-lens").scroll_into_view_if_needed()
+
+
 def models_side_by_side(page) -> None:
     """Compare: the RNN, the Transformer and their ensemble, greedy each, on the word of the ensemble lesson."""
     from playground.analysis.lessons import BY_KEY
@@ -118,6 +133,7 @@ SCENES: MappingProxyType[str, tuple[Callable, str | None]] = MappingProxyType({
     "screenshot.png": (explore, None),
     "screenshot-compare.png": (compare, None),
     "screenshot-transformer.png": (transformer, None),
+    "screenshot-lens.png": (lens, "#plot-lens"),
     "screenshot-models.png": (models_side_by_side, "#tab-compare"),
     "screenshot-sample.png": (sample, None),
     "screenshot-whatif.png": (whatif, "#tab-whatif"),

@@ -19,6 +19,7 @@ from itertools import groupby
 from playground.ui.common.style import f32
 from playground.ui.explore.attention import attention_marks, attention_spec, prompt_end
 from playground.ui.explore.distribution import distribution_spec
+from playground.ui.explore.lens import lens_spec
 from playground.ui.explore.results import results_spec
 from playground.ui.explore.selection import Selection
 from playground.ui.explore.tree import tree_marks, tree_spec
@@ -64,6 +65,10 @@ CHARTS: tuple[Chart, ...] = (
     Chart("uncertainty", uncertainty_spec, marks=lambda sel, t: uncertainty_marks(t),
           caption="Along the selected hypothesis: probability of the symbol taken, entropy (0 = certain) "
                   "before and after filtering, and how many symbols survived filtering."),
+    Chart("lens", lens_spec, per_step=True,
+          caption="Logit lens: each decoder layer's output read through the final norm and the output layer at the "
+                  "selected step. Row = layer (top: the last, the model's own distribution), column = a token some "
+                  "layer ranks in its top 3, cell = probability; orange box = the token taken."),
 )
 
 

@@ -24,6 +24,7 @@ from playground.ui.common.controls import (
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, named
 from playground.ui.common.runtime import gpu
 from playground.ui.explore.handlers import run_decode
+from playground.ui.explore.lens_api import wire_lens_api
 from playground.ui.explore.service import respond
 
 TOGGLED = tuple(n for n in SETTINGS if n != "max_length")  # max length applies to every strategy: never hidden
@@ -109,3 +110,4 @@ def wire_api(store) -> None:
 
     for fn in (explore, select_hypothesis, export_trace):
         gr.api(fn, api_name=fn.__name__, **DECODE_GROUP)
+    wire_lens_api(store)  # /logit_lens (lens_api.py)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
+from playground.analysis.logit_lens import LensSource
 from playground.decoding.config import DecodeConfig
 from playground.decoding.trace import Trace
 from playground.ui.common import style
@@ -18,6 +19,7 @@ from playground.ui.common.controls import UiParams, with_language
 from playground.ui.common.labels import is_arpabet, readable
 from playground.ui.common.style import esc
 from playground.ui.explore import charts
+from playground.ui.explore.lens import with_lens
 from playground.ui.explore.selection import Selection
 from playground.ui.explore.step_views import step_views_json
 
@@ -31,6 +33,7 @@ class Session:
     notes: list[str] = field(default_factory=list)  # values adjusted to fit, shown as warnings
     params: UiParams = field(default_factory=UiParams)  # the controls it was decoded with (the share string)
     language: str = ""  # the target language forced first ("": the model's choice)
+    lens: LensSource | None = None  # the logit lens of its hypotheses, computed when shown (analysis/logit_lens.py)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def run_decode(store, model_name: str, text: str, params: UiParams, language: st
     config, notes = params.to_config()
     result = store.decode(model_name, text, with_language(config, language))
     return Session(trace=result.trace, text=text, model=model_name, notes=notes, params=params,
-                   language=language or "")
+                   language=language or "", lens=LensSource(store.get(model_name), result.trace.source))
 
 
 def api_default(param):
@@ -99,7 +102,7 @@ def render_views(session: Session, hyp: int = 0, t: int = 0, layer: int | None =
     ``head`` (default: the last layer, the mean of its heads); all clamped to what exists."""
     if session.trace is None:
         raise ValueError("nothing decoded yet")
-    sel = Selection.of(session.trace, hyp, layer, head)
+    sel = with_lens(Selection.of(session.trace, hyp, layer, head), session.lens)
     t = sel.clamp(t)
     arpabet = is_arpabet(sel.trace.target_symbols)
     choices = [(f"{i + 1}. {readable(h.tokens, arpabet)}", i) for i, h in enumerate(sel.shown)]

@@ -33,6 +33,7 @@ class Selection:
     path: tuple[PathStep, ...]  # the selected hypothesis token by token, </s> included when finished
     layer: int  # the decoder layer whose cross-attention the heatmap shows (0-based, clamped)
     head: int | None  # its head (0-based), or None: the mean of its heads
+    lens: object = None  # the logit lens along the path (analysis/logit_lens.py Lens; ui/explore/lens.py)
 
     @classmethod
     def of(cls, trace: Trace, hyp: int = 0, layer: int | None = None, head: int | None = None) -> Selection:

@@ -13,8 +13,9 @@ chart keep their data and only move a mark. The chart registry (charts.py) says 
 
 - ``figures``: every chart as rendered for the shown step (``shown``, 0-based), with a ``keys`` hash of each,
   so that the page redraws only the charts that changed;
-- for each ``per_step`` chart (the step distribution), under its name: its figure at every step of the shown
-  hypothesis;
+- for each ``per_step`` chart (the step distribution, the logit lens), under its name: its figure at every step of
+  the shown hypothesis, unless that figure is the same at every step (the lens of a model that has none): then only
+  ``figures`` holds it, and the page keeps it as it keeps a chart without a step;
 - ``marks``: for each chart with ``marks`` (attention / tree / uncertainty), per step, only the layout keys that
   move (shapes and annotations), or None when that view draws no step mark (e.g. "no attention to show").
 
@@ -48,16 +49,17 @@ def step_views_json(sel: Selection, t: int, specs: dict) -> str:
              for chart in charts.CHARTS if chart.marks}
     head = json.dumps({"steps": n, "hypothesis": sel.index, "shown": t, "keys": keys, "marks": marks})
     whole = ",".join(f"{json.dumps(name)}:{text}" for name, text in sent.items())
-    stepped = "".join(f",{json.dumps(chart.name)}:[{every_step(chart, sel, t, sent.get(chart.name))}]"
-                      for chart in charts.CHARTS if chart.per_step)
+    stepped = ""
+    for chart in (chart for chart in charts.CHARTS if chart.per_step):
+        figs = every_step(chart, sel, t, sent.get(chart.name))
+        if len(figs) < 2 or len(set(figs)) > 1:  # (the same figure at every step: ``figures`` has it)
+            stepped += f",{json.dumps(chart.name)}:[{','.join(figs)}]"
     return f'{head[:-1]},"figures":{{{whole}}}{stepped}}}'
 
 
-def every_step(chart: charts.Chart, sel: Selection, t: int, shown: str | None) -> str:
-    """The figures of a per-step chart at steps 0..n-1, comma-separated; ``shown`` is its figure at step t
-    when already written."""
-    return ",".join(shown if k == t and shown is not None else figure_json(*chart.spec(sel, k))
-                    for k in range(sel.steps))
+def every_step(chart: charts.Chart, sel: Selection, t: int, shown: str | None) -> list[str]:
+    """The figures of a per-step chart at steps 0..n-1; ``shown`` is its figure at step t when already written."""
+    return [shown if k == t and shown is not None else figure_json(*chart.spec(sel, k)) for k in range(sel.steps)]
 
 
 def step_views(sel: Selection, t: int, specs: dict) -> dict:
