@@ -22,7 +22,7 @@ def client():
 
 def test_named_endpoints(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/decode", "/models", "/explore", "/select_hypothesis", "/controls",
+    assert {"/decode", "/models", "/explore", "/select_hypothesis", "/branch", "/controls",
             "/switch_model", "/pick_example"} <= names
     assert "/select_step" not in names  # the step slider redraws in the page (step_views.js), never the server
 
@@ -108,8 +108,10 @@ def test_open_view_endpoint_sets_model_input_and_controls(client):
     out = client.predict(s, api_name="/open_view")
     assert out[0] == "p2g-tiny" and out[1] == "K AE T"
     assert out[2]["value"] == "" and out[2]["visible"] is False  # the language picker: none for this model
-    values = dict(zip(PARAMS, out[3:], strict=True))
-    assert values["strategy"] == "beam" and values["beam_width"] == 7
+    values = dict(zip(PARAMS, out[3:-1], strict=True))
+    assert values["strategy"] == "beam" and values["beam_width"] == 7 and out[-1] == "[]"  # no branch
+    branched = ShareView(model="p2g-tiny", text="K AE T", branch=("c", "a"))
+    assert client.predict(view_string(branched), api_name="/open_view")[-1] == '["c", "a"]' 
     with pytest.raises(Exception, match="not one of p2g-tiny's"):  # a language the view's model does not list
         client.predict(view_string(ShareView(model="p2g-tiny", text="K AE T", language="de_DE")),
                        api_name="/open_view")
@@ -126,3 +128,17 @@ def test_open_view_refuses_an_unknown_model(client):
 
     with pytest.raises(Exception, match="no-such-model"):
         client.predict(view_string(ShareView(model="no-such-model", text="cab")), api_name="/open_view")
+
+
+def test_branch_endpoint_forces_a_token_and_continues(client):
+    """/branch: /explore's inputs plus branch_step and branch_token: the branch's best has the token there, after
+    the selected hypothesis's own symbols before it."""
+    out = client.predict("cab", model="g2p-tiny", strategy="greedy", max_length=6, api_name="/explore")
+    first = out["hypotheses"][0].split(". ", 1)[1].split()  # the best output's symbols
+    token = next(s for s in PHONES.content_symbols if s != first[0])
+    branched = client.predict("cab", model="g2p-tiny", strategy="greedy", max_length=6, branch_step=1,
+                              branch_token=token, api_name="/branch")
+    assert branched["branch"] == [token] and branched["hypotheses"][-1].startswith(f"↳ 1. {token}")
+    assert branched["step"] == 1 and "Branch at step 1" in branched["summary"]
+    with pytest.raises(Exception, match="not a symbol of the model's output vocabulary"):
+        client.predict("cab", model="g2p-tiny", branch_step=1, branch_token="XYZ", api_name="/branch")

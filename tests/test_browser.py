@@ -209,3 +209,26 @@ def test_the_views_controls_have_names_and_work_from_the_keyboard(page):
     page.get_by_role("slider", name="Step").focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function("() => document.querySelector('#step-value').innerText.startsWith('2 of')")
+
+
+def test_clicking_a_bar_of_the_step_distribution_draws_a_branch_beside_the_original(page):
+    """A bar of another symbol: the search continues from it, its output is listed after the original's (↳), the
+    tree shows the forced edge; "Clear branch" returns to the plain decoding."""
+    open_tab(page, "explore")
+    pick_strategy(page, "sampling")
+    page.locator("#temperature").wait_for(state="visible")
+    before = chart(page, "distribution")
+    set_slider(page, "temperature", 5)  # flat: the second symbol's bar after temperature is one can click
+    wait_changed(page, "distribution", before)
+    before = chart(page, "tree")
+    bar = page.locator("#plot-distribution g.trace.bars").nth(1).locator(".point path").nth(1)
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => [...document.querySelectorAll('#hypotheses label')].some("
+                           "l => l.innerText.includes('↳'))", timeout=30_000)
+    assert page.locator("#clear-branch").is_visible() and "Branch at step" in page.locator("#summary").inner_text()
+    assert "forced" in wait_changed(page, "tree", before)
+    page.locator("#clear-branch").click()
+    page.wait_for_function("() => document.querySelector('#clear-branch').hidden", timeout=30_000)
+    assert "↳" not in page.locator("#explore-pickers").inner_text()

@@ -59,11 +59,11 @@ def test_the_page_draws_every_registered_chart_in_order():
     demo = build_demo(tiny_store())
     plots, captions, names = page(demo)
     assert row_of(demo, "plot-distribution") == row_of(demo, "plot-attention") != row_of(demo, "plot-tree")
-    assert names == charts.names() == ["results", "distribution", "attention", "tree", "uncertainty", "lens"]
+    assert names == charts.names() == ["results", "tokens", "distribution", "attention", "tree", "uncertainty", "lens"]
     assert plots == [f"plot-{name}" for name in names]
     assert captions == [chart.caption for chart in charts.CHARTS]
     assert [[chart.name for chart in row] for row in charts.rows()] == \
-        [["results"], ["distribution", "attention"], ["tree"], ["uncertainty"], ["lens"]]  # distribution | attention
+        [["results"], ["tokens"], ["distribution", "attention"], ["tree"], ["uncertainty"], ["lens"]]
     assert {chart.above or chart.below for chart in charts.CHARTS} - {""} <= set(tab.PICKERS)
 
 

@@ -28,7 +28,8 @@ def test_an_answer_holds_everything_the_page_draws(service):
     r = json.loads(service.explore(payload(strategy="beam", beam_width=3, num_return=2, max_length=5)))
     assert "<b>cat</b>" in r["summary"] and len(r["hypotheses"]) == 2 and r["hypothesis"] == 0
     assert r["steps"] == r["views"]["steps"] >= 1 and r["step"] == 1 and r["heads"] == [1, 1]
-    assert set(r["views"]["figures"]) == {"results", "distribution", "attention", "tree", "uncertainty", "lens"}
+    assert set(r["views"]["figures"]) == {"results", "tokens", "distribution", "attention", "tree", "uncertainty",
+                                          "lens"}
     assert r["share"] and r["notes"] == [] and r["warning"] == ""
 
 

@@ -160,25 +160,26 @@ def test_every_view_renders_for_every_strategy_with_titles_and_escaped_labels(st
             assert raw not in text, f"{raw} reaches plotly unescaped (it would be read as HTML)"
 
 
-def test_chart_payloads_stay_under_60_kb_and_80_kb_for_the_widest_longest_search():
+def test_chart_payloads_stay_under_75_kb_and_130_kb_for_the_widest_longest_search():
+    # seven charts; the token strip's cells carry their alternatives (~200 bytes each, at most 6 x 32 of them)
     word = "worcestershire"
     trace = trace_of(tiny_model(), word, strategy="beam", beam_width=8, max_length=20, num_return=8)
-    assert sum(len(f.to_json()) for f in figures(trace, 0, 6).values()) < 60_000  # a typical wide update
+    assert sum(len(f.to_json()) for f in figures(trace, 0, 6).values()) < 75_000  # a typical wide update
     trace = trace_of(tiny_model(), word, strategy="beam", beam_width=16, max_length=64, num_return=16)
     sizes = [len(f.to_json()) for f in figures(trace, 0, 6).values()]
-    assert max(sizes) < 50_000 and sum(sizes) < 80_000, sizes
+    assert max(sizes) < 60_000 and sum(sizes) < 130_000, sizes
     assert "pruned not drawn" in tree_figure(Selection.of(trace)).layout.title.text
 
 
 def test_the_views_json_a_decode_sends_stays_bounded():
-    # what the page receives per decode: the five figures plus every step's distribution (~3 KB a step)
+    # what the page receives per decode: the seven figures plus every step's distribution (~3 KB a step)
     from playground.ui.explore.handlers import Session, render_views
 
     word = "worcestershire"
     trace = trace_of(tiny_model(), word, strategy="beam", beam_width=8, max_length=20, num_return=8)
-    assert len(render_views(Session(trace=trace), 0, 5).step_views) < 100_000  # 20 steps
+    assert len(render_views(Session(trace=trace), 0, 5).step_views) < 130_000  # 20 steps
     trace = trace_of(tiny_model(), word, strategy="beam", beam_width=16, max_length=64, num_return=16)
-    assert len(render_views(Session(trace=trace), 0, 5).step_views) < 300_000  # 64 steps, the most there are
+    assert len(render_views(Session(trace=trace), 0, 5).step_views) < 330_000  # 64 steps, the most there are
 
 
 def test_figures_use_the_slim_template_and_float32_arrays():

@@ -167,6 +167,21 @@ class Hypothesis:
 
 
 @dataclass
+class Branch:
+    """A decoding continued from a forced token, drawn into the tree it branched from (analysis/branch.py).
+
+    The branch's nodes hang from ``parent``, a node of the original tree, its forced token first; its outputs
+    are ``Trace.hypotheses[first:]`` (best first), after the original's."""
+
+    prefix: list[str]  # the forced symbols: the path to ``parent``, then the branch token
+    parent: int  # the original node the branch leaves from
+    node: int  # the branch's first node (the forced edge is parent -> node); the branch's nodes start here
+    first: int  # index of the branch's first hypothesis in Trace.hypotheses
+    shown: int  # how many of the branch's hypotheses are shown (its num_return)
+    steps_from: int  # index of the branch's first step in Trace.steps
+
+
+@dataclass
 class Trace:
     strategy: str
     config: dict  # DecodeConfig.to_dict()
@@ -179,6 +194,7 @@ class Trace:
     message: str = ""
     members: list[str] = field(default_factory=list)  # an ensemble's member names (member_log_probs' M order)
     context: bool = False  # attention is a decoder-only model's self-attention over its context (attention_path)
+    branch: Branch | None = None  # a branch drawn into this tree (its nodes and hypotheses come last)
 
     # navigation -------------------------------------------------------------------------------
     def path(self, node_id: int) -> list[int]:
@@ -260,6 +276,7 @@ class Trace:
             "message": self.message,
             "members": list(self.members),
             "context": self.context,
+            "branch": None if self.branch is None else vars(self.branch).copy(),
         }
 
     @classmethod
@@ -276,6 +293,7 @@ class Trace:
             message=d["message"],
             members=list(d.get("members", [])),
             context=bool(d.get("context", False)),
+            branch=Branch(**d["branch"]) if d.get("branch") else None,
         )
 
 

@@ -31,6 +31,7 @@ C_T1, C_TEMP, C_FILTERED = "#c7d2fe", "#818cf8", "#3730a3"
 C_CHOSEN = "#ea580c"  # the token/path the decoder took: one accent colour everywhere
 C_KEPT, C_PRUNED, C_FINISHED = "#2563eb", "#c0c4cc", "#059669"
 C_STEP = "rgba(234, 88, 12, 0.12)"  # band marking the selected step
+C_BRANCH = "#7c3aed"  # a branch: its forced edge, its outputs (analysis/branch.py)
 
 
 def esc(label: str) -> str:

@@ -22,6 +22,7 @@ from playground.ui.explore.distribution import distribution_spec
 from playground.ui.explore.lens import lens_spec
 from playground.ui.explore.results import results_spec
 from playground.ui.explore.selection import Selection
+from playground.ui.explore.tokens import tokens_marks, tokens_spec
 from playground.ui.explore.tree import tree_marks, tree_spec
 from playground.ui.explore.uncertainty import uncertainty_marks, uncertainty_spec
 
@@ -48,9 +49,13 @@ class Chart:
 
 
 CHARTS: tuple[Chart, ...] = (
-    Chart("results", lambda sel, t: results_spec(sel), below="steps",
+    Chart("results", lambda sel, t: results_spec(sel),
           caption="One row per output, best first: grey = raw log p(y|x), blue = the score the search ranked by "
                   "(one bar when they are the same). Nearer 0 = more likely."),
+    Chart("tokens", tokens_spec, marks=tokens_marks, below="steps",
+          caption="The outputs token by token, coloured by p at T=1. Hover a token: its probability (after filtering "
+                  "too), its rank and the alternatives the model offered there. Click it: every view shows that "
+                  "output at that step."),
     Chart("distribution", distribution_spec, per_step=True, row="step",
           caption="Next-symbol probabilities at the selected step: light = model (T=1), mid = after "
                   "temperature, dark = after top-k/top-p/min-p. Dashed = cut-off; bold = taken."),

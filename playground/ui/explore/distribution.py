@@ -45,7 +45,8 @@ def distribution_spec(sel: Selection, t: int = 0, top_n: int = TOP_N) -> tuple[l
     series = [("model, T=1", "p1", style.C_T1), ("after temperature", "temperature", style.C_TEMP),
               ("after filtering", "filtered", style.C_FILTERED)]
     bars = [dict(type="bar", x=x, y=f32(bars_y[k]), name=name, marker=dict(color=color if processed else style.C_KEPT),
-                 hovertemplate=name + ": %{y:.3f}<extra>%{customdata}</extra>", customdata=labels)
+                 hovertemplate=name + ": %{y:.3f}<extra>%{customdata[0]}</extra>",
+                 customdata=[[label, token] for label, token in zip(labels, [*map(int, order), -1], strict=False)])
             for name, k, color in (series if processed else series[:1])]
     members = np.stack([with_others(m, out, order, others) for m, out in zip(
         rows["members"], rows["members_outside"], strict=True)]) if len(rows["members"]) else np.zeros((0, len(x)))

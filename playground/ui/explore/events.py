@@ -13,6 +13,8 @@ from types import MappingProxyType, SimpleNamespace
 
 import gradio as gr
 
+from playground.analysis.branch import branch_prefix
+from playground.decoding.validate import whole
 from playground.ui.common.controls import (
     CONTROL_NAMES,
     SETTINGS,
@@ -23,8 +25,9 @@ from playground.ui.common.controls import (
 )
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, named
 from playground.ui.common.runtime import gpu
-from playground.ui.explore.handlers import run_decode
+from playground.ui.explore.handlers import run_decode, with_branch
 from playground.ui.explore.lens_api import wire_lens_api
+from playground.ui.explore.selection import Selection
 from playground.ui.explore.service import respond
 
 TOGGLED = tuple(n for n in SETTINGS if n != "max_length")  # max length applies to every strategy: never hidden
@@ -70,9 +73,25 @@ def api_view(store, model: str, text: str, values: dict, view: dict, language: s
         raise gr.Error(str(e), print_exception=False) from None
 
 
+def api_branch(store, model: str, text: str, values: dict, view: dict, language: str = "") -> dict:
+    """/branch: decode as /explore does, then force ``view["branch_token"]`` at output position
+    ``view["branch_step"]`` of hypothesis ``view["hypothesis"]`` and let the same strategy continue; the answer
+    shows the branch's best at its forced token."""
+    try:
+        session = run_decode(store, model or store.default, text, UiParams(**values), language)
+        sel = Selection.of(session.trace, whole(view.get("hypothesis", 0)))
+        prefix = branch_prefix(session.trace, sel.hypothesis, whole(view.get("branch_step")), view.get("branch_token"))
+        session = with_branch(store, session, prefix)
+        step = session.trace.nodes[session.trace.branch.node].step + 1
+        return json.loads(respond(session, Selection.of(session.trace).branch_from, {**view, "step": step}))
+    except USER_ERRORS as e:
+        raise gr.Error(str(e), print_exception=False) from None
+
+
 def wire_api(store) -> None:
-    """/explore, /select_hypothesis, /export_trace: named endpoints for gradio_client (no page needed)."""
-    defaults = {"model": "", **UiParams().controls(), **VIEW_DEFAULTS, "language": ""}
+    """/explore, /select_hypothesis, /branch, /export_trace: named endpoints for gradio_client (no page needed)."""
+    defaults = {"model": "", **UiParams().controls(), **VIEW_DEFAULTS, "language": "", "branch_step": 1,
+                "branch_token": ""}
 
     @gpu
     @named("text", "model", *CONTROL_NAMES, "step", "layer", "head", "language", defaults=defaults,
@@ -96,6 +115,19 @@ def wire_api(store) -> None:
                         {"hypothesis": hypothesis, "step": step, "layer": layer, "head": head}, language)
 
     @gpu
+    @named("text", "model", *CONTROL_NAMES, "hypothesis", "branch_step", "branch_token", "layer", "head", "language",
+           defaults=defaults, types={"text": str, "language": str, "branch_token": str})
+    def branch(text, model, *values) -> dict:
+        """As /explore, then force `branch_token` (a symbol of the model's output vocabulary) at output position
+        `branch_step` (1-based) of hypothesis `hypothesis` (0 = the best), after that hypothesis's own symbols
+        before it, and let the same strategy continue. The answer is /explore's for the branched decoding: the
+        branch's outputs follow the original's (marked ↳), the views show its best at the forced step."""
+        *values, hypothesis, branch_step, branch_token, layer, head, language = values
+        return api_branch(store, model, text, dict(zip(CONTROL_NAMES, values, strict=True)),
+                          {"hypothesis": hypothesis, "branch_step": branch_step, "branch_token": branch_token,
+                           "layer": layer, "head": head}, language)
+
+    @gpu
     @named("text", "model", *CONTROL_NAMES, "language", defaults=defaults, types={"text": str, "language": str})
     def export_trace(text, model, *values) -> dict:
         """The whole trace of decoding `text` with the page's controls (as the page's Export button), with
@@ -108,6 +140,6 @@ def wire_api(store) -> None:
             raise gr.Error(str(e), print_exception=False) from None
         return dict(session.trace.to_dict(), model=session.model, text=session.text)
 
-    for fn in (explore, select_hypothesis, export_trace):
+    for fn in (explore, select_hypothesis, branch, export_trace):
         gr.api(fn, api_name=fn.__name__, **DECODE_GROUP)
     wire_lens_api(store)  # /logit_lens (lens_api.py)

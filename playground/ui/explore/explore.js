@@ -8,6 +8,9 @@
 // - Charts are drawn with Plotly.react on gr.Plot's own graph divs (one plotly.js on the page: Gradio's), only
 //   those whose figure changed, the ones on screen first; a chart that is not on screen waits until it is.
 // - A step move is drawn from the views the last answer carried: no server call (step_views.py).
+// - A click on a bar of the step distribution forces that token at that step and lets the search continue (a
+//   branch, analysis/branch.py); a click on a node of the tree continues from that node. The branch's symbols come
+//   back with every answer and go with every later decode, until "Clear branch", a new input or a new model.
 const root = element.querySelector("#explore-view");
 const $ = (id) => document.getElementById(id);  // the tab's other HTML pieces (header.py) are siblings
 const CONTROL_NAMES = JSON.parse(root.dataset.controls);
@@ -15,6 +18,7 @@ const CHARTS = JSON.parse(root.dataset.charts);  // the chart registry's names, 
 const token = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
 const picks = { hypothesis: 0, step: 1, layer: -1, head: -1 };
 let views = null, controls = null, pending = null, inflight = false, generation = 0, share = "", shownModel = null;
+let branch = null, linked = null;  // the branch's forced symbols, or null; a view link's, until its input comes
 const shown = {}, dirty = new Set();  // chart -> {key, t} it shows; charts waiting to be shown
 
 const graph = (name) => document.querySelector(`#plot-${name} [data-testid="plotly"]`);
@@ -32,6 +36,25 @@ const watcher = new IntersectionObserver((entries) => {  // a chart hidden when 
 function react(gd, fig) {
   const layout = { ...fig.layout, autosize: true, margin: { ...(fig.layout.margin || {}), autoexpand: true } };
   window.Plotly.react(gd, fig.data, layout, { responsive: true });
+  wireClicks();
+}
+
+function wireClicks() {  // once per graph div: a distribution bar or a tree node starts a branch
+  const clicks = {
+    distribution: (p) => Array.isArray(p.customdata) && p.customdata[1] >= 0 &&
+      request("branch", { hypothesis: picks.hypothesis, step: picks.step, branch_token: p.customdata[1] }),
+    tree: (p) => Array.isArray(p.customdata) && p.customdata.length === 4 &&
+      request("branch", { node: Math.round(p.customdata[3]) }),
+    tokens: (p) => Array.isArray(p.pointIndex) && pick({ hypothesis: p.data.meta[p.pointIndex[0]],
+                                                       step: p.pointIndex[1] + 1 }),
+  };
+  for (const [name, onPoint] of Object.entries(clicks)) {
+    const gd = graph(name);
+    if (gd && gd.on && !gd.dataset.branchWired) {
+      gd.dataset.branchWired = "1";
+      gd.on("plotly_click", (ev) => ev && ev.points && ev.points.length && onPoint(ev.points[0]));
+    }
+  }
 }
 
 function update(name) {  // bring chart `name` to the current views and step, with as little drawing as can be
@@ -88,6 +111,8 @@ function renderHeader(r) {
   picks.hypothesis = r.hypothesis;
   picks.step = r.step;
   renderPicker(r);
+  branch = r.branch && r.branch.length ? r.branch : null;
+  $("clear-branch").hidden = branch === null;
   share = r.share;
   fillShare();
 }
@@ -116,6 +141,7 @@ function render(text, { draw = true } = {}) {
     views = r.views;
     if (draw) drawAll();
     else for (const name of CHARTS) shown[name] = { key: views.keys[name], t: views.shown };  // gr.Plot drew them
+    wireClicks();
   }
   window.dispatchEvent(new Event("explore-rendered"));  // an answer is on the page (tests and benchmarks wait)
 }
@@ -137,9 +163,10 @@ async function pump() {  // one call in flight; the latest pending request only
 }
 
 function request(kind, payload) {
-  // a decode supersedes anything pending; a pick never drops a pending decode (it rides along with it)
-  if (pending && pending.kind === "explore" && kind === "pick") {
-    pending.payload = { ...pending.payload, ...payload };
+  // a decode supersedes anything pending; a pick never drops a pending decode (it rides along with it), and a
+  // branch, which names a step or node of the views shown, waits for no decode (it is dropped if one is pending)
+  if (pending && pending.kind === "explore" && kind !== "explore") {
+    if (kind === "pick") pending.payload = { ...pending.payload, ...payload };
   } else {
     pending = { kind, payload };
   }
@@ -151,9 +178,19 @@ function decode(model, text, language, values) {
     picks.layer = -1;
     picks.head = -1;
   }
+  if (controls && (controls.model !== model || controls.text !== text)) {  // a new input: no branch (but a link's)
+    branch = linked;
+    linked = null;
+  }
   controls = { model, text, language: language || "" };
   CONTROL_NAMES.forEach((name, i) => { controls[name] = values[i]; });
-  request("explore", { ...controls, step: picks.step, layer: picks.layer, head: picks.head });
+  request("explore", { ...controls, step: picks.step, layer: picks.layer, head: picks.head, branch });
+}
+
+function setBranch(symbols) {  // a view link's branch (share_panel.py): decode the link's view with it. The link
+  // also sets the input, whose change may come before or after this one: the branch waits for it (``linked``)
+  branch = linked = Array.isArray(symbols) && symbols.length ? symbols : null;
+  if (controls) request("explore", { ...controls, step: picks.step, layer: picks.layer, head: picks.head, branch });
 }
 
 function pick(changes) {
@@ -184,6 +221,7 @@ function listen() {  // once the tab's HTML pieces are all in the page
   $("hypotheses").addEventListener("change", (e) => pick({ hypothesis: Number(e.target.value) }));
   $("attention-layer").addEventListener("change", (e) => pick({ layer: Number(e.target.value) }));
   $("attention-head").addEventListener("change", (e) => pick({ head: Number(e.target.value) }));
+  $("clear-branch").addEventListener("click", () => request("branch", { clear: true }));
   $("step-input").addEventListener("input", (e) => {
     picks.step = Number(e.target.value);
     $("step-value").textContent = `${picks.step} of ${views ? views.steps : 1}`;
@@ -203,11 +241,17 @@ async function exportTrace() {
   link.click();
 }
 
-window.__explore = { decode, pick, exportTrace, token };
+window.__explore = { decode, pick, exportTrace, setBranch, token };
 (function start(frames) {  // Gradio mounts the sibling pieces around the same time as this one: wait for them
   if (["step-input", "attention-picker"].every($)) {
     listen();
     render(root.dataset.initial, { draw: false });
+    let tries = 60;  // gr.Plot draws the first figures a little later: wire them once it has (or give up)
+    const wiring = setInterval(() => {
+      wireClicks();
+      const wired = ["distribution", "tree"].every((name) => graph(name) && graph(name).dataset.branchWired);
+      if (wired || --tries <= 0) clearInterval(wiring);
+    }, 500);
   } else if (frames > 0) {
     requestAnimationFrame(() => start(frames - 1));
   }

@@ -36,8 +36,10 @@ def pickers() -> gr.HTML:
     <label for="step-input">Step</label>
     <input type="range" id="step-input" min="1" max="1" value="1" step="1" aria-describedby="step-help">
     <output id="step-value" for="step-input"></output>
-    <div id="step-help" class="help">the output position shown in every view below</div>
+    <div id="step-help" class="help">the output position shown in every view below · click a bar of the step
+      distribution (or a node of the tree) to force that symbol there and let the search go on from it</div>
   </div>
+  <button id="clear-branch" type="button" hidden>Clear branch</button>
 </div>""", elem_id="explore-step-picker", padding=False, js_on_load=None)
 
 

@@ -9,7 +9,7 @@ from playground.decoding.registry import STRATEGIES
 from playground.ui.common import style
 from playground.ui.common.labels import is_arpabet, readable
 from playground.ui.common.style import band, base_layout, empty_spec, esc, f32, figure
-from playground.ui.explore.selection import Selection
+from playground.ui.explore.selection import BRANCH_MARK, Selection
 
 
 def results_figure(sel: Selection) -> go.Figure:
@@ -24,16 +24,19 @@ def results_spec(sel: Selection) -> tuple[list[dict], dict]:
     if not hyps:
         return empty_spec("no hypothesis: the search returned nothing")
     arpabet, n, y = is_arpabet(trace.target_symbols), len(hyps), np.arange(len(hyps))
-    labels = []
+    labels, first = [], n if sel.branch_from is None else sel.branch_from
     for i, h in enumerate(hyps):
-        text = f"{i + 1}. {esc(readable(h.tokens, arpabet))}" + ("" if h.finished else " (cut)")
+        number = f"{i + 1}." if i < first else f"{BRANCH_MARK} {i - first + 1}."  # a branch's outputs: ↳ 1., ...
+        text = f"{number} {esc(readable(h.tokens, arpabet))}" + ("" if h.finished else " (cut)")
         labels.append(f"<b>{text}</b>" if i == selected else text)
     log_p, score = f32([h.log_prob for h in hyps]), f32([h.score for h in hyps])
     same = np.allclose(log_p, score, atol=1e-4)  # greedy / sampling rank by log p itself
     title = f"Results · {n} hypothes{'i' if n == 1 else 'e'}s, best first"
     height = min(max(150, 90 + (24 if same else 36) * n), 460)
+    base = style.C_KEPT if same else "#94a3b8"
+    colors = [base if i < first else style.C_BRANCH for i in range(n)]
     bars = [dict(type="bar", y=y, x=log_p, orientation="h", name="log p(y|x) = score" if same else "log p(y|x), raw",
-                 marker=dict(color=style.C_KEPT if same else "#94a3b8"), text=[f"{v:.2f}" for v in log_p],
+                 marker=dict(color=colors), text=[f"{v:.2f}" for v in log_p],
                  textposition="outside", cliponaxis=False, customdata=f32(np.exp(log_p.astype(np.float64))),
                  hovertemplate="log p(y|x) = %{x:.3f}<br>p = %{customdata:.3g}<extra></extra>")]
     if not same:

@@ -15,6 +15,8 @@ import numpy as np
 
 from playground.decoding.trace import Hypothesis, Trace
 
+BRANCH_MARK = "↳"  # a branch's outputs, in the pickers and the results
+
 
 @dataclass(frozen=True)
 class PathStep:
@@ -43,7 +45,17 @@ class Selection:
         layers, heads = trace.attention_heads
         layer = layers - 1 if layer is None else min(max(int(layer), 0), layers - 1)
         head = head if head is not None and 0 <= head < heads else None
-        return cls(trace=trace, index=index, shown=shown, path=tuple(walk(trace, index)), layer=layer, head=head)
+        path = tuple(walk(trace, shown[index])) if shown else ()
+        return cls(trace=trace, index=index, shown=shown, path=path, layer=layer, head=head)
+
+    def is_branch(self, i: int) -> bool:
+        """Whether shown output ``i`` is a branch's."""
+        return self.branch_from is not None and i >= self.branch_from
+
+    @property
+    def branch_from(self) -> int | None:
+        """Index in ``shown`` of a branch's first output (they come after the original's), None without one."""
+        return len(self.shown) - self.trace.branch.shown if self.trace.branch is not None else None
 
     @property
     def hypothesis(self) -> Hypothesis | None:
@@ -99,16 +111,18 @@ class Selection:
 
 
 def shown_hypotheses(trace: Trace) -> list[Hypothesis]:
-    """The hypotheses the user asked for: the best ``num_return`` of the trace's pool (a beam keeps more)."""
+    """The hypotheses the user asked for: the best ``num_return`` of the trace's pool (a beam keeps more), then a
+    branch's best (analysis/branch.py)."""
     n = int(trace.config.get("num_return", len(trace.hypotheses)) or 1)
-    return trace.hypotheses[:n]
+    b = trace.branch
+    if b is None:
+        return trace.hypotheses[:n]
+    return [*trace.hypotheses[:min(n, b.first)], *trace.hypotheses[b.first:b.first + b.shown]]
 
 
-def walk(trace: Trace, index: int) -> list[PathStep]:
-    """The tokens of hypothesis ``index`` (</s> included when finished), one PathStep each."""
-    if not trace.hypotheses:
-        return []
-    path = trace.path(trace.hypotheses[index].node)  # root .. last node
+def walk(trace: Trace, hypothesis: Hypothesis) -> list[PathStep]:
+    """The tokens of ``hypothesis`` (</s> included when finished), one PathStep each."""
+    path = trace.path(hypothesis.node)  # root .. last node
     out = []
     for t, (parent, node) in enumerate(zip(path[:-1], path[1:], strict=True)):
         where = trace.step_row(parent)

@@ -4,6 +4,7 @@ download (header.share_view: explore.js keeps them current), and opening a paste
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import gradio as gr
@@ -14,6 +15,8 @@ from playground.ui.common.style import esc
 from playground.ui.explore import header
 from playground.ui.explore.share import ShareView, parse_view
 
+BRANCH_JS = "(b) => { window.__explore?.setBranch(b ? JSON.parse(b) : null); return []; }"
+
 
 def build(ui: SimpleNamespace) -> None:
     """Widgets, inside the Explore tab's views column."""
@@ -23,19 +26,22 @@ def build(ui: SimpleNamespace) -> None:
             ui.open_string = gr.Textbox(label="Open a view", placeholder="paste a view string", scale=3,
                                         elem_id="open-view")
             ui.open_button = gr.Button("Open view", elem_id="open-view-button", scale=1)
+        ui.branch_link = gr.Textbox(visible=False, elem_id="branch-link")  # a view's branch, for explore.js
 
 
 def view_outputs(view: ShareView, model) -> list:
     """The model, input, target-language picker (the view's model's languages, so the value is one of its
-    choices) and every control."""
+    choices), every control, and the view's branch as JSON (explore.js applies it)."""
     if view.language and not speaks(model, view.language):
         raise ValueError(f"the view's target language {view.language!r} is not one of {view.model}'s")
     return [view.model, view.text, gr.update(value=view.language, **language_props(model)),
-            *view.params.controls().values()]
+            *view.params.controls().values(), json.dumps(list(view.branch))]
 
 
 def wire(demo: gr.Blocks, ui: SimpleNamespace, store) -> None:
-    controls = [ui.model, ui.text, ui.language, *ui.params]
+    controls = [ui.model, ui.text, ui.language, *ui.params, ui.branch_link]
+    ui.branch_link.change(None, ui.branch_link, None, js=BRANCH_JS, queue=False, show_progress="hidden",
+                          api_visibility="private")
 
     @guarded
     def open_view(s: str) -> list:

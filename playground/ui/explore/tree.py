@@ -63,6 +63,18 @@ def euler_tour(nodes, keep: set[int]) -> list[int]:
     return tour
 
 
+def branch_edge(trace, pos: dict) -> list[dict]:
+    """A branch's forced edge (analysis/branch.py), dashed, from the node it leaves to its forced token."""
+    b = trace.branch
+    if b is None or b.parent not in pos or b.node not in pos:
+        return []
+    (x0, y0), (x1, y1) = pos[b.parent], pos[b.node]
+    return [dict(type="scatter", x=[x0, x1], y=[y0, y1], mode="lines+text", text=["", "forced"],
+                 textposition="bottom center", textfont=dict(size=10, color=style.C_BRANCH),
+                 line=dict(color=style.C_BRANCH, width=3, dash="dash"), name="branch (forced token)",
+                 hoverinfo="skip")]
+
+
 def tree_marks(t: int) -> dict:
     """The selected step t: the same orange band as in the uncertainty chart (layout keys to update)."""
     return {"shapes": [band(t - 0.45, t + 0.45)]}
@@ -71,6 +83,43 @@ def tree_marks(t: int) -> dict:
 def tree_figure(sel: Selection, t: int | None = None) -> go.Figure:
     """View 4: every recorded node by step and status, the selected hypothesis's path on top."""
     return figure(*tree_spec(sel, t))
+
+
+def edge_traces(drawn, total: int, pos: dict) -> list[dict]:
+    """The edges, one line per kind: light ones to the pruned leaves (when all ``total`` nodes are drawn), under
+    the others."""
+    edge_sets = [({n.id for n in drawn if n.status != "pruned"}, "#93a4c3", 1.5)]
+    if len(drawn) == total:
+        edge_sets.insert(0, (set(pos), "#e3e6ea", 1.0))
+    out = []
+    for ids, color, width in edge_sets:
+        tour = euler_tour(drawn, ids)
+        out.append(dict(type="scatter", x=np.array([pos[i][0] for i in tour], dtype=np.int16),
+                        y=np.array([pos[i][1] for i in tour], dtype=np.int16), mode="lines",
+                        line=dict(color=color, width=width), hoverinfo="skip", showlegend=False))
+    return out
+
+
+def node_traces(drawn, pos: dict, sym) -> list[dict]:
+    """The nodes, one marker trace per status; each point's customdata ends with its id (a click branches)."""
+    out = []
+    for status, (symbol, color, label) in STYLE.items():
+        group = [n for n in drawn[1:] if n.status == status]
+        if not group:
+            continue
+        out.append(dict(
+            type="scatter", x=np.array([pos[n.id][0] for n in group], dtype=np.int16),
+            y=np.array([pos[n.id][1] for n in group], dtype=np.int16),
+            mode="markers+text", name=label, text=[esc(sym[n.token]) for n in group],
+            textposition="top center",
+            textfont=dict(size=10, color="#b6bac2" if status == "pruned" else "#111827"),
+            marker=dict(symbol=symbol, size=8, color=color, line=dict(width=1, color=color)),
+            customdata=f32([[n.log_prob, n.cum_log_prob, n.score, n.id] for n in group]),
+            hovertemplate=(f"<b>%{{text}}</b> · step %{{x}} · {status}<br>log p(token) %{{customdata[0]:.3f}}"
+                           "<br>cumulative log p %{customdata[1]:.3f}"
+                           "<br>score %{customdata[2]:.3f}<extra></extra>"),
+        ))
+    return out
 
 
 def tree_spec(sel: Selection, t: int | None = None) -> tuple[list[dict], dict]:
@@ -98,37 +147,14 @@ def tree_spec(sel: Selection, t: int | None = None) -> tuple[list[dict], dict]:
     layout["margin"]["t"] = 56
     if t is not None:
         layout.update(tree_marks(t))
-    data = []
-    edge_sets = [({n.id for n in drawn if n.status != "pruned"}, "#93a4c3", 1.5)]
-    if len(drawn) == len(nodes):  # light edges to the pruned leaves, under the others
-        edge_sets.insert(0, (set(pos), "#e3e6ea", 1.0))
-    for ids, color, width in edge_sets:
-        tour = euler_tour(drawn, ids)
-        data.append(dict(type="scatter", x=np.array([pos[i][0] for i in tour], dtype=np.int16),
-                         y=np.array([pos[i][1] for i in tour], dtype=np.int16), mode="lines",
-                         line=dict(color=color, width=width), hoverinfo="skip", showlegend=False))
-    for status, (symbol, color, label) in STYLE.items():
-        group = [n for n in drawn[1:] if n.status == status]
-        if not group:
-            continue
-        data.append(dict(
-            type="scatter", x=np.array([pos[n.id][0] for n in group], dtype=np.int16),
-            y=np.array([pos[n.id][1] for n in group], dtype=np.int16),
-            mode="markers+text", name=label, text=[esc(sym[n.token]) for n in group],
-            textposition="top center",
-            textfont=dict(size=10, color="#b6bac2" if status == "pruned" else "#111827"),
-            marker=dict(symbol=symbol, size=8, color=color, line=dict(width=1, color=color)),
-            customdata=f32([[n.log_prob, n.cum_log_prob, n.score] for n in group]),
-            hovertemplate=(f"<b>%{{text}}</b> · step %{{x}} · {status}<br>log p(token) %{{customdata[0]:.3f}}"
-                           "<br>cumulative log p %{customdata[1]:.3f}"
-                           "<br>score %{customdata[2]:.3f}<extra></extra>"),
-        ))
+    data = [*edge_traces(drawn, len(nodes), pos), *node_traces(drawn, pos, sym)]
     if len(path) > 1:  # the selected hypothesis, drawn last so it sits on top
         data.append(dict(type="scatter", x=np.array([pos[i][0] for i in path], dtype=np.int16),
                          y=np.array([pos[i][1] for i in path], dtype=np.int16), mode="lines+markers",
                          line=dict(color=style.C_CHOSEN, width=3.5),
                          marker=dict(size=10, color="rgba(0,0,0,0)", line=dict(width=2, color=style.C_CHOSEN)),
                          name="selected hypothesis", hoverinfo="skip"))
+    data += branch_edge(trace, pos)
     data.append(dict(type="scatter", x=[-1], y=[0], mode="markers+text", text=["&lt;s&gt;"],
                      textposition="top center", marker=dict(size=9, color="#374151"), showlegend=False,
                      hoverinfo="skip"))
