@@ -74,6 +74,9 @@ def test_explore_endpoint_returns_what_the_page_draws(client):
     assert second["hypothesis"] == 2 and second["step"] == 2 and second["summary"] != out["summary"]
     trace = client.predict("cab", "g2p-tiny", strategy="beam", beam_width=4, max_length=8, api_name="/export_trace")
     assert trace["text"] == "cab" and trace["config"]["beam_width"] == 4 and trace["nodes"]
+    first = trace["alternatives"][0]  # the best output's tokens, each with its top 5 alternatives
+    assert len(first) == len(trace["hypotheses"][0]["tokens"]) + trace["hypotheses"][0]["finished"]
+    assert all(len(a["top"]) == 5 and a["rank"] >= 0 and 0 <= a["p"] <= 1 for a in first)
 
 
 def test_controls_endpoint_hides_what_a_strategy_ignores(client):

@@ -52,6 +52,7 @@ def test_column_figure_attention_and_probability_strip():
     assert all((style.C_CHOSEN in t) == m for t, m in zip(ticks, marks + [False], strict=True))
     assert fig.layout.xaxis.title.text == "source" and fig.layout.xaxis2.title.text == "p(symbol)"
     assert len(fig.to_json()) < 30_000
+    assert bars.hovertext[0].startswith("<b>a</b> p 0.600") and "top 5:" in bars.hovertext[0]  # its alternatives
 
 
 def test_outputs_html_lists_log_p_and_score_and_highlights_differences():

@@ -25,7 +25,7 @@ from playground.ui.common.controls import (
 )
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, named
 from playground.ui.common.runtime import gpu
-from playground.ui.explore.handlers import run_decode, with_branch
+from playground.ui.explore.handlers import export_dict, run_decode, with_branch
 from playground.ui.explore.lens_api import wire_lens_api
 from playground.ui.explore.selection import Selection
 from playground.ui.explore.service import respond
@@ -131,14 +131,15 @@ def wire_api(store) -> None:
     @named("text", "model", *CONTROL_NAMES, "language", defaults=defaults, types={"text": str, "language": str})
     def export_trace(text, model, *values) -> dict:
         """The whole trace of decoding `text` with the page's controls (as the page's Export button), with
-        `model` and `text`. /decode gives the same, validated strictly."""
+        `model`, `text` and `alternatives` (per shown output, per token: p at T=1 and filtered, rank and the top 5
+        alternatives). /decode gives the trace, validated strictly."""
         *values, language = values
         try:
             session = run_decode(store, model or store.default, text,
                                  UiParams(**dict(zip(CONTROL_NAMES, values, strict=True))), language)
         except USER_ERRORS as e:
             raise gr.Error(str(e), print_exception=False) from None
-        return dict(session.trace.to_dict(), model=session.model, text=session.text)
+        return export_dict(session)
 
     for fn in (explore, select_hypothesis, branch, export_trace):
         gr.api(fn, api_name=fn.__name__, **DECODE_GROUP)

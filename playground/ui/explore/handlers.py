@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
+from playground.analysis.alternatives import alternatives
 from playground.analysis.branch import run_branch
 from playground.analysis.logit_lens import LensSource
 from playground.decoding.config import DecodeConfig
@@ -106,6 +107,14 @@ def api_decode(store, model_name: str, text: str, config: dict) -> dict:
     out["model"] = model_name
     out["returned"] = [h.node for h in result.hypotheses]  # node ids of the num_return best
     return out
+
+
+def export_dict(session: Session) -> dict:
+    """The page's export: the whole trace with the model and input, and each shown output's tokens with their
+    alternatives (analysis/alternatives.py: what the token strip shows on hover)."""
+    trace = session.trace
+    return dict(trace.to_dict(), model=session.model, text=session.text,
+                alternatives=[alternatives(trace, h) for h in Selection.of(trace).shown])
 
 
 def summary_html(sel: Selection) -> str:

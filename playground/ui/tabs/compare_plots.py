@@ -12,9 +12,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground.analysis.alternatives import alternatives
 from playground.ui.common import style
 from playground.ui.common.labels import is_arpabet, readable, unique_labels
 from playground.ui.common.style import base_layout, empty_figure, esc, f32
+from playground.ui.explore.tokens import hover_text
 
 C_SAME, C_DIFF, C_GAP = "#e5e7eb", "#fdba74", "#ffffff"  # aligned cells: agree, differ, nothing there
 
@@ -50,7 +52,8 @@ def column_figure(column, marks=None) -> go.Figure:
     sharing its rows, p(symbol | prefix) at T=1 as bars; ``marks`` (one bool per output symbol, </s>
     excluded) colours the symbols where the columns differ."""
     steps, attention = column.steps, f32(column.attention)  # (L,), (L, S)
-    source = list(column.trace.source)
+    trace = column.trace  # a decoder-only model's attention is over its context: the prompt, then what it fed
+    source = trace.context_keys(trace.hypotheses[0].node) if trace.context and trace.hypotheses else trace.source
     if not steps or attention.size == 0:
         return empty_figure("no output to show", height=260)
     marks = list(marks or []) + [False] * (len(steps) - len(marks or []))
@@ -66,10 +69,11 @@ def column_figure(column, marks=None) -> go.Figure:
                     hovertemplate="output %{customdata} ← %{x}<br>attention %{z:.3f}<extra></extra>")
     p_model = f32(column.p_model)
     p_filtered = [np.nan if p is None else p for p in column.p_filtered]
+    alts = alternatives(trace, trace.hypotheses[0])[:len(steps)]  # the top output's, as the page's token strip
     fig.add_bar(x=p_model, y=y, orientation="h", marker_color=style.C_KEPT, row=1, col=2,
                 text=[f"{p:.2f}" for p in p_model], textposition="auto", insidetextanchor="end", cliponaxis=False,
-                textfont=dict(size=10), customdata=f32(p_filtered),
-                hovertemplate="p = %{x:.3f} at T=1<br>after filtering: %{customdata:.3f}<extra></extra>")
+                textfont=dict(size=10), customdata=f32(p_filtered), hovertext=[hover_text(a) for a in alts],
+                hovertemplate="%{hovertext}<extra></extra>")
     fig.update_xaxes(type="category", side="top", tickfont=dict(size=12), title_text="source", row=1, col=1,
                      title_standoff=2)
     fig.update_xaxes(range=[0, 1.0], side="top", tickvals=[0, 0.5, 1], title_text="p(symbol)", row=1, col=2,
