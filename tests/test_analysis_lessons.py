@@ -35,8 +35,8 @@ def shipped_demo(models, key: str):
     return demo.numbers
 
 
-def test_there_are_ten_presets_each_with_text_formula_and_valid_explore_settings():
-    assert len(LESSONS) == 10 and len(BY_KEY) == 10
+def test_there_are_eleven_presets_each_with_text_formula_and_valid_explore_settings():
+    assert len(LESSONS) == 11 and len(BY_KEY) == 11
     for lesson in LESSONS:
         assert 2 <= lesson.explanation.count(". ") + 1 <= 3, lesson.key  # two or three sentences
         assert lesson.formula and lesson.source

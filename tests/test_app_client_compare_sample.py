@@ -86,3 +86,51 @@ def test_compare_json_puts_two_models_side_by_side(client):
     with pytest.raises(Exception, match="column 2"):  # a G2P model cannot read ARPAbet: it says which column
         client.predict("K AE T", "p2g-tiny", ["greedy", "beam 5"], 0, 6, ["p2g-tiny", "g2p-tiny"],
                        api_name="/compare_json")
+
+
+# --- minimum Bayes risk (ui/tabs/sample_mbr.py) -------------------------------------------------------------------
+def test_mbr_endpoints_are_named(client):
+    names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/mbr", "/mbr_json"} <= names
+
+
+@pytest.mark.parametrize("source, n", [("sample", 40), ("beam", 4)])
+def test_mbr_json_expected_utilities_are_the_weighted_row_means_and_the_choice_their_argmax(client, source, n):
+    import numpy as np
+
+    out = client.predict("cab", "g2p-tiny", n, 1.5, 0, 1.0, 0.0, 3, 8, source, api_name="/mbr_json")
+    matrix, weights, expected = (np.array(out[k]) for k in ("matrix", "weights", "expected_utilities"))
+    distinct = len(out["candidates"])
+    assert out["method"] == source and matrix.shape == (distinct, distinct) and np.diag(matrix) == pytest.approx(1)
+    assert weights.sum() == pytest.approx(1.0) and expected == pytest.approx(matrix @ weights)  # self included
+    assert out["choice"] == int(np.argmax(expected)) and out["mbr"] == out["candidates"][out["choice"]]
+    if source == "sample":  # w = count / n: E is the plain mean of the row over all n samples
+        counts = [c["count"] for c in out["candidates"]]
+        assert sum(counts) == n == out["n"] and out["config"]["temperature"] == 1.5
+        assert expected == pytest.approx(np.repeat(matrix, counts, axis=1).mean(axis=1))
+    else:  # w = p(y|x) renormalised over the n-best list
+        probs = np.exp([c["log_prob"] for c in out["candidates"]])
+        assert weights == pytest.approx(probs / probs.sum()) and out["config"]["beam_width"] == 4
+    assert {"label", "tokens", "log_prob", "expected_utility", "correct"} <= set(out["beam"]) & set(out["mode"])
+
+
+def test_mbr_endpoint_returns_its_views_and_a_download(client):
+    status, summary, matrix, expected, compare, download = client.predict(
+        "g2p-tiny", "cab", 30, "sample", 1.0, 0, 1.0, 0.0, 0, 8, "", api_name="/mbr")
+    assert status == "" and "30 samples" in summary and "MBR's choice" in compare
+    assert matrix["type"] == expected["type"] == "plotly"
+    with open(download) as f:
+        assert json.load(f)["n"] == 30
+
+
+@pytest.mark.parametrize("args, message", [
+    (("cab", "g2p-tiny", 500), "from 1 to 200"),
+    (("cab", "g2p-tiny", 20, 1.0, 0, 1.0, 0.0, 0, 8, "beam"), "from 1 to 16"),
+    (("cab", "g2p-tiny", 5, 1.0, 0, 1.0, 0.0, 0, 8, "greedy"), "source must be one of 'sample', 'beam'"),
+    (("c4b", "g2p-tiny", 5), "unknown symbol"),
+    (("cab", "g2p-tiny", 5, 1.0, 0, 1.0, 0.0, 0, 8, "sample", "de_DE"), "de_DE"),
+])
+def test_bad_mbr_requests_get_a_message(client, args, message):
+    with pytest.raises(Exception) as err:
+        client.predict(*args, api_name="/mbr_json")
+    assert message in str(err.value) and "Traceback" not in str(err.value)

@@ -113,3 +113,19 @@ def test_explore_settings_change_the_samples(page):
     open_tab(page, "sample")  # (the Sample tab reads the Explore settings when it opens, not on every move)
     page.wait_for_function("() => document.querySelector('#sample-settings').innerText.includes('temperature 0.5')")
     wait_changed(page, "sample-outputs", before, timeout_ms=60_000)
+
+
+def test_mbr_runs_in_the_page_over_samples_then_over_the_beams_n_best(page):
+    open_sample(page)
+    page.locator("#mbr-run").click()
+    for name in ("sample-mbr-matrix", "sample-mbr-expected"):
+        page.locator(f"#plot-{name} .main-svg").first.wait_for(timeout=60_000)
+    assert "samples" in page.locator("#mbr-summary").inner_text()
+    assert "MBR's choice" in page.locator("#mbr-compare").inner_text()
+    before = chart(page, "sample-mbr-matrix")
+    page.locator("#mbr-source label", has_text="n-best").click()
+    page.wait_for_function("() => Number(document.querySelector('#mbr-n input[type=number]').value) <= 16")
+    page.locator("#mbr-run").click()
+    page.wait_for_function("() => document.querySelector('#mbr-summary').innerText.includes('-best list')",
+                           timeout=60_000)
+    wait_changed(page, "sample-mbr-matrix", before, timeout_ms=60_000)

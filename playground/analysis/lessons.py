@@ -1,4 +1,4 @@
-"""The Learn tab's presets: ten decoding phenomena, each shown live on a real word with a shipped model.
+"""The Learn tab's presets: eleven decoding phenomena, each shown live on a real word with a shipped model.
 
 A ``Lesson`` is data (word, model, explanation, formula, Explore settings); ``demonstrate(lesson, model)``
 runs the engine and returns a ``Demo``: the numbers that show the phenomenon, chart panels, and ``holds``,
@@ -21,14 +21,14 @@ from types import MappingProxyType
 
 import torch
 
-from playground.analysis import lesson_demos, model_lessons
+from playground.analysis import lesson_demos, mbr_lesson, model_lessons
 from playground.analysis.lesson_demos import Demo, Panel, Series  # noqa: F401  (re-exported)
 from playground.decoding import DecodeConfig, decode_many
 from playground.models.checkpoint import SHIPPED
 
 # the shipped checkpoints a lesson may name (directories of checkpoints/); the prefix is the task
 MODELS = ("g2p-bahdanau", "p2g-luong", "g2p-transformer", "g2p-ensemble")
-DEMOS = MappingProxyType({**lesson_demos.DEMOS, **model_lessons.DEMOS})
+DEMOS = MappingProxyType({**lesson_demos.DEMOS, **mbr_lesson.DEMOS, **model_lessons.DEMOS})
 
 
 def lesson_task(model_name: str) -> str:
@@ -110,6 +110,17 @@ LESSONS = (
                    r"\log p(\hat y_{\text{beam}}\mid x)<\log p(\hat y\mid x)",
            source="Stahlberg & Byrne 2019, On NMT Search Errors and Model Errors: Cat Got Your Tongue? (EMNLP).",
            settings=dict(strategy="exact", beam_width=2)),
+    Lesson(key="mbr_consensus", title="MBR picks the consensus", word="folklore", text="folklore",
+           model="g2p-bahdanau",
+           explanation="Beam search returns the single most probable output. Minimum Bayes risk decoding "
+           "instead picks the candidate that agrees most with all the others, each weighted by its probability: "
+           "when the probability is spread over outputs that share most of their symbols, their consensus can beat "
+           "the most probable one.",
+           formula=r"\hat y_{\text{MBR}}=\arg\max_{h}\sum_{j}w_j\,u(h,y_j),\quad "
+                   r"u(h,y)=1-\frac{\text{lev}(h,y)}{\max(|h|,|y|)}",
+           source="Kumar & Byrne 2004, Minimum Bayes-Risk Decoding for Statistical Machine Translation (NAACL); "
+                  "Eikema & Aziz 2020, Is MAP Decoding All You Need? (COLING).",
+           settings=dict(strategy="beam", beam_width=8, num_return=8, length_penalty_formula="none")),
     Lesson(key="stochastic_beam", title="Stochastic beam: k distinct samples", word="cavity",
            text="K AE V AH T IY", model="p2g-luong",
            explanation="Plain sampling draws with replacement, so a confident model repeats itself. Stochastic "
@@ -187,6 +198,7 @@ PRESCREENS = MappingProxyType({
     "exact_search_error": lambda model, texts: _beams_differ(
         model, texts, dict(beam_width=2, length_penalty_formula="none"),
         dict(beam_width=16, length_penalty_formula="none"), better=True),
+    "mbr_consensus": mbr_lesson.mbr_differs,  # MBR over the 8-best list leaves its most probable output
 })
 
 

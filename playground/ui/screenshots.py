@@ -106,6 +106,21 @@ def sample(page) -> None:
                            timeout=60_000)
 
 
+def mbr(page) -> None:
+    """Minimum Bayes risk over 100 samples of the MBR lesson's word (T = 1, seed 0): the consensus beats beam."""
+    from playground.analysis.lessons import BY_KEY
+
+    before = chart(page, "tree")
+    page.locator("#text textarea").fill(BY_KEY["mbr_consensus"].text)
+    wait_changed(page, "tree", before)
+    open_tab(page, "sample")
+    page.locator("#plot-sample-outputs .main-svg").first.wait_for(timeout=60_000)
+    set_slider(page, "mbr-n", 100)
+    page.locator("#mbr-run").click()
+    page.locator("#plot-sample-mbr-matrix .main-svg").first.wait_for(timeout=60_000)
+    page.locator("#sample-mbr").scroll_into_view_if_needed()
+
+
 def whatif(page) -> None:
     """A spelling-like pronunciation of 'colonel' scored, a forced prefix, and the exact check."""
     open_tab(page, "whatif")
@@ -136,6 +151,7 @@ SCENES: MappingProxyType[str, tuple[Callable, str | None]] = MappingProxyType({
     "screenshot-lens.png": (lens, "#plot-lens"),
     "screenshot-models.png": (models_side_by_side, "#tab-compare"),
     "screenshot-sample.png": (sample, None),
+    "screenshot-mbr.png": (mbr, "#sample-mbr"),
     "screenshot-whatif.png": (whatif, "#tab-whatif"),
     "screenshot-learn.png": (learn, "#tab-learn"),
 })

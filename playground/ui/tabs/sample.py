@@ -9,6 +9,9 @@ Like the Compare tab, a change of the input or model re-draws only while this ta
 tab re-draws when the input, model or settings differ from its last draw. The settings are not watched:
 they live on the Explore tab, so they can only change while this tab is hidden, and watching them queued
 two server events beside every Explore slider move's decode, which delayed its charts.
+
+Below the samples, a minimum Bayes risk section (sample_mbr.py) picks, from N samples with the same settings or the
+beam's n-best list, the candidate that agrees most with the others; it runs on its button only.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded, name
 from playground.ui.common.export import write_json
 from playground.ui.common.runtime import gpu
 from playground.ui.common.style import md
+from playground.ui.tabs import sample_mbr
 from playground.ui.tabs.sample_plots import calibration_figure, diversity_markdown, outputs_figure, settings_markdown
 
 ID, TITLE = "sample", "Sample"
@@ -34,7 +38,7 @@ CSS = """
 #sample-settings p { color: #4b5563; margin: 0; }
 #sample-figures p { font-size: 1rem; line-height: 1.6; margin: 4px 0; }
 #sample-status p { color: #b45309; margin: 0; }
-"""
+""" + sample_mbr.CSS
 
 
 def sample_config(settings: dict):
@@ -91,6 +95,7 @@ def build(store, shared: SimpleNamespace) -> SimpleNamespace:
                         "as intended), hollow = model probability (off the line where temperature or the "
                         "filters reshape the distribution).", elem_classes="caption")
     _wire(store, shared, tab, settings_widgets)
+    tab.mbr = sample_mbr.build(store, shared, settings_widgets)  # minimum Bayes risk, below (sample_mbr.py)
     return tab
 
 
