@@ -135,6 +135,32 @@ def whatif(page) -> None:
     wait_changed(page, "whatif-exact", before, timeout_ms=60_000)
 
 
+def click_bar(page, chart_name: str, label: str) -> None:
+    """Click the bar of ``label`` in the last bar trace of a chart (the distribution: after the filters)."""
+    where = page.evaluate("""([name, label]) => {
+        const gd = document.querySelector(`#plot-${name} .js-plotly-plot`);
+        const t = gd.data.map((d, i) => [d, i]).filter(([d]) => d.type === 'bar').pop();
+        return [t[1], t[0].customdata.findIndex(c => c[0] === label)];
+    }""", [chart_name, label])
+    bar = page.locator(f"#plot-{chart_name} g.trace.bars").nth(where[0]).locator(".point path").nth(where[1])
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def branch(page) -> None:
+    """'colonel' by beam search: at step 2 the search takes ER; AA is forced instead and decoded on."""
+    before = chart(page, "tree")
+    pick_strategy(page, "beam search")
+    wait_changed(page, "tree", before)
+    set_step(page, 2)
+    before = chart(page, "tree")
+    click_bar(page, "distribution", "AA")
+    page.wait_for_function("() => [...document.querySelectorAll('#hypotheses label')].some("
+                           "l => l.innerText.includes('↳'))", timeout=60_000)
+    wait_changed(page, "tree", before)
+
+
 def learn(page) -> None:
     """The 'beam beats greedy' lesson."""
     open_tab(page, "learn")
@@ -143,18 +169,35 @@ def learn(page) -> None:
     wait_changed(page, "learn", before, timeout_ms=60_000)
 
 
-# file name -> (how to get there, what to capture: the whole page, or one tab)
+# file name -> (how to get there, what to capture: the whole page, one element, or a band "#top..#bottom")
 SCENES: MappingProxyType[str, tuple[Callable, str | None]] = MappingProxyType({
     "screenshot.png": (explore, None),
     "screenshot-compare.png": (compare, None),
     "screenshot-transformer.png": (transformer, None),
     "screenshot-lens.png": (lens, "#plot-lens"),
+    "screenshot-branch.png": (branch, "#summary..#plot-tree"),
     "screenshot-models.png": (models_side_by_side, "#tab-compare"),
     "screenshot-sample.png": (sample, None),
     "screenshot-mbr.png": (mbr, "#sample-mbr"),
     "screenshot-whatif.png": (whatif, "#tab-whatif"),
     "screenshot-learn.png": (learn, "#tab-learn"),
 })
+
+
+def capture(page, element: str | None, path: Path) -> None:
+    """The whole page (None), one element ("#id"), or the band from one element's top to another's bottom
+    ("#top..#bottom")."""
+    if element is None:
+        page.screenshot(path=str(path), full_page=True)
+    elif ".." not in element:
+        page.locator(element).screenshot(path=str(path))
+    else:  # a viewport tall enough for the whole band, then a clip of it (page coordinates at scroll 0)
+        page.set_viewport_size({"width": page.viewport_size["width"], "height": 4000})
+        page.wait_for_timeout(1000)  # the charts redraw at the new size
+        page.evaluate("window.scrollTo(0, 0)")
+        top, bottom = (page.locator(e).bounding_box() for e in element.split(".."))
+        page.screenshot(path=str(path), clip=dict(x=0, y=top["y"] - 8, width=page.viewport_size["width"],
+                                                  height=bottom["y"] + bottom["height"] - top["y"] + 16))
 
 
 def main(argv=None) -> int:
@@ -178,8 +221,7 @@ def main(argv=None) -> int:
                 scene(page)
                 page.wait_for_timeout(1500)  # the last draws and transitions settle
                 path = args.out / name
-                (page.locator(element) if element else page).screenshot(path=str(path), **(
-                    {} if element else {"full_page": True}))
+                capture(page, element, path)
                 print(f"{path} ({path.stat().st_size // 1024} KB)")
                 page.close()
             browser.close()
