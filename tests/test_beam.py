@@ -3,12 +3,13 @@
 import math
 
 import pytest
+import torch
 from decoding_cases import BEAM_MISSES, SHORT_OR_LONG, exhaustive
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playground.decoding import DecodeConfig, decode
-from playground.decoding.common import length_penalty
+from playground.decoding.common import length_penalty, top_values
 from playground.decoding.scripted import ScriptedModel, random_scripted_model
 
 
@@ -141,3 +142,21 @@ def test_diversity_penalty_steers_later_groups_away_from_earlier_choices():
 def test_beam_search_misses_what_a_wider_beam_finds():
     assert words(beam(BEAM_MISSES, beam_width=1, length_penalty_formula="none").hypotheses) == ["ac"]
     assert words(beam(BEAM_MISSES, beam_width=2, length_penalty_formula="none").hypotheses) == ["b"]
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_the_chunked_top_candidates_are_topks_very_tensors(dtype):
+    """common.top_values looks for a beam's candidates among the chunks with the largest maxima; what it returns is
+    what topk over every value returns, ties (where topk's own order decides) and -inf rows included."""
+    generator = torch.Generator().manual_seed(0)
+    for trial in range(60):
+        rows, size = 1 + trial % 3, 3_000 + 977 * trial  # (sizes that leave a shorter last chunk)
+        values = torch.randn(rows, size, generator=generator, dtype=torch.float64).to(dtype)
+        if trial % 3 == 0:
+            values = values.mul(3).round()  # many ties
+        if trial % 5 == 0:
+            values[:, : size // 2] = float("-inf")
+        count = 1 + trial % 11
+        expected = values.topk(count, dim=1)
+        found = top_values(values, count)
+        assert torch.equal(found[0], expected.values) and torch.equal(found[1], expected.indices)

@@ -185,3 +185,18 @@ def test_summarising_a_large_vocabulary_in_batches_changes_nothing(monkeypatch):
     at_the_end = decode_recorded(model, config)
     monkeypatch.setattr(module, "PENDING_VALUES", 2 * 3000)  # summarise every step or two
     assert decode_recorded(model, config) == at_the_end and at_the_end.steps[0].cut
+
+
+def test_the_columns_are_a_set_of_the_largest_values_found_by_chunks():
+    """columns.top_columns, over 64-value chunks for a large vocabulary: distinct positions holding each row's
+    ``width`` largest values (which of equal values, either)."""
+    from playground.decoding.columns import top_columns
+
+    generator = torch.Generator().manual_seed(1)
+    for trial in range(30):
+        values = torch.rand(1 + trial % 4, 50_000 - 7 * trial, generator=generator)
+        if trial % 2:
+            values = values.mul(20).floor()  # ties
+        columns = top_columns(values, 50)
+        assert all(len(set(row)) == 50 for row in columns.tolist())
+        assert torch.equal(values.gather(1, columns).sort(1).values, values.topk(50, dim=1).values.sort(1).values)

@@ -64,10 +64,11 @@ class Live:
         """``rows_per_group`` rows at each group's root (<s>), nothing generated yet."""
         n = len(groups) * rows_per_group
         zeros = torch.zeros(n, dtype=torch.float64)
-        return cls(group=torch.arange(len(groups)).repeat_interleave(rows_per_group),
-                   nodes=torch.tensor([g.root for g in groups]).repeat_interleave(rows_per_group),
-                   tokens=torch.zeros((n, 0), dtype=torch.long), cum_model=zeros, cum_search=zeros.clone(),
-                   extra=extra)
+        group, nodes = torch.arange(len(groups)), torch.tensor([g.root for g in groups])
+        if rows_per_group > 1:
+            group, nodes = group.repeat_interleave(rows_per_group), nodes.repeat_interleave(rows_per_group)
+        return cls(group=group, nodes=nodes, tokens=torch.zeros((n, 0), dtype=torch.long), cum_model=zeros,
+                   cum_search=zeros.clone(), extra=extra)
 
     def spans(self) -> list[tuple[int, slice]]:
         """(group, its rows) for each group with live rows, in order (computed once: rows never change)."""
@@ -108,7 +109,7 @@ class Picks:
     dropped: list = field(default_factory=list)  # finished hypotheses that lost their place: marked pruned
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Scored:
     """The candidates as ``record`` wrote them: node ids, and their model log-probs and scores."""
 
@@ -236,7 +237,9 @@ def decode_loop(model, state, config: DecodeConfig, search: Search, groups: list
 
 
 def last_tokens(live: Live, model) -> torch.Tensor:
-    """(R,) each row's last token, <s> before the first."""
+    """(R,) each row's last token, <s> before the first (advance notes a chain's, which it just appended)."""
+    if "_last" in live.__dict__:
+        return live.__dict__["_last"]
     if live.tokens.shape[1]:
         return live.tokens[:, -1]
     return torch.full((live.tokens.shape[0],), model.target_vocab.bos_id)
@@ -249,35 +252,48 @@ def is_identity(index: torch.Tensor, rows: int) -> bool:
 
 def record(view: StepView, picks: Picks, groups: list[Group]) -> Scored:
     """Each group's candidates as nodes of its trace and its rows as the step's rows."""
-    live, out = view.live, view.out
+    live = view.live
     if picks.one_per_row:  # (chains: candidate i is row i's token, a gather instead of a row copy)
-        log_prob = view.model_log_probs.gather(1, picks.token[:, None])[:, 0]  # (C,) raw, T = 1
+        log_prob = row_values(view.model_log_probs, picks.token)  # (C,) raw, T = 1
         parents, cum = live.nodes, live.cum_model + log_prob
     else:
         log_prob = view.model_log_probs[picks.row, picks.token]
         parents, cum = live.nodes[picks.row], live.cum_model[picks.row] + log_prob
     score = cum if picks.score is None else picks.score
     statuses = [STATUS_NAMES[c] for c in picks.status]
-    spans, count = view.spans, len(statuses)
-    bounds = [0, count] if len(spans) == 1 else [
-        *torch.searchsorted(picks.group, torch.tensor([g for g, _ in spans])).tolist(), count]
-    ids, attention = [], attention_of(out)
-    for (g, rows), lo, hi in zip(spans, bounds[:-1], bounds[1:], strict=True):
-        part = slice(lo, hi)
-        ids.append(groups[g].recorder.add_nodes(
-            parents=rows_of(parents, part), tokens=rows_of(picks.token, part), step=view.t,
-            log_probs=rows_of(log_prob, part), cum_log_probs=rows_of(cum, part), scores=rows_of(score, part),
-            status=statuses if len(spans) == 1 else statuses[lo:hi]))
-        recorder = groups[g].recorder
-        if recorder.record_steps:  # (skip the row slices when nothing is recorded)
-            recorder.add_step(t=view.t, node_ids=rows_of(live.nodes, rows), logits=rows_of(out.logits, rows),
-                              temperature_logits=rows_of(view.temperature_logits, rows),
-                              filtered_logits=rows_of(view.filtered_logits, rows),
-                              attention=rows_of(attention, rows), candidates=ids[-1],
-                              chosen=None if picks.chosen is None else rows_of(picks.chosen, rows),
-                              members=None if out.member_log_probs is None else rows_of(out.member_log_probs, rows))
-    return Scored(ids=ids[0] if len(ids) == 1 else torch.cat(ids), cum=cum, score=score,
-                  search=score if picks.search is None else picks.search)
+    spans = view.spans
+    if len(spans) == 1:  # one group (batch 1): its candidates and rows are all of them, no slices
+        ids = record_group(view, picks, groups[spans[0][0]].recorder, None, parents, log_prob, cum, score, statuses,
+                           rows=None)
+    else:
+        bounds = [*torch.searchsorted(picks.group, torch.tensor([g for g, _ in spans])).tolist(), len(statuses)]
+        ids = torch.cat([record_group(view, picks, groups[g].recorder, slice(lo, hi), parents, log_prob, cum, score,
+                                      statuses[lo:hi], rows=rows)
+                         for (g, rows), lo, hi in zip(spans, bounds[:-1], bounds[1:], strict=True)])
+    return Scored(ids=ids, cum=cum, score=score, search=score if picks.search is None else picks.search)
+
+
+def record_group(view: StepView, picks: Picks, recorder: Recorder, part: slice | None, parents: torch.Tensor,
+                 log_prob: torch.Tensor, cum: torch.Tensor, score: torch.Tensor, statuses: list[str], *,
+                 rows: slice | None) -> torch.Tensor:
+    """One group's candidates ``part`` of the (C,) tensors as nodes, and its live rows ``rows`` as the step's rows
+    (None: all of them, the tensors as they are); returns the nodes' ids."""
+    take = (lambda x: x) if part is None else (lambda x: x[part])
+    ids = recorder.add_nodes(parents=take(parents), tokens=take(picks.token), step=view.t, log_probs=take(log_prob),
+                             cum_log_probs=take(cum), scores=take(score), status=statuses)
+    if recorder.record_steps:  # (skip the row slices when nothing is recorded)
+        out, pick = view.out, (lambda x: x) if rows is None else (lambda x: rows_of(x, rows))
+        recorder.add_step(t=view.t, node_ids=pick(view.live.nodes), logits=pick(out.logits),
+                          temperature_logits=pick(view.temperature_logits), filtered_logits=pick(view.filtered_logits),
+                          attention=pick(attention_of(out)), candidates=ids,
+                          chosen=None if picks.chosen is None else pick(picks.chosen),
+                          members=None if out.member_log_probs is None else pick(out.member_log_probs))
+    return ids
+
+
+def row_values(x: torch.Tensor, columns: torch.Tensor) -> torch.Tensor:
+    """(R, V), (R,) -> (R,) ``x[r, columns[r]]``: with one row a flat take (one operation instead of three)."""
+    return torch.take(x, columns) if x.shape[0] == 1 else x.gather(1, columns[:, None])[:, 0]
 
 
 def rows_of(x: torch.Tensor, rows: slice) -> torch.Tensor:
@@ -302,14 +318,19 @@ def finish(model, view: StepView, picks: Picks, scored: Scored, groups: list[Gro
 
 def advance(view: StepView, picks: Picks, scored: Scored, groups: list[Group], search: Search):
     """The kept candidates of groups still searching as the next live rows -> (live, their parent rows or None
-    when they are the rows as they were, the search's output for them or None)."""
+    when they are the rows as they were, the search's output for them or None); (None, None, None) when no
+    candidate was kept (every group is done then)."""
     live = view.live
     if picks.one_per_row and FINISHED not in picks.status and PRUNED not in picks.status:  # every row goes on
         tokens = torch.cat([live.tokens, picks.token[:, None]], dim=1)
         nxt = Live(group=live.group, nodes=scored.ids, tokens=tokens, cum_model=scored.cum, cum_search=scored.search,
                    extra=picks.extra)
-        nxt.__dict__["_spans"] = live.spans()  # (the same groups' same rows)
+        nxt.__dict__.update(_spans=live.spans(), _last=picks.token)  # (the same groups' same rows; their last tokens)
         return nxt, None, picks.ahead
+    if KEPT not in picks.status:  # no row goes on (a greedy decode's last step): every group is done
+        for group in groups:
+            group.live = False
+        return None, None, None
     kept = torch.tensor([c for c, code in enumerate(picks.status) if code == KEPT], dtype=torch.long)  # (K,)
     rows = kept if picks.row is None else picks.row[kept]
     tokens = torch.cat([live.tokens[rows], picks.token[kept, None]], dim=1)

@@ -59,7 +59,8 @@ def check_logits(logits: torch.Tensor, what: str = "logits") -> None:
     # one reduction on the hot path (every step): a row's max is NaN if the row holds a NaN (amax propagates
     # NaN), +inf if it holds +inf, -inf if every entry is -inf; finite maxima mean every row is fine (read as Python
     # numbers: cheaper than more tensor operations for the few rows of a step)
-    if logits.numel() and all(map(math.isfinite, logits.amax(-1).reshape(-1).tolist())):
+    maxima = logits.amax(-1) if logits.numel() else None  # (...) the rows' maxima
+    if maxima is not None and all(map(math.isfinite, (maxima if maxima.dim() == 1 else maxima.reshape(-1)).tolist())):
         return
     if bool(torch.isnan(logits).any()) or bool(torch.isposinf(logits).any()):
         raise ValueError(f"{what} must not contain NaN or +inf")

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import torch
 
-from playground.decoding.common import length_penalty, make_hypothesis
+from playground.decoding.common import length_penalty, make_hypothesis, top_values
 from playground.decoding.driver import FINISHED, KEPT, PRUNED, Group, Live, Picks, Search, StepView, decode_loop
 from playground.decoding.recorder import Recorder
 from playground.decoding.spec import StrategySpec
@@ -43,7 +43,7 @@ def top_candidates(ranking: torch.Tensor, count: int) -> tuple[torch.Tensor, tor
     """For each row of ``ranking`` (G, N), its ``count`` best entries, best first: values, index (G, C),
     C = min(count, N), and ``valid`` (G, C), False past the row's finite entries (an impossible, -inf candidate
     never counts)."""
-    values, index = ranking.topk(min(count, ranking.shape[1]), dim=1)
+    values, index = top_values(ranking, min(count, ranking.shape[1]))  # (ranking.topk's very tensors)
     return values, index, torch.isfinite(values)
 
 
@@ -66,10 +66,13 @@ def select(ranking: torch.Tensor, sizes: list[int], width: int, eos: int, *, fir
     sizes_t = torch.tensor(sizes)
     vocab, most = ranking.shape[1], int(sizes_t.max())
     starts = first_row + torch.cumsum(sizes_t, 0) - sizes_t  # (G,) first row of each group
-    group = torch.repeat_interleave(torch.arange(len(sizes)), sizes_t)  # (R,) group of each row
-    rows = torch.arange(first_row, first_row + len(group))
-    block = ranking.new_full((len(sizes), most, vocab), float("-inf"))
-    block[group, rows - starts[group]] = ranking[rows]
+    if len(sizes) == 1:  # one group (batch 1): its rows are the block as they are, no padded copy
+        block = ranking[first_row:first_row + most]
+    else:
+        group = torch.repeat_interleave(torch.arange(len(sizes)), sizes_t)  # (R,) group of each row
+        rows = torch.arange(first_row, first_row + len(group))
+        block = ranking.new_full((len(sizes), most, vocab), float("-inf"))
+        block[group, rows - starts[group]] = ranking[rows]
     values, index, valid = top_candidates(block.reshape(len(sizes), most * vocab), 2 * width)  # (G, C)
     tokens, is_eos = index % vocab, index % vocab == eos
     finished = is_eos & valid & (torch.arange(values.shape[1]) < width)

@@ -52,7 +52,8 @@ def chain(model, state, config: DecodeConfig, recorders: list[Recorder], *, rows
     An explicit ``forced`` is teacher forcing: its length is fixed, so it ignores the time budget."""
     bos = model.target_vocab.bos_id
     groups = [Group(input=i, recorder=r, pool=Collected(), root=r.root(bos)) for i, r in enumerate(recorders)]
-    state = model.reorder(state, torch.arange(len(recorders)).repeat_interleave(rows))  # ``rows`` copies of each
+    if rows > 1:  # ``rows`` copies of each (one: the state as it is, every model's reorder by arange is a copy)
+        state = model.reorder(state, torch.arange(len(recorders)).repeat_interleave(rows))
     search = Chains(choose, rows=rows, total=len(recorders) * rows, samples=samples)
     decode_loop(model, state, config, search, groups, Live.roots(groups, rows), forced=forced, timed=forced is None)
     return [g.pool.ranked() for g in groups]
