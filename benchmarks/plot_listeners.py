@@ -5,8 +5,9 @@
 A minimal Gradio app (one gr.Plot, one button that returns a new bar chart) is driven in headless Chromium;
 after each update the script waits until the new data is drawn. It counts the window's "resize" listeners
 (DevTools' getEventListeners, over CDP) before and after, and whether the chart's <div> survived the update.
-Run once with Gradio as is and once with ``playground/ui/common/page.js`` (what the app passes to
-``demo.launch(js=...)``). The other tabs' charts are gr.Plot outputs, so this is what each of their updates did.
+Run once with Gradio as is and once with ``playground/ui/common/page.js`` as the app passes it to
+``demo.launch(js=...)`` (common/toolbar.py's page_js). The other tabs' charts are gr.Plot outputs, so this is what
+each of their updates did.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from common import ROOT, machine, table
+from common import machine, table
+
+from playground.ui.common import toolbar
 
 DRAWN = "document.querySelector('#p .js-plotly-plot')?._fullData?.[0]?.y?.[1] === {value}"
 
@@ -62,7 +65,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--updates", type=int, default=40)
     args = p.parse_args()
-    page_js = (ROOT / "playground" / "ui" / "common" / "page.js").read_text()
+    page_js = toolbar.page_js()  # page.js as the app passes it (handed the charts' toolbar)
     rows = []
     for name, js in (("gr.Plot as is", None), ("with page.js", page_js)):
         demo = build()

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from playground.models.card import task_of
+from playground.ui.common import toolbar
 from playground.ui.common.controls import UiParams, language_props
 from playground.ui.common.examples import default_input, examples_for
 from playground.ui.explore import header, share_panel
@@ -25,7 +26,7 @@ TABS = (tab_compare, tab_sample, tab_whatif, tab_learn)  # after Explore, in thi
 BASE_CSS = """
 .caption p { font-size: 0.85rem !important; color: #6b7280 !important; margin: -4px 0 8px 0 !important; }
 """
-CSS = BASE_CSS + header.CSS + "".join(getattr(tab, "CSS", "") for tab in TABS)  # a tab may add its own rules
+CSS = BASE_CSS + toolbar.CSS + header.CSS + "".join(getattr(tab, "CSS", "") for tab in TABS)  # a tab may add its own
 
 
 def input_widget_props(model) -> dict:

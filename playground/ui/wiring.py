@@ -21,6 +21,7 @@ from playground.ui.common.controls import UiParams, language_props, speaks
 from playground.ui.common.events import DECODE_CONCURRENCY, DECODE_GROUP, TRIM, USER_ERRORS, named
 from playground.ui.common.runtime import gpu
 from playground.ui.common.style import esc
+from playground.ui.common.toolbar import page_js
 from playground.ui.explore import events as explore_events
 from playground.ui.explore import share_panel
 from playground.ui.explore.handlers import api_decode, api_default, render_views, run_decode
@@ -28,7 +29,7 @@ from playground.ui.explore.service import ExploreService, respond
 from playground.ui.layout import CSS, build_layout, example_samples, first_input, input_widget_props
 from playground.ui.store import describe
 
-PAGE_JS = (Path(__file__).parent / "common" / "page.js").read_text()  # once per page (leaked chart listeners)
+PAGE_JS = page_js()  # once per page (leaked chart listeners, the charts' toolbar)
 QUEUE_MAX = 64  # waiting events beyond this are refused ("queue full") instead of piling up memory
 DECODE_FIELDS = tuple(name for name in PARAMS if name != "record_trace")  # /decode: every field the CLI takes
 DECODE_DEFAULTS = MappingProxyType({"model": "", **{name: api_default(PARAMS[name]) for name in DECODE_FIELDS}})

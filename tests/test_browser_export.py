@@ -1,0 +1,55 @@
+"""Taking a figure out of the page: a chart's toolbar downloads SVG and PNG, and sits above the chart (never over its
+title)."""
+
+from __future__ import annotations
+
+import struct
+import xml.etree.ElementTree as ET
+
+from browser import MARKS, open_tab
+
+from playground.ui.explore import charts
+
+pytestmark = MARKS
+SVG_BUTTON = '.modebar-btn[data-title^="Download as SVG"]'
+PNG_BUTTON = '.modebar-btn[data-title^="Download as PNG"]'
+
+
+def download(page, selector: str, tmp_path):
+    with page.expect_download() as info:
+        page.locator(selector).click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+def test_a_charts_toolbar_downloads_it_as_svg_and_png_named_after_chart_and_input(page, tmp_path):
+    word = page.locator("#text textarea").input_value()
+    page.locator("#plot-distribution").hover()
+    svg = download(page, f"#plot-distribution {SVG_BUTTON}", tmp_path)
+    assert svg.name == f"distribution-{word}.svg"
+    root = ET.parse(svg).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg" and float(root.get("width")) >= 800
+    assert "Inter, system-ui" in svg.read_text()  # the charts' own font, as on the page
+    png = download(page, f"#plot-distribution {PNG_BUTTON}", tmp_path)
+    head = png.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">I", head[16:20])[0] == 2 * float(root.get("width"))
+
+
+def test_every_tabs_charts_have_the_toolbar_above_their_title(page):
+    for tab, name in (("explore", "distribution"), ("explore", "tree"), ("compare", "compare-1")):
+        open_tab(page, tab)
+        chart = page.locator(f"#plot-{name}")
+        chart.locator(".main-svg").first.wait_for(timeout=60_000)
+        chart.hover()
+        bar = chart.locator(".modebar").bounding_box()
+        plot = chart.locator(".main-svg").first.bounding_box()
+        assert chart.locator(SVG_BUTTON).count() == 1 and chart.locator(PNG_BUTTON).count() == 1, name
+        assert chart.locator('.modebar-btn[data-title="Download plot as a png"]').count() == 0, name
+        assert bar["y"] + bar["height"] <= plot["y"] + 1, name  # in the strip above the chart, not over it
+    for tab in ("sample", "whatif", "learn"):  # every chart any tab has drawn has our two buttons
+        open_tab(page, tab)
+    buttons = page.evaluate("""() => [...document.querySelectorAll('[id^="plot-"] .js-plotly-plot')].map(
+        (gd) => [gd.closest('[id^="plot-"]').id, gd._context.modeBarButtonsToAdd.map((b) => b.name).join()])""")
+    assert len(buttons) >= len(charts.names()) + 4
+    assert {tab for tab, names in buttons if names != "download-svg,download-png"} == set()
