@@ -1,12 +1,15 @@
-"""Taking a figure out of the page: a chart's toolbar downloads SVG and PNG, and sits above the chart (never over its
-title)."""
+"""Taking a figure or a view out of the page: a chart's toolbar downloads SVG and PNG, the toolbar sits above the
+chart (never over its title), and the Explore report downloads as one HTML file that draws its charts with the
+network off."""
 
 from __future__ import annotations
 
 import struct
 import xml.etree.ElementTree as ET
 
-from browser import MARKS, open_tab
+import pytest
+from browser import MARKS, open_tab, set_step
+from test_ui_report import Parsed
 
 from playground.ui.explore import charts
 
@@ -53,3 +56,37 @@ def test_every_tabs_charts_have_the_toolbar_above_their_title(page):
         (gd) => [gd.closest('[id^="plot-"]').id, gd._context.modeBarButtonsToAdd.map((b) => b.name).join()])""")
     assert len(buttons) >= len(charts.names()) + 4
     assert {tab for tab, names in buttons if names != "download-svg,download-png"} == set()
+
+
+@pytest.fixture
+def offline(browser):
+    """A page with the network off (and every request but the file's refused): (page, requests, errors)."""
+    context = browser.new_context(offline=True, viewport={"width": 1200, "height": 900})
+    requests, errors = [], []
+
+    def refuse(route):
+        requests.append(route.request.url)
+        return route.continue_() if route.request.url.startswith("file://") else route.abort()
+
+    context.route("**/*", refuse)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page, requests, errors
+    context.close()
+
+
+def test_the_explore_report_downloads_and_draws_its_charts_offline(page, tmp_path, offline):
+    set_step(page, 2)
+    page.locator("#share").click()
+    report = download(page, "#download-report", tmp_path)
+    word = page.locator("#text textarea").input_value()
+    assert report.name == f"report-{word}.html"
+    assert "step 2 of" in " ".join(Parsed(report.read_text()).text)
+    view, requests, errors = offline
+    view.goto(report.as_uri())
+    for name in charts.names():  # every chart of the view, drawn by the inlined plotly.js
+        view.locator(f"#chart-{name} .main-svg").first.wait_for(timeout=20_000)
+        assert view.locator(f"#chart-{name} .plot-container svg g").count() > 0, name
+    assert requests == [report.as_uri()] and errors == []
+    assert view.locator(f"#chart-tree {SVG_BUTTON}").count() == 1

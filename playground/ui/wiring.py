@@ -17,6 +17,7 @@ import gradio as gr
 from playground.decoding.config import PARAMS
 from playground.models.card import task_of
 from playground.models.vocab import InputError
+from playground.ui import report_api
 from playground.ui.common.controls import UiParams, language_props, speaks
 from playground.ui.common.events import DECODE_CONCURRENCY, DECODE_GROUP, TRIM, USER_ERRORS, named
 from playground.ui.common.runtime import gpu
@@ -68,6 +69,7 @@ def build_demo(store) -> gr.Blocks:
         ui = build_layout(store, first_text, render_views(first), params0, service, respond(first, 0, {}))
         decode = explore_events.wire(ui)
         explore_events.wire_api(store)
+        report_api.wire(store)  # /report
         wire_shell(ui, store, decode)
         share_panel.wire(demo, ui, store)
     demo.queue(default_concurrency_limit=DECODE_CONCURRENCY, max_size=QUEUE_MAX)

@@ -206,6 +206,7 @@ function fillShare() {  // the share box lives in a closed accordion: it is in t
   if (!box.dataset.wired) {
     box.dataset.wired = "1";
     $("export-trace").addEventListener("click", exportTrace);
+    $("download-report").addEventListener("click", downloadReport);
   }
   return true;
 }
@@ -241,7 +242,31 @@ async function exportTrace() {
   link.click();
 }
 
-window.__explore = { decode, pick, exportTrace, setBranch, token };
+async function downloadReport() {  // this view as one HTML file (report_api.py): the HTML itself, or an error
+  const button = $("download-report");
+  button.disabled = true;
+  let text;
+  try {
+    text = await server.report({ ...picks, token, share, base: location.origin + location.pathname });
+  } catch (e) {
+    text = JSON.stringify({ error: "The server did not answer; try again." });
+  } finally {
+    button.disabled = false;
+  }
+  if (typeof text !== "string" || !text.startsWith("<!DOCTYPE html>")) {
+    let r;
+    try { r = JSON.parse(text); } catch (e) { r = { error: "The report could not be made; try again." }; }
+    return setStatus(`<b>${r.error}</b>`);
+  }
+  const link = $("report-file");
+  if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);  // the previous report's file
+  link.href = URL.createObjectURL(new Blob([text], { type: "text/html" }));
+  const input = document.querySelector("#text textarea");  // (as the charts' toolbar names its downloads: page.js)
+  link.download = `report-${input ? input.value : "view"}`.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80) + ".html";
+  link.click();
+}
+
+window.__explore = { decode, pick, exportTrace, downloadReport, setBranch, token };
 (function start(frames) {  // Gradio mounts the sibling pieces around the same time as this one: wait for them
   if (["step-input", "attention-picker"].every($)) {
     listen();

@@ -12,6 +12,7 @@ import gradio as gr
 
 from playground.ui.common.controls import CONTROL_NAMES
 from playground.ui.explore import charts
+from playground.ui.report_api import page_report
 
 EXPLORE_JS = Path(__file__).with_name("explore.js").read_text(encoding="utf-8")
 
@@ -24,7 +25,7 @@ def summary(first: str, service) -> gr.HTML:
   data-charts="{html.escape(json.dumps(charts.names()))}" data-initial="{html.escape(first)}">
   <div id="status" role="status" aria-live="polite"></div>
   <div id="summary" aria-live="polite"></div>
-</div>""", server_functions=service.server_functions(), js_on_load=EXPLORE_JS,
+</div>""", server_functions=[*service.server_functions(), page_report(service)], js_on_load=EXPLORE_JS,
                    elem_id="explore-header", padding=False)
 
 
@@ -52,7 +53,8 @@ def attention_picker() -> gr.HTML:
 
 
 def share_view() -> gr.HTML:
-    """This view as a string and a link, and the trace as a JSON download (explore.js keeps them current)."""
+    """This view as a string and a link, the trace as a JSON download and the view as a report (report_api.py;
+    explore.js keeps them current)."""
     return gr.HTML("""<div id="share-view">
   <label for="share-string">This view as a string</label>
   <input id="share-string" readonly aria-describedby="share-help">
@@ -60,7 +62,11 @@ def share_view() -> gr.HTML:
   <p><a id="share-link" href="?view=">Open this view in a new tab</a> (the link reproduces input, model,
   strategy, every setting and the seed)</p>
   <p><button id="export-trace" type="button">Export this trace as JSON</button>
-  <a id="trace-file" hidden>trace.json</a></p>
+  <a id="trace-file" hidden>trace.json</a>
+  <button id="download-report" type="button">Download report (HTML)</button>
+  <a id="report-file" hidden>report.html</a></p>
+  <div class="help">the report: one HTML file that opens offline, with this view's setting, outputs and every chart
+    (interactive) at the shown output and step, and the link back</div>
 </div>""", elem_id="share-view-box", padding=False, js_on_load=None)
 
 
