@@ -169,6 +169,23 @@ def learn(page) -> None:
     wait_changed(page, "learn", before, timeout_ms=60_000)
 
 
+def report(page) -> None:
+    """'colonel' by beam search at step 2, downloaded as a report (Share and export) and opened from the file."""
+    import tempfile
+
+    before = chart(page, "tree")
+    pick_strategy(page, "beam search")
+    wait_changed(page, "tree", before)
+    set_step(page, 2)
+    page.locator("#share").click()
+    with page.expect_download() as download:
+        page.locator("#download-report").click()
+    path = Path(tempfile.mkdtemp(prefix="playground-report-")) / download.value.suggested_filename
+    download.value.save_as(path)
+    page.goto(path.as_uri())
+    page.locator("#chart-distribution .main-svg").first.wait_for()
+
+
 # file name -> (how to get there, what to capture: the whole page, one element, or a band "#top..#bottom")
 SCENES: MappingProxyType[str, tuple[Callable, str | None]] = MappingProxyType({
     "screenshot.png": (explore, None),
@@ -181,6 +198,7 @@ SCENES: MappingProxyType[str, tuple[Callable, str | None]] = MappingProxyType({
     "screenshot-mbr.png": (mbr, "#sample-mbr"),
     "screenshot-whatif.png": (whatif, "#tab-whatif"),
     "screenshot-learn.png": (learn, "#tab-learn"),
+    "screenshot-report.png": (report, "h1..#chart-distribution + figcaption"),
 })
 
 
