@@ -10,7 +10,8 @@ import pytest
 from decoding_cases import BEAM_MISSES, SHORT_OR_LONG
 
 from playground.analysis import lesson_demos, model_lessons
-from playground.analysis.lessons import BY_KEY, LESSONS, MODELS, Lesson, demonstrate, main
+from playground.analysis.lesson_base import GROUP_KEYS
+from playground.analysis.lessons import BY_KEY, LESSONS, MODELS, Lesson, demonstrate, grouped, main
 from playground.models.checkpoint import SHIPPED
 from playground.ui.common.controls import UiParams
 
@@ -35,9 +36,14 @@ def shipped_demo(models, key: str):
     return demo.numbers
 
 
-def test_there_are_eleven_presets_each_with_text_formula_and_valid_explore_settings():
-    assert len(LESSONS) == 11 and len(BY_KEY) == 11
+def test_there_are_sixteen_lessons_in_groups_each_with_text_formula_and_valid_explore_settings():
+    assert len(LESSONS) == 16 and len(BY_KEY) == 16
+    assert [lesson.group for lesson in LESSONS] == sorted((lesson.group for lesson in LESSONS),
+                                                          key=GROUP_KEYS.index)  # listed group by group
+    assert [group[0] for group, _ in grouped()] == list(GROUP_KEYS) and all(lessons for _, lessons in grouped())
+    assert len({lesson.name for lesson in LESSONS}) == 16  # the buttons tell them apart
     for lesson in LESSONS:
+        assert lesson.title not in lesson.name and lesson.blurb.count(". ") == 0, lesson.key  # one line
         assert 2 <= lesson.explanation.count(". ") + 1 <= 3, lesson.key  # two or three sentences
         assert lesson.formula and lesson.source
         params = dataclasses.replace(UiParams(), **lesson.settings)  # only fields the Explore tab has
@@ -184,6 +190,8 @@ def test_lessons_refuse_unknown_models_and_keys():
         dataclasses.replace(LESSONS[0], model="g2p")
     with pytest.raises(ValueError, match="no demonstration"):
         Lesson(**{**dataclasses.asdict(LESSONS[0]), "key": "nope"})
+    with pytest.raises(ValueError, match="group must be one of"):
+        dataclasses.replace(LESSONS[0], group="misc")
 
 
 @needs_checkpoints
@@ -197,7 +205,7 @@ def test_a_prescreen_keeps_exactly_the_words_where_beam_beats_greedy():
     # the finder's batched shortcut must agree word for word with the demonstration it stands in for
     from helpers import tiny_model
 
-    from playground.analysis.lessons import PRESCREENS, demonstrate
+    from playground.analysis.lesson_finder import PRESCREENS
 
     model = tiny_model(seed=3)
     words = ["cab", "tab", "bat", "stack", "abc", "cats", "a", "tacks"]
@@ -205,3 +213,59 @@ def test_a_prescreen_keeps_exactly_the_words_where_beam_beats_greedy():
     lesson = dataclasses.replace(BY_KEY["beam_beats_greedy"], word="cab", text="cab")
     held = [demonstrate(dataclasses.replace(lesson, text=w), model).holds for w in words]
     assert passed == held and set(held) == {True, False}  # (seed 3: beam wins on half of these words)
+
+
+# --- the lessons added with predict-first (issue 24) -----------------------------------------------------
+@needs_checkpoints
+def test_contrastive_search_leaves_the_favourite_for_a_symbol_less_like_the_context(models):
+    n = shipped_demo(models, "contrastive_penalty")
+    assert not n["same"] and n["gap"] > 0.01  # at the departure the objective prefers the taken one, clearly
+    assert n["taken_p"] < n["favourite_p"] and n["taken_similarity"] < n["favourite_similarity"]
+
+
+@needs_checkpoints
+def test_a_wider_beam_finds_a_more_probable_output_that_is_wrong(models):
+    n = shipped_demo(models, "beam_curse")
+    assert n["beam"] > n["greedy"] and n["greedy_right"] is True and n["beam_right"] is False
+
+
+@needs_checkpoints
+def test_forcing_the_runner_up_leaves_the_rest_on_one_word_and_rewrites_it_on_another(models):
+    assert shipped_demo(models, "branch_recovers")["edits"] == 1
+    assert shipped_demo(models, "branch_derails")["edits"] >= 2
+
+
+def test_the_logit_lens_settles_most_symbols_in_layer_1_and_a_hard_one_only_in_the_last(models):
+    n = shipped_demo(models, "logit_lens_late")
+    assert n["decided_at"] == n["layers"] == 3 and 2 * n["early"] >= n["symbols"]
+    assert n["first_layer_favourite"] != n["symbol"]
+
+
+def test_decided_at_is_the_first_layer_of_the_favourites_run_to_the_top():
+    import numpy as np
+
+    from playground.analysis.lens_lesson import decided_at
+
+    assert [decided_at(np.array(r)) for r in ([1, 1, 1], [3, 1, 1], [1, 2, 1], [2, 5, 1])] == [1, 2, 3, 3]
+
+
+def test_branching_on_scripted_models_recovers_or_derails_by_hand():
+    from decoding_cases import BEAM_MISSES
+
+    from playground.analysis import branch_lessons
+    from playground.decoding.scripted import ScriptedModel
+
+    # greedy says "ac"; the closest call is step 1 (b, 0.4; step 2's runner-up is d 0.33): forcing b ends at
+    # "b" (</s> 0.9), two edits from "ac"
+    derails = branch_lessons.branch_derails(BEAM_MISSES, "qqz")
+    assert derails.holds and not branch_lessons.branch_recovers(BEAM_MISSES, "qqz").holds
+    n = derails.numbers
+    assert (n["step"], n["original"], n["forced"], n["edits"]) == (1, "a", "b", 2)
+    assert (n["original_p"], n["forced_p"]) == pytest.approx((0.6, 0.4))
+    assert n["branch_log_prob"] == pytest.approx(math.log(0.4 * 0.9), abs=1e-5)
+    # both first symbols go on with c: forcing b gives "bc", one edit from "ac"
+    same_rest = ScriptedModel(target_symbols="abc", table={"": {"a": 0.7, "b": 0.3}, "a": {"c": 1.0},
+                                                           "b": {"c": 1.0}, "ac": {"</s>": 1.0},
+                                                           "bc": {"</s>": 1.0}})
+    recovers = branch_lessons.branch_recovers(same_rest, "qqz")
+    assert recovers.holds and recovers.numbers["edits"] == 1 and recovers.numbers["forced"] == "b"

@@ -15,7 +15,8 @@ def client():
 
 def test_the_named_endpoints_exist(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/score", "/whatif_score", "/whatif_prefix", "/exact_check", "/lesson", "/lesson_settings"} <= names
+    assert {"/score", "/whatif_score", "/whatif_prefix", "/exact_check", "/lesson", "/lesson_settings",
+            "/lesson_question", "/lesson_answer"} <= names
 
 
 def test_score_returns_json_with_per_symbol_probabilities_and_the_strategies(client):
@@ -54,3 +55,20 @@ def test_a_lesson_shows_its_text_formula_and_chart_and_opens_in_explore(client):
     assert (model, word, strategy) == ("g2p-tiny", "acetone", "beam")
     with pytest.raises(Exception, match="unknown lesson"):
         client.predict("nope", api_name="/lesson")
+
+
+def test_a_lesson_question_comes_without_its_answer_and_an_answer_is_checked(client):
+    q = client.predict("beam_beats_greedy", api_name="/lesson_question")
+    assert (q["lesson"], q["model"], q["word"]) == ("beam_beats_greedy", "g2p-tiny", "acetone")
+    assert len(q["choices"]) == 3 and not {"right", "answer", "why"} & set(q)
+    verdicts = [client.predict("beam_beats_greedy", choice, api_name="/lesson_answer") for choice in q["choices"]]
+    assert sum(v["right"] for v in verdicts) == 1 and len({v["answer"] for v in verdicts}) == 1
+    assert verdicts[0]["why"] and verdicts[0]["title"] == "Beam beats greedy"
+    by_index = client.predict("beam_beats_greedy", "0", api_name="/lesson_answer")
+    assert by_index["right"] == verdicts[0]["right"]
+    with pytest.raises(Exception, match="choose one of the answers"):
+        client.predict("beam_beats_greedy", "maybe", api_name="/lesson_answer")
+    # an RNN has no attention heads to ask about: no question, and an answer is refused with a reason
+    assert client.predict("heads_differ", api_name="/lesson_question")["choices"] == []
+    with pytest.raises(Exception, match="asks no question"):
+        client.predict("heads_differ", "0", api_name="/lesson_answer")

@@ -94,3 +94,47 @@ def test_a_learn_preset_shows_its_lesson_and_chart_and_opens_in_explore(page, ap
     assert page.locator("#strategy input[value=sample]").is_checked()
     assert page.locator("#top-p input[type=number]").input_value() == "0.9"
     _wait_svg(page, "distribution")
+
+
+def _linked_page(browser, url: str, errors: list):
+    from playground.ui.page import open_page
+
+    page = open_page(browser, url)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page
+
+
+def test_a_lesson_link_asks_first_and_shows_the_chart_only_after_a_choice(browser, app_url):
+    errors: list[str] = []
+    page = _linked_page(browser, app_url[0] + "/?lesson=beam_beats_greedy", errors)
+    try:
+        page.locator("#lesson-choices").wait_for(state="visible", timeout=60_000)
+        assert page.locator("#lesson-predict input").is_checked()
+        assert "Your prediction" in page.locator("#lesson-question").inner_text()
+        before = chart(page, "learn")
+        assert "answer the question" in before and "Beam beats greedy" not in page.locator("#tab-learn").inner_text()
+        page.wait_for_function("() => document.querySelector('#lesson-link input, #lesson-link textarea')"
+                               ".value.endsWith('?lesson=beam_beats_greedy')")
+        page.locator("#lesson-choices label").first.click()
+        after = wait_changed(page, "learn", before, timeout_ms=60_000)
+        assert "greedy" in after and "answer the question" not in after
+        verdict = page.locator("#lesson-verdict").inner_text()
+        assert verdict.startswith(("✓ Right", "✗ Not this time")), verdict
+        assert "Beam beats greedy" in page.locator("#lesson-text").inner_text()
+    finally:
+        page.close()
+    assert not errors, errors
+
+
+def test_a_link_to_an_unknown_lesson_says_so_and_the_page_still_works(browser, app_url):
+    errors: list[str] = []
+    page = _linked_page(browser, app_url[0] + "/?lesson=no_such_lesson", errors)
+    try:
+        page.wait_for_function("() => document.body.innerText.includes('cannot be opened')", timeout=30_000)
+        assert "unknown lesson" in page.locator("body").inner_text()
+        before = chart(page, "tree")
+        page.locator("#text textarea").fill("cab")
+        wait_changed(page, "tree", before)  # Explore decodes as ever
+    finally:
+        page.close()
+    assert not errors, errors

@@ -37,6 +37,7 @@ def mbr_consensus(model, text: str, n: int = NBEST) -> Demo:
     numbers = {"mbr_expected_utility": mbr.expected_utility, "beam_expected_utility": beam.expected_utility,
                "mbr_log_prob": mbr.log_prob, "beam_log_prob": beam.log_prob, "mode_log_prob": mode.log_prob,
                "mbr_correct": mbr.correct, "beam_correct": beam.correct, "mode_correct": mode.correct,
+               "mbr_is_beams_best": mbr.tokens == beam.tokens,
                "mbr_weight": mbr.weight, "beam_weight": result.candidates[beam.candidate].weight
                if beam.candidate >= 0 else 0.0}
     summary = (f"Beam search's best {shown(model, beam.tokens)!r}{_mark(beam.correct)} (log p {beam.log_prob:.3f}, "
