@@ -14,9 +14,10 @@ entropy come from one shifted copy; the entropy is a dot product of values alrea
 the chosen token's rank are sums of signs rather than boolean masks (a comparison that writes booleans costs as
 much as an exp here), the rank is computed only for rows that chose a token, the columns are found among the
 64-value chunks with the largest maxima (``top_columns``), and the mass outside them is summed after zeroing the
-kept columns in place (no boolean mask, no copy). With our own small vocabularies (V < 50) the cost is the number
-of torch operations instead (a few microseconds each, whatever the size): every row of every distribution is one
-stacked tensor, so each operation runs once per summary, not once per distribution.
+kept columns in place (no boolean mask, no copy). With our own small vocabularies (V <= SMALL_VOCABULARY) the cost
+is the number of operations instead (a few microseconds each, whatever the size): every row of every distribution
+is one stacked numpy array, so each operation runs once per summary, in numpy's ufuncs (about a microsecond a call,
+where a torch operation costs a few).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from playground.decoding.common import CHUNK, chunk_candidates
+from playground.decoding.common import CHUNK, top_by_chunks
 from playground.decoding.trace import LOG_ZERO, STEP_ARRAYS
 
 LOG2_E = 1.4426950408889634  # log2(e)
@@ -100,17 +101,22 @@ def distributions(logits, logged: int | None = None) -> tuple:
     S = sum e; log p = y - log S, p = e / S, and H = -sum p log p = log S - sum(e * y) / S (every term small:
     y <= 0, so no cancellation). A -inf entry (a removed token) gets LOG_ZERO as its log-prob (what the trace
     stores for -inf), probability 0 and adds 0 to the entropy (0 * LOG_ZERO, where 0 * -inf would be NaN).
-    ``logged``: only the first rows' log-probs are wanted (the others keep y, a pass saved)."""
+    ``logged``: only the first rows' log-probs are wanted (the others keep y, a pass saved; 0: none, and the first
+    value is then no log-prob at all)."""
     ops = NumpyOps if isinstance(logits, np.ndarray) else TorchOps
     shifted = logits - ops.row_max(logits)  # (K, V) <= 0: exp cannot overflow
     ops.floor_(shifted, LOG_ZERO)
     exps = ops.exp2_(shifted * LOG2_E)  # (K, V) in [0, 1], 1 at each row's max (LOG_ZERO * log2 e = -inf: 2^-inf = 0)
     total = ops.row_sum(exps)  # (K, 1) >= 1
     log_total = ops.log(total)
-    entropy = (log_total - ops.row_sum(exps * shifted) / total)[:, 0]  # (K,) >= 0
-    shifted[:logged] -= log_total[:logged]
+    if logged == 0:  # no log-probs wanted: e * y in y's place (one (K, V) temporary less)
+        shifted *= exps
+        dot = ops.row_sum(shifted)
+    else:
+        dot = ops.row_sum(exps * shifted)
+        shifted[:logged] -= log_total[:logged]
     exps *= 1.0 / total
-    return shifted, exps, entropy
+    return shifted, exps, (log_total - dot / total)[:, 0]  # entropy (K,) >= 0
 
 
 def summarise(steps: list[dict], top_n: int,
@@ -119,34 +125,36 @@ def summarise(steps: list[dict], top_n: int,
     one model, chosen (H,) or None) stacked, -> every STEP_ARRAYS entry but attention, (N, ...) numpy arrays.
     Statistics use the whole vocabulary; then, when V > top_n, the rows are cut to their columns (``must``: the
     (row, token) pairs to keep, must_keep). Where every step's filtered logits are its temperature logits (argmax
-    searches: nothing filters), that distribution is computed once. A small vocabulary's summary (every column
-    kept) runs in numpy: its arrays are tiny, and a numpy operation costs about a microsecond where a torch one
-    costs a few."""
+    searches: nothing filters), that distribution is computed once. A small vocabulary (V <= SMALL_VOCABULARY) is
+    summarised in numpy (module docstring)."""
     shared = all(s["filtered_logits"] is s["temperature_logits"] for s in steps)
     kinds = ("logits", "temperature_logits") if shared else ("logits", "temperature_logits", "filtered_logits")
-    stacked = torch.cat([s[k] for k in kinds for s in steps]).to(torch.float32)  # (K N, V): one pass for all
-    n, vocab = stacked.shape[0] // len(kinds), stacked.shape[1]
+    n, vocab = sum(s["logits"].shape[0] for s in steps), steps[0]["logits"].shape[-1]
     chosen = torch.cat([torch.full((s["logits"].shape[0],), -1) if s["chosen"] is None
                         else s["chosen"] if s["chosen"].dim() == 1 else s["chosen"].reshape(-1)
                         for s in steps]).long()  # (N,) beam-type steps: -1
     members = None if steps[0]["members"] is None or not steps[0]["members"].shape[1] else torch.cat(
         [s["members"] for s in steps]).to(torch.float32)  # (N, M, V), M >= 1, or None
     xp = np if vocab <= SMALL_VOCABULARY else torch  # (by V alone: a row's values never depend on its batch)
-    if xp is np:
-        stacked, chosen = stacked.numpy(), chosen.numpy()
-    with np.errstate(over="ignore"):  # (numpy's LOG_ZERO * log2 e: -inf, as in torch, with a warning)
-        log_probs, probs, entropies = distributions(stacked, logged=n)  # (K N, V) (log-probs: T = 1), (K N,)
-    probs_temperature = probs[n:2 * n]  # (N, V)
-    probs_filtered = probs_temperature if shared else probs[2 * n:]
+    if xp is np:  # every row of every distribution in one array: each operation once
+        chosen, logits = chosen.numpy(), torch.cat([s[k] for k in kinds for s in steps]).to(torch.float32).numpy()
+        with np.errstate(over="ignore"):  # (numpy's LOG_ZERO * log2 e: -inf, as in torch, with a warning)
+            log_probs, probs, entropies = distributions(logits, logged=n)  # (K N, V) (log-probs: T = 1), (K N,)
+        parts = [(probs[i * n:(i + 1) * n], entropies[i * n:(i + 1) * n]) for i in range(len(kinds))]
+    else:  # each distribution apart: no stacked copy of (N, V) rows
+        logits = stacked(steps, "logits")
+        log_probs, probs, entropy = distributions(logits, logged=None)
+        parts = [(probs, entropy), *(distributions(stacked(steps, k), logged=0)[1:] for k in kinds[1:])]
+    (probs_x, entropy), (probs_temperature, entropy_temperature) = parts[:2]  # (N, V), (N,) each
+    probs_filtered, entropy_filtered = parts[-1]
     ops = NumpyOps if xp is np else TorchOps
-    stats = dict(kept=ops.row_sum(ops.sign(probs_filtered))[:, 0], entropy=entropies[:n],
-                 entropy_temperature=entropies[n:2 * n],
-                 entropy_filtered=entropies[-n:], chosen=chosen,
+    stats = dict(kept=ops.row_sum(ops.sign(probs_filtered))[:, 0], entropy=entropy,
+                 entropy_temperature=entropy_temperature, entropy_filtered=entropy_filtered, chosen=chosen,
                  **chosen_stats(log_probs[:n], probs_filtered, chosen, any(s["chosen"] is not None for s in steps)))
-    dense = dict(logits=stacked[:n], log_probs=log_probs[:n], probs_temperature=probs_temperature,
+    dense = dict(logits=logits[:n], log_probs=log_probs[:n], probs_temperature=probs_temperature,
                  probs_filtered=probs_filtered)  # (log-probs are finite already: distributions)
-    if vocab > top_n:  # probs[:n], T = 1, is not a trace array: cut_columns may overwrite it
-        dense = {k: torch.from_numpy(v) if xp is np else v for k, v in {**dense, "probs": probs[:n]}.items()}
+    if vocab > top_n:  # probs_x, T = 1, is not a trace array: cut_columns may overwrite it
+        dense = {k: torch.from_numpy(v) if xp is np else v for k, v in {**dense, "probs": probs_x}.items()}
         arrays = cut_columns(dense, dense.pop("probs"), members, top_n, must)
     else:
         m = 0 if members is None else members.shape[1]
@@ -156,6 +164,12 @@ def summarise(steps: list[dict], top_n: int,
                       member_outside=np.zeros((n, m), np.float32))
     return {k: (v if isinstance(v, np.ndarray) else v.numpy()).astype(STEP_ARRAYS[k], copy=False)
             for k, v in {**stats, **arrays}.items()}
+
+
+def stacked(steps: list[dict], key: str) -> torch.Tensor:
+    """The steps' ``key`` rows as one float32 (N, V) tensor (a step's own when there is one: no copy)."""
+    rows = steps[0][key] if len(steps) == 1 else torch.cat([s[key] for s in steps])
+    return rows.to(torch.float32)
 
 
 def chosen_stats(log_probs, probs_filtered, chosen, any_chosen: bool) -> dict:
@@ -210,8 +224,7 @@ def cut_columns(dense: dict[str, torch.Tensor], probs: torch.Tensor, members: to
 
 def top_columns(priority: torch.Tensor, width: int) -> torch.Tensor:
     """(N, V) -> (N, width) the positions of a set of each row's ``width`` largest values (in no set order; of equal
-    values, either): with a large vocabulary, among common.chunk_candidates rather than a topk over every value."""
+    values, either): with a large vocabulary, common.top_by_chunks rather than a topk over every value."""
     if priority.shape[1] // CHUNK < 4 * width:  # (a few chunks: one topk costs less)
         return priority.topk(width, dim=1).indices
-    positions, values = chunk_candidates(priority, width)
-    return positions.gather(1, values.topk(width, dim=1).indices)
+    return top_by_chunks(priority, width)[1]

@@ -87,16 +87,20 @@ def process_step(logits: torch.Tensor, settings: FilterSettings, prev_tokens: to
 
 
 def search_log_probs(logits: torch.Tensor, filtered_logits: torch.Tensor, settings: FilterSettings,
-                     prev_tokens: torch.Tensor, *, samples: bool) -> torch.Tensor:
+                     prev_tokens: torch.Tensor, *, samples: bool, banned: torch.Tensor | None = None) -> torch.Tensor:
     """What a tree search adds up, (B, V) float64.
 
     Sampling strategies: log_softmax(filtered_logits), the distribution ``sample`` draws from, so that
     stochastic beam search samples (without replacement) from the same one. Argmax-style searches: the
     model's log-probs after the history processors, with removed tokens (<pad>, <s>, banned n-grams)
     at -inf and *not* renormalised, as in HF beam search (processors act on log-softmax scores) and
-    fairseq (``lprobs[:, pad] = -inf``). Without processors this is exactly the model's log-prob."""
+    fairseq (``lprobs[:, pad] = -inf``). Without processors this is exactly the model's log-prob. ``banned``: the
+    token ids process_step removed; with no processor on they are all that filtered_logits removes (besides a
+    logit of -inf, whose log-prob is -inf already), so they are set to -inf directly (the same values)."""
     if samples:
         return torch.log_softmax(filtered_logits.double(), dim=-1)
+    if banned is not None and settings.idle:
+        return torch.log_softmax(logits.double(), dim=-1).index_fill_(1, banned, NEG_INF)
     history_logits = logits
     if settings.repetition_penalty != 1.0 or settings.no_repeat_ngram_size > 0:
         history_logits = process(logits, settings, prev_tokens).temperature_logits
@@ -112,42 +116,40 @@ def removed_at(logits: torch.Tensor) -> torch.Tensor:
     return logits.clamp(max=LOG_ZERO).sub_(LOG_ZERO)
 
 
-CHUNK = 64  # values per chunk in chunk_candidates: a 50,000-token row is 782 chunks
+CHUNK = 64  # values per chunk in top_by_chunks: a 50,000-token row is 781 chunks and 16 values
 
 
-def chunk_candidates(values: torch.Tensor, count: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(N, V) -> (positions, their values), (N, count * CHUNK) each: the values of the ``count`` chunks of CHUNK
-    consecutive entries with the largest maxima, which hold a set of each row's ``count`` largest values (a chunk
-    left out has its maximum at or below theirs: ``count`` values at least as large). One pass over the values
-    (the chunk maxima) instead of a topk over all of them (several passes, the largest part of a beam step's
-    selection over 5 x 50,000 values).
-    Positions past the row's end (its last chunk may be short) repeat its last position, with value -inf."""
+def top_by_chunks(values: torch.Tensor, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(N, V) -> (values, positions) (N, count), largest first: a set of each row's ``count`` largest values, found
+    among the ``count`` chunks of CHUNK consecutive values with the largest maxima (and the row's last, shorter
+    chunk, if any): a chunk left out has its maximum at or below theirs, so ``count`` values at least as large as
+    any of its own. One pass over the values (the chunk maxima) and a topk over ``count`` chunks, instead of a
+    topk over every value (several passes: the largest part of a beam step's selection over 5 x 50,000 values).
+    Which of equal values it takes, and in which order, is topk's over the chunks, not over the whole row."""
     n, size = values.shape
     chunks = size // CHUNK
-    whole = chunks * CHUNK
-    maxima = values[:, :whole].view(n, chunks, CHUNK).amax(-1)  # (N, C)
-    if whole < size:  # the last, shorter chunk
-        maxima = torch.cat([maxima, values[:, whole:].amax(-1, keepdim=True)], dim=1)
-    best = maxima.topk(count, dim=1).indices  # (N, count)
-    positions = (best[:, :, None] * CHUNK + torch.arange(CHUNK)).reshape(n, -1)  # (N, count * CHUNK)
-    found = values.gather(1, positions.clamp(max=size - 1))
-    if whole < size:
-        found.masked_fill_(positions >= size, float("-inf"))
-    return positions.clamp_(max=size - 1), found
+    whole, taken = chunks * CHUNK, count * CHUNK
+    blocks = values[:, :whole].view(n, chunks, CHUNK)  # (N, C, CHUNK)
+    best = blocks.amax(-1).topk(count, dim=1).indices  # (N, count) chunk numbers
+    found = blocks.gather(1, best[:, :, None].expand(-1, -1, CHUNK)).reshape(n, taken)  # (N, count * CHUNK)
+    if whole < size:  # the last, shorter chunk: always a candidate
+        found = torch.cat([found, values[:, whole:]], dim=1)
+    top, at = found.topk(count, dim=1)  # (N, count) each, ``at`` into found
+    in_chunks = best.gather(1, (at // CHUNK).clamp_(max=count - 1)) * CHUNK + at % CHUNK
+    return top, torch.where(at < taken, in_chunks, at - taken + whole)
 
 
 def top_values(values: torch.Tensor, count: int) -> tuple[torch.Tensor, torch.Tensor]:
     """``values.topk(count, dim=1)`` (values and indices (N, count), largest first), the very same tensors: found
-    among chunk_candidates when no two of the ``count + 1`` largest values of a row are equal. Then the ``count``
+    by top_by_chunks when no two of the ``count + 1`` largest values of a row are equal. Then the ``count``
     largest are unique entries in a strict order, which is all topk can return; with a tie (or fewer finite values
     than that) topk over every value decides, since which of equal values it returns first is its own."""
     if values.shape[1] // CHUNK < 4 * (count + 1):  # (a few chunks: one topk costs less)
         return values.topk(count, dim=1)
-    positions, found = chunk_candidates(values, count + 1)
-    top, at = found.topk(count + 1, dim=1)  # (N, count + 1)
+    top, positions = top_by_chunks(values, count + 1)
     if not bool((top[:, :-1] > top[:, 1:]).all()):
         return values.topk(count, dim=1)
-    return top[:, :count], positions.gather(1, at[:, :count])
+    return top[:, :count], positions[:, :count]
 
 
 def forced_search(model_log_probs: torch.Tensor, forced: int) -> torch.Tensor:

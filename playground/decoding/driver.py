@@ -109,7 +109,7 @@ class Picks:
     dropped: list = field(default_factory=list)  # finished hypotheses that lost their place: marked pruned
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Scored:
     """The candidates as ``record`` wrote them: node ids, and their model log-probs and scores."""
 
@@ -142,7 +142,7 @@ class StepView:
         survives, at what the model says it costs (so that scores stay comparable)."""
         if self.forced is None:
             return search_log_probs(self.out.logits, self.filtered_logits, self.run.settings, self.live.tokens,
-                                    samples=self.run.samples)
+                                    samples=self.run.samples, banned=None if self.run.argmax else self.run.banned)
         return forced_search(self.model_log_probs, self.forced)
 
     @cached_property
@@ -218,11 +218,11 @@ def decode_loop(model, state, config: DecodeConfig, search: Search, groups: list
     recorders = list(dict.fromkeys(g.recorder for g in groups))
     steps = Steps(config, recorders, lambda: search.live_note(live), timed=timed)
     ahead: StepOutput | None = None
+    settings, banned, argmax = run.settings, run.banned, run.argmax  # (read once: the loop is the hot path)
     for t in steps:
         out = ahead if ahead is not None else model_step(model, last_tokens(live, model), state)
         forced_now = forced_at(run.forced, t)
-        processed = process_step(out.logits, run.settings, live.tokens, banned=run.banned, forced=forced_now,
-                                 argmax=run.argmax)
+        processed = process_step(out.logits, settings, live.tokens, banned=banned, forced=forced_now, argmax=argmax)
         view = StepView(t, live, out, *processed, forced=forced_now, run=run)
         picks = search.select(view, groups)
         scored = record(view, picks, groups)
@@ -257,7 +257,7 @@ def record(view: StepView, picks: Picks, groups: list[Group]) -> Scored:
         log_prob = row_values(view.model_log_probs, picks.token)  # (C,) raw, T = 1
         parents, cum = live.nodes, live.cum_model + log_prob
     else:
-        log_prob = view.model_log_probs[picks.row, picks.token]
+        log_prob = model_log_probs_at(view, picks.row, picks.token)
         parents, cum = live.nodes[picks.row], live.cum_model[picks.row] + log_prob
     score = cum if picks.score is None else picks.score
     statuses = [STATUS_NAMES[c] for c in picks.status]
@@ -289,6 +289,19 @@ def record_group(view: StepView, picks: Picks, recorder: Recorder, part: slice |
                           chosen=None if picks.chosen is None else pick(picks.chosen),
                           members=None if out.member_log_probs is None else pick(out.member_log_probs))
     return ids
+
+
+def model_log_probs_at(view: StepView, rows: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    """(C,) float32 the model's log-probs at T = 1 of candidates (rows[c], tokens[c]). Where the search already
+    added up the model's own log-probs (float64: nothing processed, nothing forced, no sampling, every candidate
+    possible, as in beam search) they are read there, rounded to float32 as a node keeps them, instead of a float32
+    log_softmax over every row (a pass over 5 x 50,000 values a step for a Hugging Face model's beam)."""
+    run = view.run
+    if "search_log_probs" in view.__dict__ and view.forced is None and not run.samples and run.settings.idle:
+        values = view.search_log_probs[rows, tokens]
+        if bool(torch.isfinite(values).all()):  # (a removed token's is -inf there, finite in the model's)
+            return values.float()
+    return view.model_log_probs[rows, tokens]
 
 
 def row_values(x: torch.Tensor, columns: torch.Tensor) -> torch.Tensor:

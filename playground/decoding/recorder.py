@@ -91,6 +91,7 @@ class Recorder:
         self.recorded_rows = 0  # step rows recorded so far (MAX_TRACE_ROWS)
         self._trace = Trace(strategy=strategy, config=config, source=list(source),
                             target_symbols=list(target_symbols), members=list(members or []), context=context)
+        self._source_length = len(self._trace.source)
         self._chunks: list[tuple] = []  # (parents, tokens, step, log_probs, cum_log_probs, scores, statuses, count)
         self._status: dict[int, str] = {}  # later status changes, by node id
         self._steps: list[dict] = []  # per recorded step: its rows' tensors (kept as references until summarised)
@@ -131,12 +132,12 @@ class Recorder:
         ensemble its members' log-probs (H, M, V)."""
         if not self.record_steps:
             return
-        source = len(self._trace.source)
+        source = self._source_length
         if self.context and self.padded > source:  # a batch pads its prompts: this row's, then what followed
             attention = torch.cat([attention[..., :source], attention[..., self.padded:]], dim=-1)
         elif not self.context and attention.shape[-1] != source:  # a batch pads its sources: keep this input's
             attention = attention[..., :source]
-        rows_count, limit = int(node_ids.numel()), self.row_limit(attention)
+        rows_count, limit = node_ids.numel(), self.row_limit(attention)
         keep = min(rows_count, MAX_STEP_ROWS, limit - self.recorded_rows)
         if keep < rows_count:  # keep the first rows; every node (and candidate) is still recorded
             if not self._rows_noted:
@@ -217,20 +218,27 @@ class Recorder:
 
     def finish(self, hypotheses: list[Hypothesis]) -> Trace:
         trace = self._trace
-        trace.nodes = self._build_nodes()
-        trace.steps = self._build_steps()
+        ids = self._ids()
+        trace.nodes = self._build_nodes(ids[:2 * self.num_nodes])
+        trace.steps = self._build_steps(ids[2 * self.num_nodes:])
         trace.hypotheses = list(hypotheses)
         trace.truncated, trace.message = self.truncated, " ".join(self.messages)
         self._chunks, self._steps = [], []
         return trace
 
-    def _build_nodes(self) -> list[Node]:
-        """Every node at once: one concatenation and one list of the chunks' ids, one of their values."""
+    def _ids(self) -> list[int]:
+        """Every integer the trace keeps, as one list (one concatenation and one conversion, not one per chunk or
+        step and kind): the nodes' parents and tokens, then each recorded step's node ids and candidates."""
+        parts = [flat(c[k]) for k in (0, 1) for c in self._chunks]
+        parts += [flat(s[k]) for k in ("node_ids", "candidates") for s in self._steps if s[k] is not None]
+        return torch.cat(parts).tolist() if parts else []
+
+    def _build_nodes(self, ids: list[int]) -> list[Node]:
+        """Every node at once, from ``ids`` (parents, then tokens) and one conversion of their values."""
         chunks = self._chunks
         if not chunks:
             return []
         count = self.num_nodes
-        ids = torch.cat([flat(c[k]) for k in (0, 1) for c in chunks]).tolist()  # parents, then tokens
         # log-probs, cumulative log-probs, scores: float32 / float64 promoted, then float32 as the trace keeps them
         values = finite(torch.cat([flat(c[k]) for k in (3, 4, 5) for c in chunks])).tolist()
         steps = [c[2] for c in chunks for _ in range(c[7])]
@@ -242,11 +250,12 @@ class Recorder:
                                                                 statuses, strict=True))]
 
     @torch.inference_mode()
-    def _build_steps(self) -> list[Step]:
+    def _build_steps(self, ids: list[int]) -> list[Step]:
         """Every recorded step at once: the (H, V) rows of all steps still whole are stacked into one (N, V) batch,
         so each softmax / entropy / conversion runs once per trace instead of once per step (rows are independent,
         so the values are those of a per-step computation); each Step holds views of it. (A large vocabulary's
-        rows may have been summarised sooner, in batches of PENDING_VALUES: add_step.)"""
+        rows may have been summarised sooner, in batches of PENDING_VALUES: add_step.) ``ids``: the steps' node
+        ids, then their candidates (_ids)."""
         if not self._steps:
             return []
         self._summarise_pending()
@@ -255,11 +264,8 @@ class Recorder:
         wide = max(widths)
         attention = finite(torch.cat([s["attention"] if w == wide else torch.nn.functional.pad(
             s["attention"], (0, wide - w)) for s, w in zip(steps, widths, strict=True)])).numpy()
-        # every step's node ids and candidates as one list each (two conversions, not two per step)
-        node_ids = torch.cat([flat(s["node_ids"]) for s in steps]).tolist()
-        found = [flat(s["candidates"]) for s in steps if s["candidates"] is not None]
-        candidates = torch.cat(found).tolist() if found else []
         rows = list(itertools.accumulate((s["node_ids"].numel() for s in steps), initial=0))
+        node_ids, candidates = ids[:rows[-1]], ids[rows[-1]:]
         ends = list(itertools.accumulate((0 if s["candidates"] is None else s["candidates"].numel() for s in steps),
                                          initial=0))
         return [Step(t=int(s["t"]), node_ids=node_ids[rows[i]:rows[i + 1]], candidates=candidates[ends[i]:ends[i + 1]],

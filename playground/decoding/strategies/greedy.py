@@ -32,9 +32,11 @@ class Chains(Search):
         self.choose, self.rows, self.total, self.samples = choose, rows, total, samples
 
     def select(self, view: StepView, groups: list[Group]) -> Picks:
-        live = view.live
-        picks = [self.choose(rows_of(view.filtered_logits, rows), groups[g].input) for g, rows in view.spans]
-        chosen = picks[0] if len(picks) == 1 else torch.cat(picks)  # (R,)
+        live, spans = view.live, view.spans
+        if len(spans) == 1:  # one input's rows: all of them (no slice)
+            chosen = self.choose(view.filtered_logits, groups[spans[0][0]].input)  # (R,)
+        else:
+            chosen = torch.cat([self.choose(rows_of(view.filtered_logits, rows), groups[g].input) for g, rows in spans])
         eos = view.run.model.target_vocab.eos_id
         status = [FINISHED if token == eos else KEPT for token in chosen.tolist()]
         return Picks(group=live.group, row=None, token=chosen, status=status, chosen=chosen, one_per_row=True)
