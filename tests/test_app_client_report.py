@@ -1,4 +1,5 @@
-"""/report through gradio_client: a view string's report (the one /explore's `share` names) and clear messages."""
+"""/report through gradio_client: a view string's report (the one /explore's `share` names), a lesson's, and clear
+messages."""
 
 from __future__ import annotations
 
@@ -28,9 +29,20 @@ def test_a_view_strings_report_is_the_html_of_that_view(client):
     assert [a["href"] for a in parsed.tags("a")] == [f"http://example.org/?view={share}"]
 
 
+def test_a_lessons_report_is_its_sheet(client):
+    page = client.predict(lesson="beam_beats_greedy", base_url="http://example.org/", api_name="/report")
+    parsed = Parsed(page)
+    text = " ".join(parsed.text)
+    assert "Lesson: " in text and "Why" in text and "LaTeX:" in text and "Source:" in text
+    assert [c["name"] for c in parsed.charts()] == ["lesson"]
+    assert [a["href"] for a in parsed.tags("a")][0] == "http://example.org/?lesson=beam_beats_greedy"
+
+
 @pytest.mark.parametrize("kwargs, message", [
-    ({}, "the view string is empty"),
+    ({}, "either a view string"),
+    (dict(view="abc", lesson="beam_beats_greedy"), "either a view string"),
     (dict(view="not a view"), "not a view string"),
+    (dict(lesson="no_such_lesson"), "unknown lesson"),
 ])
 def test_bad_requests_get_a_message(client, kwargs, message):
     with pytest.raises(Exception) as err:

@@ -1,6 +1,6 @@
 """Taking a figure or a view out of the page: a chart's toolbar downloads SVG and PNG, the toolbar sits above the
-chart (never over its title), and the Explore report downloads as one HTML file that draws its charts with the
-network off."""
+chart (never over its title), and the Explore report and a lesson's download as one HTML file each that draws its
+charts with the network off."""
 
 from __future__ import annotations
 
@@ -90,3 +90,22 @@ def test_the_explore_report_downloads_and_draws_its_charts_offline(page, tmp_pat
         assert view.locator(f"#chart-{name} .plot-container svg g").count() > 0, name
     assert requests == [report.as_uri()] and errors == []
     assert view.locator(f"#chart-tree {SVG_BUTTON}").count() == 1
+
+
+def test_a_lessons_report_downloads_from_the_learn_tab_and_draws_offline(page, tmp_path, offline):
+    open_tab(page, "learn")
+    page.locator("#lesson-report").click()  # no lesson yet: a message, no file
+    page.wait_for_function("() => document.querySelector('#lesson-report-status').innerText.includes('Pick a lesson')")
+    page.locator("#lesson-beam-beats-greedy").click()
+    page.wait_for_function("() => document.querySelector('#lesson-link textarea, #lesson-link input')"
+                           ".value.endsWith('?lesson=beam_beats_greedy')", timeout=60_000)
+    report = download(page, "#lesson-report", tmp_path)
+    assert report.name == "lesson-beam_beats_greedy.html"
+    view, requests, errors = offline
+    view.goto(report.as_uri())
+    view.locator("#chart-lesson .main-svg").first.wait_for(timeout=20_000)
+    text = view.locator("main").inner_text()
+    assert "Why" in text and "LaTeX: \\log p(y\\mid x)" in text and "Source:" in text
+    formula = view.locator(".formula")  # rendered in the file, without MathJax or KaTeX
+    assert formula.count() == 1 and "∑" in formula.inner_text() and formula.locator("sub").count() > 0
+    assert requests == [report.as_uri()] and errors == []

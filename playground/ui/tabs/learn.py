@@ -21,6 +21,7 @@ from playground.ui.common.controls import UiParams
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, guarded
 from playground.ui.common.runtime import gpu
 from playground.ui.common.style import esc
+from playground.ui.report_api import lesson_button
 from playground.ui.tabs import learn_view as view
 from playground.ui.tabs.learn_plots import demo_figure
 
@@ -78,6 +79,7 @@ def build(store, shared: SimpleNamespace) -> SimpleNamespace:
             with gr.Row():
                 tab.open = gr.Button("Open in Explore", variant="primary", elem_id="lesson-open")
                 tab.download = gr.DownloadButton("JSON", elem_id="lesson-json", size="sm")
+                tab.report = lesson_button(lambda key: opened(store, tab, key))  # the lesson sheet: report_api.py
             tab.link = gr.Textbox(label="Link to this lesson (opens it predict-first)", interactive=False,
                                   buttons=["copy"], elem_id="lesson-link")
         with gr.Column(scale=3, min_width=480):
