@@ -11,6 +11,7 @@ import pytest
 from browser import MARKS, open_tab, set_step
 from test_ui_report import Parsed
 
+from playground.analysis.lessons import BY_KEY
 from playground.ui.explore import charts
 
 pytestmark = MARKS
@@ -101,6 +102,8 @@ def test_a_lessons_report_downloads_from_the_learn_tab_and_draws_offline(page, t
                            ".value.endsWith('?lesson=beam_beats_greedy')", timeout=60_000)
     report = download(page, "#lesson-report", tmp_path)
     assert report.name == "lesson-beam_beats_greedy.html"
+    page.locator("#plot-learn").hover()  # the chart's own toolbar names it after the lesson's word
+    assert download(page, f"#plot-learn {SVG_BUTTON}", tmp_path).name == f"learn-{BY_KEY['beam_beats_greedy'].word}.svg"
     view, requests, errors = offline
     view.goto(report.as_uri())
     view.locator("#chart-lesson .main-svg").first.wait_for(timeout=20_000)

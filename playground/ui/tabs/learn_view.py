@@ -64,7 +64,8 @@ def compute(store, key: str, model_name: str) -> Opened:
     payload = {"lesson": dataclasses.asdict(lesson), "demo": dataclasses.asdict(demo),
                "question": dataclasses.asdict(question) if question else None}
     return Opened(lesson=lesson, model_name=model_name, model_label=describe(model_name, model), demo=demo,
-                  question=question, figure=demo_figure(demo, f"{lesson.title} · {lesson.word}"),
+                  question=question, figure=demo_figure(demo, f"{lesson.title} · {lesson.word}").update_layout(
+                      meta={"subject": lesson.word}),  # the toolbar names its downloads learn-<word> (page.js)
                   json_path=write_json(payload, f"lesson-{key}"))
 
 
