@@ -3,7 +3,7 @@ first use or in the background, so that opening a lesson a second time (or after
 
     memo = LessonMemo(compute, size=32)       # compute(key, model_name) -> anything (the Learn tab: a whole view)
     memo.get("beam_beats_greedy", "g2p-bahdanau")   # computed the first time, then reused
-    memo.warm([(key, model_name), ...])       # a daemon thread fills the rest, one at a time
+    memo.warm([(key, model_name), ...])       # a background thread fills the rest, one at a time
 
 A value is computed once even when several requests (or the warm-up) ask for it at the same moment: the others
 wait for it (one lock per key). Memory is bounded by ``size`` entries; a lesson's view is a few small panels, a
@@ -56,18 +56,29 @@ class LessonMemo:
             return value
 
     def warm(self, keys: Iterable[tuple]) -> threading.Thread | None:
-        """Compute ``keys`` in order in one background daemon thread (none when there is nothing to do or one is
-        already running); a key whose computation fails is logged and skipped."""
+        """Compute ``keys`` in order in one background thread (none when there is nothing to do or one is already
+        running); a key whose computation fails is logged and skipped."""
         todo = [tuple(k) for k in keys]  # (before taking the lock: ``keys`` may ask ``cached``)
         with self._lock:
             if not todo or (self._warming is not None and self._warming.is_alive()):
                 return None
-            self._warming = threading.Thread(target=self._fill, args=(todo,), name="lesson-warm-up", daemon=True)
+            # not a daemon: torch must not be running when the interpreter tears down (it aborts the process);
+            # _fill stops after the lesson at hand once the main thread has ended
+            self._warming = threading.Thread(target=self._fill, args=(todo,), name="lesson-warm-up")
             self._warming.start()
             return self._warming
 
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the warm-up thread, if one runs; True once none does."""
+        thread = self._warming
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
+
     def _fill(self, keys: list[tuple]) -> None:
         for key in keys:
+            if not threading.main_thread().is_alive():  # the program is exiting
+                return
             try:
                 self.get(*key)
             except Exception:  # (a lesson that fails here fails again, with its message, when someone opens it)

@@ -51,7 +51,7 @@ def beam_beats_greedy(demo, word: str) -> Question | None:
 
 def length_penalty(demo, word: str) -> Question | None:
     n = demo.numbers
-    return pick(f"“{word}”: beam search with width 5, its outputs ranked first by log p, then by log p / |y|^2 "
+    return pick(f"“{word}”: beam search with width 5, its outputs ranked first by log p, then by log p / |y|² "
                 "(a length penalty with α = 2). Is the α = 2 winner shorter, as long or longer?",
                 ("shorter", "as long", "longer"), compare(n["raw_winner_len"], n["penalised_winner_len"], 0),
                 f"The log p winner has {n['raw_winner_len']} symbols (log p {n['raw_winner_log_prob']:.3f}); the "

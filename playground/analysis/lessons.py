@@ -249,7 +249,8 @@ def main(argv=None) -> int:
         question = lesson_question(lesson, demo)
         failed += not demo.holds
         answer = f"answer: {question.answer}" if question else "no question"
-        print(f"{'holds' if demo.holds else 'FAILS'}\t{lesson.key}\t{lesson.word}\t{answer}\t{_fmt(demo.numbers)}")
+        print(f"{'holds' if demo.holds else 'FAILS'}\t{lesson.key}\t{lesson.word}\t{answer}\t{_fmt(demo.numbers)}"
+              f"\n\t{demo.summary}")
     return 1 if failed else 0
 
 

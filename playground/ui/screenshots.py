@@ -169,6 +169,12 @@ def learn(page) -> None:
     wait_changed(page, "learn", before, timeout_ms=60_000)
 
 
+def predict(page) -> None:
+    """A lesson's link (?lesson=length_penalty): the Learn tab, predict-first, its question before the chart."""
+    page.goto(page.url.split("?")[0] + "?lesson=length_penalty")
+    page.locator("#lesson-choices").wait_for(state="visible", timeout=60_000)
+
+
 def report(page) -> None:
     """'colonel' by beam search at step 2, downloaded as a report (Share and export) and opened from the file."""
     import tempfile
@@ -198,6 +204,7 @@ SCENES: MappingProxyType[str, tuple[Callable, str | None]] = MappingProxyType({
     "screenshot-mbr.png": (mbr, "#sample-mbr"),
     "screenshot-whatif.png": (whatif, "#tab-whatif"),
     "screenshot-learn.png": (learn, "#tab-learn"),
+    "screenshot-predict.png": (predict, "#lesson-groups..#lesson-choices"),
     "screenshot-report.png": (report, "h1..#chart-distribution + figcaption"),
 })
 
