@@ -79,8 +79,8 @@ def online(monkeypatch):
     import huggingface_hub.constants as constants
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(huggingface_hub, "snapshot_download",
-                        lambda *a, **k: pytest.fail("downloaded before the checks refused"))
+    for name in ("snapshot_download", "hf_hub_download"):
+        monkeypatch.setattr(huggingface_hub, name, lambda *a, **k: pytest.fail("downloaded before the checks refused"))
 
     def serve(sizes: dict, gated: bool = False):
         monkeypatch.setattr(hub, "listing", lambda repo_id, revision: hub.Listing(sha=HUB_COMMIT, gated=gated,
@@ -103,8 +103,10 @@ def test_weights_over_the_size_cap_are_refused_before_download(online, monkeypat
 
 @pytest.mark.parametrize("sizes, gated, message", [
     ({"config.json": 1, "pytorch_model.bin": 10}, False, "only pytorch_model.bin .pickles"),
-    ({"config.json": 1, "model-00001-of-00002.safetensors": 10, "model.safetensors.index.json": 1}, False,
-     "sharded safetensors"),
+    ({"config.json": 1, "model-00001-of-00002.safetensors": 800_000_000, "model.safetensors.index.json": 1,
+      "model-00002-of-00002.safetensors": 800_000_000}, False, "the 2 safetensors shards are 1.60 GB, over the 1.50"),
+    ({"config.json": 1, "weights.safetensors": 10}, False, "not named as save_pretrained names them"),
+    ({"config.json": 1, "model.safetensors": 10, "tokenizer.json": 2_000_000_000}, False, "tokenizer.json is 2000 MB"),
     ({"README.md": 1}, False, "no config.json"),
     ({"config.json": 1, "model.safetensors": 10}, True, "gated"),
 ])

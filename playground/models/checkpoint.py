@@ -8,6 +8,7 @@ safetensors only, with strict key and shape checks.
 from __future__ import annotations
 
 import json
+import reprlib
 from pathlib import Path
 
 import torch
@@ -34,6 +35,18 @@ FAMILIES = {"rnn": (ModelConfig, Seq2Seq), "transformer": (TransformerConfig, Tr
 
 class CheckpointError(RuntimeError):
     """A checkpoint that is missing, corrupt or does not match its config; the message names the file."""
+
+
+_BRIEF = reprlib.Repr()
+_BRIEF.maxlevel, _BRIEF.maxstring, _BRIEF.maxother = 3, 60, 60
+_BRIEF.maxtuple = _BRIEF.maxlist = _BRIEF.maxdict = _BRIEF.maxset = 6
+
+
+def brief(value, limit: int = 80, *, quote: bool = True) -> str:
+    """``repr(value)`` (or ``str`` with ``quote=False``) cut to about ``limit`` characters, for messages that echo
+    what came from a file or a request: a name of 10,000 characters or a list nested 1,000 deep stays one line."""
+    text = _BRIEF.repr(value) if quote else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def build_model(config: dict, *, with_vocabs: bool = True):
@@ -77,38 +90,86 @@ def read_config(directory, keys: tuple[str, ...] = ("model", "source_vocab", "ta
         config = json.loads(path.read_text())
         for key in keys:
             config[key]
+    except RecursionError:
+        raise CheckpointError(f"{path}: not a valid checkpoint config (nested too deeply)") from None
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
-        raise CheckpointError(f"{path}: not a valid checkpoint config ({type(e).__name__}: {e})") from None
+        raise CheckpointError(f"{path}: not a valid checkpoint config ({type(e).__name__}: "
+                              f"{brief(str(e), 160, quote=False)})") from None
     return config
 
 
 def load_local(directory, device: str | torch.device = "cpu"):
+    """A playground checkpoint: the model its config.json describes, checked against the safetensors file's
+    header (names, shapes, floating point) on the ``meta`` device before a byte of it is allocated, so a config
+    that claims a huge model over a small file is refused without building it; then built and filled."""
     directory = Path(directory)
     if not directory.is_dir():
         raise CheckpointError(f"{directory}: no such checkpoint directory")
     config = read_config(directory)
-    try:
-        model = build_model(config)
-    except (TypeError, ValueError, KeyError) as e:
-        raise CheckpointError(f"{directory / CONFIG_NAME}: invalid model description ({e})") from None
     weights = directory / WEIGHTS_NAME
+    with torch.device("meta"):
+        skeleton = _build(config, directory)
     if not weights.is_file():
         raise CheckpointError(f"{weights}: missing")
+    check_header(weights, skeleton)
+    model = _build(config, directory)
     try:
         tensors = load_file(str(weights))
     except (SafetensorError, OSError, ValueError) as e:
-        raise CheckpointError(f"{weights}: unreadable or corrupt safetensors file ({e})") from None
-    not_float = sorted(k for k, v in tensors.items() if not v.is_floating_point())
-    if not_float:
-        raise CheckpointError(f"{weights}: tensors that are not floating point: {not_float[:5]}")
-    expected = model.state_dict()
-    missing, unexpected = sorted(expected.keys() - tensors.keys()), sorted(tensors.keys() - expected.keys())
-    if missing or unexpected:
-        raise CheckpointError(f"{weights}: keys do not match {CONFIG_NAME}: missing {missing}, unexpected {unexpected}")
-    bad = [k for k in expected if tuple(expected[k].shape) != tuple(tensors[k].shape)]
-    if bad:
-        shapes = ", ".join(f"{k} {tuple(tensors[k].shape)} != {tuple(expected[k].shape)}" for k in bad)
-        raise CheckpointError(f"{weights}: tensor shapes do not match {CONFIG_NAME}: {shapes}")
+        detail = brief(str(e), 160, quote=False)
+        raise CheckpointError(f"{weights}: unreadable or corrupt safetensors file ({detail})") from None
     model.load_state_dict(tensors, strict=True)  # copies into the float32 parameters (float16 files cast up)
     model.config = config
     return model.to(device).eval()
+
+
+MAX_COMPUTED_BYTES = 64 * 2**20  # tables a model computes instead of storing (positions): ours hold 128 KB
+
+
+def _build(config: dict, directory: Path):
+    try:
+        return build_model(config)
+    except RecursionError:
+        raise CheckpointError(f"{directory / CONFIG_NAME}: invalid model description (nested too deeply)") from None
+    except Exception as e:  # noqa: BLE001 - any description a model class cannot be built from is the file's fault
+        raise CheckpointError(f"{directory / CONFIG_NAME}: invalid model description ({type(e).__name__}: "
+                              f"{brief(str(e), 160, quote=False)})") from None
+
+
+def safetensors_header(path: Path) -> dict[str, tuple[tuple[int, ...], str]]:
+    """name -> (shape, dtype) of every tensor in a safetensors file, read from its header only (no tensor data);
+    CheckpointError naming the file when it is not one."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            return {k: (tuple(f.get_slice(k).get_shape()), str(f.get_slice(k).get_dtype())) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        raise CheckpointError(f"{path}: unreadable or corrupt safetensors file ({brief(str(e), 160, quote=False)})") \
+            from None
+
+
+FLOAT_DTYPES = frozenset({"F16", "BF16", "F32", "F64", "float16", "bfloat16", "float32", "float64"})
+
+
+def check_header(weights: Path, skeleton) -> None:
+    """The file holds exactly the skeleton's tensors (names and shapes), in floating point, and the skeleton computes
+    no table larger than MAX_COMPUTED_BYTES; CheckpointError naming the file otherwise."""
+    header = safetensors_header(weights)
+    not_float = sorted(k for k, (_, dtype) in header.items() if dtype not in FLOAT_DTYPES)
+    if not_float:
+        raise CheckpointError(f"{weights}: tensors that are not floating point: {brief(not_float)}")
+    expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+    missing, unexpected = sorted(expected.keys() - header.keys()), sorted(header.keys() - expected.keys())
+    if missing or unexpected:
+        raise CheckpointError(f"{weights}: keys do not match {CONFIG_NAME}: missing {brief(missing, 300)}, "
+                              f"unexpected {brief(unexpected, 300)}")
+    bad = [k for k in expected if expected[k] != header[k][0]]
+    if bad:
+        shapes = ", ".join(f"{k} {header[k][0]} != {expected[k]}" for k in bad[:5])
+        raise CheckpointError(f"{weights}: tensor shapes do not match {CONFIG_NAME}: {shapes}")
+    stored = set(skeleton.state_dict())
+    computed = sum(b.numel() * b.element_size() for n, b in skeleton.named_buffers() if n not in stored)
+    if computed > MAX_COMPUTED_BYTES:
+        raise CheckpointError(f"{weights.parent / CONFIG_NAME}: the model would compute {computed / 2**20:.0f} MB of "
+                              f"tables beside its weights (at most {MAX_COMPUTED_BYTES // 2**20} MB)")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import contextmanager
 
 from playground.models.vocab import InputError, name_symbols
 
@@ -101,14 +102,30 @@ class TokenizerVocab:
         return self.decode(ids)
 
     def _ids(self, text: str) -> list[int]:
-        if self.side == "source":
-            return list(self.tokenizer(text, add_special_tokens=True)["input_ids"])
-        return list(self.tokenizer(text_target=text, add_special_tokens=False)["input_ids"])
+        with tokenizer_failures():
+            if self.side == "source":
+                return list(self.tokenizer(text, add_special_tokens=True)["input_ids"])
+            return list(self.tokenizer(text_target=text, add_special_tokens=False)["input_ids"])
 
     def detokenize(self, symbols) -> str:
         """The text the tokenizer writes for these pieces (special tokens left out)."""
         ids = [self.index[s] for s in symbols if s in self.index]
-        return self.tokenizer.decode(ids, skip_special_tokens=True).strip()
+        with tokenizer_failures():
+            return self.tokenizer.decode(ids, skip_special_tokens=True).strip()
+
+
+@contextmanager
+def tokenizer_failures():
+    """Whatever a tokenizer raises becomes an InputError: a tokenizer's own files can make it fail on some text
+    (a pre-tokenizer regex that hits Oniguruma's retry limit makes the Rust library panic: pyo3's PanicException,
+    a BaseException that no ``except Exception`` catches). Interrupts and exits pass through."""
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit, GeneratorExit, InputError):
+        raise
+    except BaseException as e:  # noqa: BLE001 - see the docstring
+        detail = " ".join(str(e).split())[:160]
+        raise InputError(f"the model's tokenizer failed on this input ({type(e).__name__}: {detail})") from None
 
 
 def clean_text(text) -> str:
