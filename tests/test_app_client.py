@@ -114,7 +114,7 @@ def test_open_view_endpoint_sets_model_input_and_controls(client):
     values = dict(zip(PARAMS, out[3:-1], strict=True))
     assert values["strategy"] == "beam" and values["beam_width"] == 7 and out[-1] == "[]"  # no branch
     branched = ShareView(model="p2g-tiny", text="K AE T", branch=("c", "a"))
-    assert client.predict(view_string(branched), api_name="/open_view")[-1] == '["c", "a"]' 
+    assert client.predict(view_string(branched), api_name="/open_view")[-1] == '["c", "a"]'
     with pytest.raises(Exception, match="not one of p2g-tiny's"):  # a language the view's model does not list
         client.predict(view_string(ShareView(model="p2g-tiny", text="K AE T", language="de_DE")),
                        api_name="/open_view")

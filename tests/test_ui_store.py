@@ -43,8 +43,8 @@ def test_hub_loading_is_off_by_default_and_validated_when_on(monkeypatch):
     with pytest.raises(CheckpointError, match="Hub is off"):
         store.get("owner/model")
     calls = []
-    monkeypatch.setattr("playground.ui.store.load_model", lambda repo, revision, device: calls.append(
-        (repo, revision)) or tiny_model())
+    monkeypatch.setattr("playground.ui.store.load_from_hub", lambda name, device: calls.append(
+        tuple(name.partition("@")[::2])) or tiny_model())
     store = ModelStore({"tiny": tiny_model()}, allow_hub=True)
     with pytest.raises(CheckpointError, match="unknown model"):
         store.get("../../etc/passwd")

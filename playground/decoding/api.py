@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
-from playground.decoding.budget import Deadline
+from playground.decoding.budget import Deadline, check_memory
 from playground.decoding.config import MAX_LENGTH, DecodeConfig
 from playground.decoding.protocol import OPTIONAL
 from playground.decoding.recorder import Recorder
@@ -111,6 +111,7 @@ def check_config(model, config: DecodeConfig | None) -> DecodeConfig:
     if missing:
         raise ValueError(f"{config.spec.label} needs the model's {', '.join(missing)} ({OPTIONAL[missing[0]]}), "
                          "which this model does not return")
+    check_memory(config, len(model.target_vocab))  # rows x vocabulary, before any work (budget.py)
     return config
 
 

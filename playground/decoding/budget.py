@@ -12,6 +12,7 @@ the max_length the user chose.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -36,3 +37,52 @@ class Deadline:
 def cut_by_budget(trace) -> bool:
     """True when the time or node budget, not max_length, cut the search short."""
     return trace.truncated and any(name in trace.message for name in BUDGET_NAMES)
+
+
+# --- memory: rows x vocabulary ---------------------------------------------------------------------------------
+# Every step of a decode holds a few (rows, V) float tensors at once (logits, log-probabilities, the processed and
+# filtered distributions, a sort for top-p): about 32 bytes per row and token at the peak, measured
+# (benchmarks/load.py prints it). So the rows a decode steps together times the vocabulary bounds its memory:
+# 2^23 logits (8.4 M, about 270 MB) by default, PLAYGROUND_DECODE_MAX_LOGITS to change it. 1000 samples of a
+# 45-symbol G2P model are 45,000; beam 16 over NLLB's 256,206 tokens 4.1 M; 1000 samples over it 256 M, refused
+# (32 fit; the Sample tab draws 1000 in batches of 32).
+MAX_LOGITS_ENV = "PLAYGROUND_DECODE_MAX_LOGITS"
+DEFAULT_MAX_LOGITS = 2**23
+BYTES_PER_LOGIT = 32
+
+
+def max_logits() -> int:
+    """The memory budget of one decode step in logits (rows x vocabulary): PLAYGROUND_DECODE_MAX_LOGITS, else 2^23."""
+    value = os.environ.get(MAX_LOGITS_ENV, "").strip()
+    if not value:
+        return DEFAULT_MAX_LOGITS
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{MAX_LOGITS_ENV} must be a whole number of logits, got {value[:40]!r}")
+    return int(value)
+
+
+def decode_rows(config, vocab_size: int) -> tuple[int, str]:
+    """(rows one input's decode steps at once, the field that sets them): num_samples for the sampling strategies
+    that return samples, beam_width for the searches, top_k look-ahead rows for contrastive search, else 1."""
+    spec = config.spec
+    if spec.returns == "samples":
+        return config.num_samples, "num_samples"
+    if spec.name == "contrastive":  # one look-ahead row per top-k candidate
+        return min(config.top_k, vocab_size), "top_k"
+    if "beam_width" in spec.reads:
+        return config.beam_width, "beam_width"
+    return 1, ""
+
+
+def check_memory(config, vocab_size: int) -> None:
+    """ValueError, saying what fits, when rows x vocabulary exceeds the memory budget (``max_logits``)."""
+    rows, field = decode_rows(config, vocab_size)
+    budget = max_logits()
+    if rows * vocab_size <= budget:
+        return
+    fits = max(budget // vocab_size, 0)
+    advice = (f"use {field} <= {fits} with this model" if fits and field else
+              "this model's vocabulary alone is over the budget")
+    raise ValueError(f"{config.spec.label} would hold {rows:,} rows x {vocab_size:,} tokens = {rows * vocab_size:,} "
+                     f"logits a step, over the memory budget of {budget:,} (about "
+                     f"{budget * BYTES_PER_LOGIT / 1e6:,.0f} MB; {MAX_LOGITS_ENV} sets it): {advice}")

@@ -10,18 +10,16 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import os
 from types import MappingProxyType
 
 import gradio as gr
 
-from playground.models.checkpoint import CheckpointError
+from playground.models.checkpoint import CheckpointError, brief
 from playground.models.vocab import InputError
-from playground.ui.common.runtime import MemoryTrim
+from playground.ui.common.runtime import DECODE_CONCURRENCY, MemoryTrim
 from playground.ui.common.style import esc
 
 log = logging.getLogger(__name__)
-DECODE_CONCURRENCY = max(1, min(4, os.cpu_count() or 1))
 DECODE_GROUP = MappingProxyType(dict(concurrency_id="decode", concurrency_limit=DECODE_CONCURRENCY))
 USER_ERRORS = (InputError, CheckpointError, ValueError)  # their messages are written for people
 TRIM = MemoryTrim()  # one per process: keeps the server's RSS flat (runtime.py says why)
@@ -37,8 +35,8 @@ def guarded(fn):
             return fn(*args, **kwargs)
         except gr.Error:
             raise
-        except USER_ERRORS as e:
-            raise gr.Error(esc(str(e)), print_exception=False) from None
+        except USER_ERRORS as e:  # (cut: a message may quote what a request sent)
+            raise gr.Error(esc(brief(str(e), 500, quote=False)), print_exception=False) from None
         except Exception:
             log.exception("%s failed", fn.__name__)
             raise gr.Error("Something failed unexpectedly; the server log has the details.") from None

@@ -1,26 +1,55 @@
-"""Where decoding runs: CUDA when present; ZeroGPU's ``spaces.GPU`` only when the package exists.
+"""Where decoding runs: CUDA when present; ZeroGPU's ``spaces.GPU`` only when the package exists; and how many
+decodes run at once.
 
-On a ZeroGPU Space a GPU is attached per call of a decorated function; anywhere else the decorator
-is the identity, so the same code runs on a laptop, a CPU Space and CI. Also how the server keeps its
-memory flat under load (``MemoryTrim``).
+On a ZeroGPU Space a GPU is attached per call of a decorated function; anywhere else that part of the decorator
+is the identity, so the same code runs on a laptop, a CPU Space and CI. ``gpu`` also takes one of the process's
+DECODE_SLOTS for the call (min(4, CPU count)): the Gradio events of every tab and the Explore tab's server
+function (service.py, outside Gradio's queue) share them, so that is the one limit on concurrent decodes. Also how
+the server keeps its memory flat under load (``MemoryTrim``).
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import threading
 import time
 from collections.abc import Callable
 
+DECODE_CONCURRENCY = max(1, min(4, os.cpu_count() or 1))  # decodes at once, in the whole process
+DECODE_SLOTS = threading.BoundedSemaphore(DECODE_CONCURRENCY)
+SLOT_WAIT_S = 30.0  # how long a call waits for a free slot before it says the server is busy
+BUSY = "the server is busy decoding for others; try again in a moment"
+
+
+class BusyError(RuntimeError):
+    """Every decode slot stayed taken for SLOT_WAIT_S seconds."""
+
 
 def gpu(fn):
+    """``fn`` run in one of DECODE_SLOTS (waiting at most SLOT_WAIT_S: then a gr.Error saying the server is busy),
+    under ZeroGPU's ``spaces.GPU`` where that package exists."""
     try:
         import spaces  # only installed on Hugging Face Spaces
     except ImportError:
-        return fn
-    return spaces.GPU(duration=20)(fn)  # a decode takes well under a second; 20 s is the budget per call
+        run = fn
+    else:
+        run = spaces.GPU(duration=20)(fn)  # a decode takes well under a second; 20 s is the budget per call
+
+    @functools.wraps(fn)
+    def in_a_slot(*args, **kwargs):
+        if not DECODE_SLOTS.acquire(timeout=SLOT_WAIT_S):
+            import gradio as gr
+
+            raise gr.Error(BUSY, print_exception=False)
+        try:
+            return run(*args, **kwargs)
+        finally:
+            DECODE_SLOTS.release()
+
+    return in_a_slot
 
 
 def configure_threads(concurrency: int) -> None:
