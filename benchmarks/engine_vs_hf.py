@@ -46,6 +46,7 @@ price of the trace).
 from __future__ import annotations
 
 from common import WORDS, machine, ms, parser, percentile, setup, table, timed
+from hf_models import CAUSAL_PROMPT, hf_models
 
 STRATEGIES = {  # name -> (our DecodeConfig fields, their generate() fields)
     "greedy": (dict(strategy="greedy"), dict(do_sample=False, num_beams=1)),
@@ -57,7 +58,6 @@ STRATEGIES = {  # name -> (our DecodeConfig fields, their generate() fields)
 TARGET = 5.0  # ours at least 5x faster
 HF_TARGET = 1.5  # the same HF model: ours at least 1.5x faster than its own generate() (tiny BART, Marian)
 LARGE_VOCAB_TARGET = 0.95  # "BART 50k": ours at least 0.95x generate()'s speed (issue 20, item 7)
-LARGE_VOCAB, LARGE_VOCAB_STEPS = "BART 50k", 24
 HF_STRATEGIES = {  # name -> (our DecodeConfig fields, their generate() fields): the same search on both sides
     "greedy": (dict(strategy="greedy"), dict(num_beams=1)),
     "beam 5": (dict(strategy="beam", beam_width=5, early_stopping=True), dict(num_beams=5, early_stopping=True)),
@@ -165,98 +165,45 @@ def g2p_table(args, model) -> None:
 
 
 # --- table 2: one Hugging Face model, driven by our engine and by its own generate() ------------------------------
-def word_tokenizer(size: int, specials: dict, template: str):
-    """A word-level tokenizer (tokenizers' WordLevel, whitespace pre-tokenizer) of ``size`` ids: the specials in
-    id order, then "w0", "w1", ...; ``template`` wraps a source (e.g. "$A </s>")."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
-
-    names = [*specials.values(), *(f"w{i}" for i in range(size - len(specials)))]
-    vocab = {name: i for i, name in enumerate(names)}
-    backend = Tokenizer(models.WordLevel(vocab, unk_token=specials["unk"]))
-    backend.pre_tokenizer = pre_tokenizers.Whitespace()
-    backend.post_processor = processors.TemplateProcessing(
-        single=template, special_tokens=[(t, vocab[t]) for t in specials.values() if t in template])
-    return PreTrainedTokenizerFast(tokenizer_object=backend, **{f"{k}_token": v for k, v in specials.items()})
-
-
-def hf_models(only: str = ""):
-    """name -> (transformers model, tokenizer, output tokens at most or None for --hf-steps): the tiny BART of
-    tests/helpers.py's sizes, an opus-mt-sized Marian and BART 50k (module docstring), random weights (seeded),
-    eager attention (the one that returns weights), eval mode; only the names containing ``only``."""
-    import torch
-    from transformers import BartConfig, BartForConditionalGeneration, MarianConfig, MarianMTModel
-
-    quiet = dict(dropout=0.0, attention_dropout=0.0, activation_dropout=0.0, forced_bos_token_id=None,
-                 forced_eos_token_id=None)
-    bart = dict(bos_token_id=0, pad_token_id=1, eos_token_id=2, decoder_start_token_id=2, **quiet)
-    bart_specials = {"bos": "<s>", "pad": "<pad>", "eos": "</s>", "unk": "<unk>"}
-    configs = {  # name -> (class, config, specials, template, steps)
-        "tiny BART": (BartForConditionalGeneration, lambda: BartConfig(
-            vocab_size=84, d_model=16, encoder_layers=2, decoder_layers=2, encoder_attention_heads=2,
-            decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, max_position_embeddings=80,
-            init_std=0.3, **bart), bart_specials, "<s> $A </s>", None),
-        "opus-mt-sized Marian": (MarianMTModel, lambda: MarianConfig(
-            vocab_size=58_101, d_model=512, encoder_layers=6, decoder_layers=6, encoder_attention_heads=8,
-            decoder_attention_heads=8, encoder_ffn_dim=2048, decoder_ffn_dim=2048, max_position_embeddings=512,
-            eos_token_id=0, pad_token_id=58_100, decoder_start_token_id=58_100, **quiet),
-            {"eos": "</s>", "unk": "<unk>"}, "$A </s>", None),
-        LARGE_VOCAB: (BartForConditionalGeneration, lambda: BartConfig(
-            vocab_size=50_000, d_model=256, encoder_layers=1, decoder_layers=1, encoder_attention_heads=4,
-            decoder_attention_heads=4, encoder_ffn_dim=1024, decoder_ffn_dim=1024, max_position_embeddings=128,
-            **bart), bart_specials, "<s> $A </s>", LARGE_VOCAB_STEPS)}
-    out = {}
-    for name, (cls, make, specials, template, steps) in configs.items():
-        if only not in name:
-            continue
-        config = make()
-        config._attn_implementation = "eager"
-        torch.manual_seed(0)
-        tokenizer = word_tokenizer(config.vocab_size - ("pad" not in specials), specials, template)
-        if "pad" not in specials:  # Marian: <pad> is the last id (the decoder's start token)
-            tokenizer.add_special_tokens({"pad_token": "<pad>"})
-        model = cls(config).eval()
-        if steps is not None:  # BART 50k never ends: </s> at -1e4 in the model's own output bias, both drivers
-            with torch.no_grad():
-                model.final_logits_bias[0, config.eos_token_id] = -1e4
-        out[name] = (model, tokenizer, steps)
-    return out
-
-
 def hf_table(args) -> None:
     """Table 2: each model's inputs decoded by both drivers, alternating which goes first; outputs compared."""
     import random
 
     from playground.models.hf import HFSeq2Seq
+    from playground.models.hf_causal import HFCausalLM
 
     rows, verdicts = [], {}
-    for name, (hf, tokenizer, steps) in hf_models(args.hf_models).items():
-        model = HFSeq2Seq(hf, tokenizer, name=name)
+    for name, bench in hf_models(args.hf_models).items():
+        model = (HFCausalLM if bench.causal else HFSeq2Seq)(bench.model, bench.tokenizer, name=name)
         words = model.source_vocab.content_symbols
         rng = random.Random(0)
-        texts = [" ".join(rng.choice(words) for _ in range(rng.randint(8, 16))) for _ in range(args.hf_inputs)]
-        target = HF_TARGET if steps is None else LARGE_VOCAB_TARGET
+        texts = [" ".join(rng.choice(words) for _ in range(bench.words or rng.randint(8, 16)))
+                 for _ in range(args.hf_inputs)]
+        steps = bench.steps or args.hf_steps
+        target = HF_TARGET if bench.steps is None else LARGE_VOCAB_TARGET
         for strategy, (knobs, theirs) in HF_STRATEGIES.items():
-            times, same = drive_both(model, texts, knobs, theirs, steps or args.hf_steps, repeats=args.repeats,
-                                     exact=steps is not None)
+            times, same = drive_both(model, texts, knobs, theirs, steps, repeats=args.repeats,
+                                     exact=bench.steps is not None)
             ratio = percentile(times[1], 50) / percentile(times[0], 50)
             verdicts.setdefault(target, []).append(ratio >= target and same)
             bare = times[2] and percentile(times[2], 50)  # greedy: the adapter alone, no engine
-            rows.append([name, strategy, str(steps or args.hf_steps), ms(percentile(times[0], 50)),
+            rows.append([name, strategy, str(steps), ms(percentile(times[0], 50)),
                          ms(percentile(times[0], 95)), ms(percentile(times[1], 50)), ms(percentile(times[1], 95)),
                          f"{ratio:.2f}x", ms(bare) if bare else "-",
                          f"{percentile(times[1], 50) / bare:.2f}x" if bare else "-", "yes" if same else "NO",
                          f">= {target:g}x: {'yes' if ratio >= target else 'NO'}"])
-    print(f"\nOne Hugging Face model, two drivers: {args.hf_inputs} inputs of 8-16 words x {args.repeats} passes, "
-          "batch 1; ours with the full trace, theirs with scores, logits and attentions returned")
+    print(f"\nOne Hugging Face model, two drivers: {args.hf_inputs} inputs of 8-16 words (GPT-2 50k: a "
+          f"{CAUSAL_PROMPT}-token prompt) x {args.repeats} passes, batch 1; ours with the full trace, theirs with "
+          "scores, logits and attentions returned")
     print(f"machine: {machine(args.threads)}\n")
     print(table(["model", "strategy", "tokens", "ours p50 ms", "ours p95 ms", "generate p50 ms", "generate p95 ms",
                  "speed-up (p50)", "bare loop p50 ms", "ceiling", "same outputs", "target"], rows))
-    print("\ntokens: at most (BART 50k: exactly, both drivers); bare loop: the adapter's encode and step with an "
+    print("\ntokens: at most (the 50k rows: exactly, both drivers); bare loop: the adapter's encode and step with an "
           "argmax and nothing else (greedy); ceiling = generate / bare loop, the most any driver of this model could "
           "gain over generate()")
     for target, held in verdicts.items():
-        which = f"{LARGE_VOCAB} (issue 20, item 7)" if target == LARGE_VOCAB_TARGET else "tiny BART, Marian"
+        which = ("the 50k rows (issue 20, item 7; issue 22, item 5)" if target == LARGE_VOCAB_TARGET
+                 else "tiny BART, Marian")
         print(f"target ({which}: ours >= {target:g}x generate's speed, same outputs): "
               f"{'holds' if all(held) else 'does NOT hold'}")
 
@@ -272,22 +219,28 @@ def drive_both(model, texts: list[str], knobs: dict, theirs: dict, steps: int, *
 
     config = DecodeConfig(max_length=steps, **knobs)
     pad, eos = model.target_vocab.pad_id, model.target_vocab.eos_id
+    causal = bool(model.config.get("decoder_only"))
+    banned = sorted(model.target_vocab.never_generated) if causal else [pad]  # what our engine never writes
+
+    def prompt(text):
+        return torch.tensor([model.source_vocab.encode(model.source_vocab.tokenize(text))])
 
     @torch.no_grad()
     def generate(text):
-        src = torch.tensor([model.source_vocab.encode(model.source_vocab.tokenize(text))])
+        src = prompt(text)
         return model.model.generate(input_ids=src, attention_mask=torch.ones_like(src), max_new_tokens=steps,
-                                    do_sample=False, suppress_tokens=[pad], output_scores=True, output_logits=True,
-                                    output_attentions=True, return_dict_in_generate=True, **theirs)
+                                    do_sample=False, suppress_tokens=banned or None, output_scores=True,
+                                    output_logits=True, output_attentions=True, return_dict_in_generate=True,
+                                    pad_token_id=pad, **theirs)
 
     @torch.inference_mode()
     def bare(text):  # the floor: the adapter alone, an argmax per step, nothing recorded
-        state = model.encode(torch.tensor([model.source_vocab.encode(model.source_vocab.tokenize(text))]))
+        state = model.encode(prompt(text))
         prev, out = torch.tensor([model.target_vocab.bos_id]), []
         for _ in range(steps):
             step = model.step(prev, state)
             logits, state = step.logits, step.state
-            logits[:, pad] = float("-inf")
+            logits[:, banned] = float("-inf")
             prev = logits.argmax(-1)
             if int(prev) == eos:
                 break
@@ -306,10 +259,11 @@ def drive_both(model, texts: list[str], knobs: dict, theirs: dict, steps: int, *
             seconds, out[side] = timed(runs[side])
             times[side].append(seconds)
         same &= not greedy or out[2] == out[0].hypotheses[0].token_ids
-        ids = out[1].sequences[0, 1:].tolist()
+        start = len(prompt(text)[0]) if causal else 1  # theirs holds the prompt, or the decoder's start token
+        ids = out[1].sequences[0, start:].tolist()
         ids = ids[: ids.index(eos)] if eos in ids else ids
         same &= out[0].hypotheses[0].token_ids == ids
-        same &= not exact or len(ids) == steps == out[1].sequences.shape[1] - 1
+        same &= not exact or len(ids) == steps == out[1].sequences.shape[1] - start
         if "sequences_scores" in out[1] and out[1].sequences_scores is not None:
             same &= abs(out[0].hypotheses[0].score - float(out[1].sequences_scores[0])) < 1e-4
     return times, same

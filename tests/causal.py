@@ -70,3 +70,21 @@ def causal_model(family: str, **kw):
 
     model, tokenizer = causal_hf(family, **kw)
     return HFCausalLM(model, tokenizer, name=f"tiny-{family}")
+
+
+CHAT_TEMPLATE = ("{{ bos_token }}{% for m in messages %}{{ m['content'] }}{% endfor %}"
+                 "{% if add_generation_prompt %} the{% endif %}")  # a user turn, then the assistant's opened: "the"
+
+
+def causal_checkpoint(directory, family: str, *, chat: str | None = None, seed: int = 0, **save):
+    """The same model saved in ``directory`` as a Hub repository holds it (safetensors, config.json, tokenizer files;
+    ``save``: save_pretrained's options, e.g. max_shard_size), with ``chat`` as its tokenizer's chat template;
+    returns (directory, the adapter over the in-memory model)."""
+    from playground.models.hf_causal import HFCausalLM
+
+    model, tokenizer = causal_hf(family, seed=seed)
+    if chat:
+        tokenizer.chat_template = chat
+    model.save_pretrained(directory, **save)
+    tokenizer.save_pretrained(directory)
+    return directory, HFCausalLM(model, tokenizer, name=f"tiny-{family}")

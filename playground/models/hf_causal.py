@@ -27,19 +27,21 @@ possible), as generate() does.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 import torch
 
 from playground.decoding.protocol import ModelInfo, StepOutput
+from playground.models.chat import chat_prompt, has_chat_template
 from playground.models.checkpoint import CheckpointError
 from playground.models.hf_vocab import TokenizerVocab
 from playground.models.lens import LayerLens
 from playground.models.rows import select_rows, step_distinct
 
 # config.json "model_type" -> the family's name; every one an AutoModelForCausalLM with a DynamicCache
-SUPPORTED = {"gpt2": "GPT-2", "gpt_neox": "GPT-NeoX (Pythia)", "llama": "Llama (SmolLM2, TinyLlama)",
-             "mistral": "Mistral", "qwen2": "Qwen2", "qwen3": "Qwen3", "phi3": "Phi-3", "gemma2": "Gemma 2",
-             "gemma3_text": "Gemma 3"}
+SUPPORTED = MappingProxyType({
+    "gpt2": "GPT-2", "gpt_neox": "GPT-NeoX (Pythia)", "llama": "Llama (SmolLM2, TinyLlama)", "mistral": "Mistral",
+    "qwen2": "Qwen2", "qwen3": "Qwen3", "phi3": "Phi-3", "gemma2": "Gemma 2", "gemma3_text": "Gemma 3"})
 
 
 @dataclass
@@ -96,16 +98,20 @@ class HFCausalLM(ModelInfo, LayerLens):
         pad, eos, start, never = special_ids(model, tokenizer)
         out_rows, in_rows = model.get_output_embeddings().out_features, model.get_input_embeddings().num_embeddings
         self.source_vocab = TokenizerVocab(tokenizer, size=in_rows, side="source", pad_id=pad, bos_id=start,
-                                           eos_id=eos)
+                                           eos_id=eos, prompt=True)
         self.target_vocab = TokenizerVocab(tokenizer, size=out_rows, side="target", pad_id=pad, bos_id=start,
                                            eos_id=eos, never=never)
         model_type = model.config.model_type
         self.config = {"name": f"{name} · {SUPPORTED.get(model_type, model_type)}", "task": "hf",
-                       "model_type": model_type, "decoder_only": True}
+                       "model_type": model_type, "decoder_only": True, "chat": has_chat_template(tokenizer)}
 
     @property
     def device(self) -> torch.device:
         return self._device
+
+    def chat_prompt(self, text: str) -> str:
+        """``text`` as one user turn through the tokenizer's chat template (models/chat.py); InputError without one."""
+        return chat_prompt(self.tokenizer, text)
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.model.parameters())

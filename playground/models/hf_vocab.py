@@ -26,6 +26,7 @@ from playground.models.vocab import InputError, name_symbols
 MAX_TOKENS = 256  # longest input, in tokens, that a Hub model is given (the page shows every one of them)
 MAX_TEXT_CHARS = 4000  # characters looked at before tokenising anything
 WORD_START, BYTE_SPACE = "▁", "Ġ"
+PROMPT_LAYOUT = "\n\t"  # the control characters a prompt may hold (clean_text)
 
 
 class TokenizerVocab:
@@ -37,12 +38,13 @@ class TokenizerVocab:
     lowercase = False
 
     def __init__(self, tokenizer, *, size: int, side: str, pad_id: int, bos_id: int, eos_id: int,
-                 max_tokens: int = MAX_TOKENS, never: frozenset[int] | None = None):
+                 max_tokens: int = MAX_TOKENS, never: frozenset[int] | None = None, prompt: bool = False):
         """``never``: the ids no strategy may output (default <pad> and the start token; a decoder-only model
-        bans only a padding token of its own, as generate() does, hf_causal.py)."""
+        bans only a padding token of its own, as generate() does, hf_causal.py). ``prompt``: the source is a
+        decoder-only model's prompt, kept as typed (clean_text's ``keep_whitespace``)."""
         if side not in ("source", "target"):
             raise ValueError(f"side must be 'source' or 'target', got {side!r}")
-        self.tokenizer, self.side, self.max_tokens = tokenizer, side, max_tokens
+        self.tokenizer, self.side, self.max_tokens, self.prompt = tokenizer, side, max_tokens, prompt
         self._pad, self._bos, self._eos = int(pad_id), int(bos_id), int(eos_id)
         self.symbols = tuple(piece_symbols(tokenizer, size))
         self.index = {s: i for i, s in enumerate(self.symbols)}
@@ -90,7 +92,7 @@ class TokenizerVocab:
 
     def tokenize(self, text: str) -> list[str]:
         """Text -> the tokenizer's pieces; InputError for empty, hidden-character, too long or unknown input."""
-        text = clean_text(text)
+        text = clean_text(text, keep_whitespace=self.prompt)
         ids = self._ids(text)
         if len(ids) > self.max_tokens:
             raise InputError(f"input has {len(ids)} tokens; the maximum is {self.max_tokens}")
@@ -104,7 +106,10 @@ class TokenizerVocab:
     def _ids(self, text: str) -> list[int]:
         with tokenizer_failures():
             if self.side == "source":
-                return list(self.tokenizer(text, add_special_tokens=True)["input_ids"])
+                ids = list(self.tokenizer(text, add_special_tokens=True)["input_ids"])
+                # a prompt that writes the start token itself (a chat template's output does) gets it once, as
+                # apply_chat_template(tokenize=True) gives it
+                return ids[1:] if len(ids) > 1 and ids[0] == ids[1] == self.tokenizer.bos_token_id else ids
             return list(self.tokenizer(text_target=text, add_special_tokens=False)["input_ids"])
 
     def detokenize(self, symbols) -> str:
@@ -128,17 +133,23 @@ def tokenizer_failures():
         raise InputError(f"the model's tokenizer failed on this input ({type(e).__name__}: {detail})") from None
 
 
-def clean_text(text) -> str:
+def clean_text(text, *, keep_whitespace: bool = False) -> str:
     """Whitespace runs (newlines included) become one space; refuses non-strings, empty text, text over
-    MAX_TEXT_CHARS characters and invisible control characters, each with a message for people."""
+    MAX_TEXT_CHARS characters and invisible control characters, each with a message for people.
+
+    ``keep_whitespace`` (a decoder-only model's prompt): the text is kept as typed, its newlines, tabs and a
+    trailing space included (a language model continues exactly what it reads: "is" and "is " differ), only
+    Windows line ends become newlines."""
     if not isinstance(text, str):
         raise InputError(f"input must be a string, got {type(text).__name__}")
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(f"input has {len(text)} characters; the maximum is {MAX_TEXT_CHARS}")
-    text = " ".join(unicodedata.normalize("NFC", text).split())
-    if not text:
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n") if keep_whitespace else " ".join(text.split())
+    if not text.strip():
         raise InputError("input is empty; type some text")
-    hidden = sorted({c for c in text if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn")})
+    layout = PROMPT_LAYOUT if keep_whitespace else ""
+    hidden = sorted({c for c in text if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") and c not in layout})
     if hidden:
         raise InputError(f"input contains control or unassigned character(s) {name_symbols(hidden)}")
     return text

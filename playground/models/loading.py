@@ -40,6 +40,8 @@ from playground.models.checkpoint import (
 )
 from playground.models.ensemble import Ensemble, EnsembleConfig
 from playground.models.hf import SUPPORTED, TOKENIZER_FILES, HFSeq2Seq
+from playground.models.hf_causal import SUPPORTED as CAUSAL_SUPPORTED
+from playground.models.hf_causal import HFCausalLM
 from playground.models.hub import MAX_BYTES_ENV, SHARD, WEIGHTS_INDEX, fetch_from_hub, max_bytes, parse_hub_id
 
 INSTALL = "pip install -r requirements-hub.txt"
@@ -57,10 +59,13 @@ class HFFamily:
     adapter: Callable
 
 
-SEQ2SEQ = "AutoModelForSeq2SeqLM"
-# config.json "model_type" -> HFFamily: the table every Hugging Face model is loaded through (one entry per family)
-HF_FAMILIES = MappingProxyType({model_type: HFFamily(label, SEQ2SEQ, HFSeq2Seq)
-                                for model_type, label in SUPPORTED.items()})
+SEQ2SEQ, CAUSAL = "AutoModelForSeq2SeqLM", "AutoModelForCausalLM"
+# config.json "model_type" -> HFFamily: the table every Hugging Face model is loaded through (one entry per family):
+# the encoder-decoders (hf.py), then the decoder-only language models (hf_causal.py)
+HF_FAMILIES = MappingProxyType({
+    **{model_type: HFFamily(label, SEQ2SEQ, HFSeq2Seq) for model_type, label in SUPPORTED.items()},
+    **{model_type: HFFamily(label, CAUSAL, HFCausalLM) for model_type, label in CAUSAL_SUPPORTED.items()},
+})
 
 
 def load_model(path_or_repo_id: str | os.PathLike, *, revision: str | None = None,
@@ -150,11 +155,7 @@ def check_supported(config: dict, where) -> HFFamily:
                               f"{brief(model_type)}; supported: {names}")
     if model_type in HF_FAMILIES:
         return HF_FAMILIES[model_type]
-    if config.get("is_encoder_decoder") is False:
-        raise CheckpointError(f"{where}: model_type {brief(model_type)} is decoder-only, not an encoder-decoder (the "
-                              f"playground shows cross-attention over a source); supported: {names}")
-    raise CheckpointError(f"{where}: model_type {brief(model_type)} is not a supported encoder-decoder; "
-                          f"supported: {names}")
+    raise CheckpointError(f"{where}: model_type {brief(model_type)} is not a supported family; supported: {names}")
 
 
 def weight_files(directory: Path) -> list[Path]:

@@ -30,15 +30,24 @@ CSS = BASE_CSS + toolbar.CSS + header.CSS + "".join(getattr(tab, "CSS", "") for 
 
 
 def input_widget_props(model) -> dict:
-    """Label, help and length limit of the input box: a spelled word (G2P), ARPAbet (P2G), free text (hf)."""
+    """Label, help, length limit and height of the input box: a spelled word (G2P), ARPAbet (P2G), free text (hf),
+    a prompt (a Hugging Face decoder-only model)."""
     task = task_of(model)
     if task == "p2g":
         return dict(label="Phonemes (ARPAbet, space-separated)", info="e.g. K ER N AH L; no stress digits",
-                    max_length=200)
+                    max_length=200, lines=1)
+    if task == "hf" and model.config.get("decoder_only"):  # a prompt to continue: room for a few lines
+        return dict(label="Prompt", info=f"text the model continues, up to {model.source_vocab.max_tokens} tokens",
+                    max_length=8 * model.source_vocab.max_tokens, lines=3, max_lines=8)
     if task == "hf":  # (a token is a few characters: the box lets the tokenizer's limit be the one that speaks)
         return dict(label="Text", info=f"free text, up to {model.source_vocab.max_tokens} tokens",
-                    max_length=8 * model.source_vocab.max_tokens)
-    return dict(label="Word", info="letters and the apostrophe; up to 48", max_length=200)
+                    max_length=8 * model.source_vocab.max_tokens, lines=1)
+    return dict(label="Word", info="letters and the apostrophe; up to 48", max_length=200, lines=1)
+
+
+def chat_props(model) -> dict:
+    """The "Format as chat" button: shown only for a model whose tokenizer has a chat template (models/chat.py)."""
+    return dict(visible=bool(getattr(model, "config", {}).get("chat")))
 
 
 def _model_type(model) -> str:
@@ -69,6 +78,8 @@ def build_layout(store, first_text: str, views: Views, params: UiParams, service
                                info="or type a Hub id owner/name@revision" if store.allow_hub else None)
         ui.text = gr.Textbox(first_text, elem_id="text", scale=2, min_width=220,
                              **input_widget_props(model))
+        ui.chat = gr.Button("Format as chat", elem_id="format-chat", size="sm", scale=0, min_width=130,
+                            **chat_props(model))
         ui.language = gr.Dropdown(**language_props(model), value="", label="Target language", scale=1,
                                   min_width=160, elem_id="target-language",
                                   info="forced as the first output token")

@@ -3,12 +3,14 @@ and the queue. Each tab wires its own events (explore/events.py, tabs/*.py).
 
 Why these queue settings: a decode is CPU-bound PyTorch work (milliseconds; a few hundred for a wide beam),
 mostly Python between tiny matrix products, so the GIL serialises most of it anyway. Decodes share one
-concurrency group sized to the CPU count (common/events.py): more would only interleave on the same cores and
-make everyone wait longer.
+concurrency group sized to the CPU count (common/events.py), and every decode, the Explore tab's server function's
+included, takes one of the same number of slots (runtime.DECODE_SLOTS): more would only interleave on the same
+cores and make everyone wait longer. /decode's answer is bounded (PLAYGROUND_MAX_RESPONSE_BYTES, store.py).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import MappingProxyType
 
@@ -16,19 +18,20 @@ import gradio as gr
 
 from playground.decoding.config import PARAMS
 from playground.models.card import task_of
+from playground.models.checkpoint import brief
 from playground.models.vocab import InputError
 from playground.ui import report_api
 from playground.ui.common.controls import UiParams, language_props, speaks
 from playground.ui.common.events import DECODE_CONCURRENCY, DECODE_GROUP, TRIM, USER_ERRORS, named
-from playground.ui.common.runtime import gpu
+from playground.ui.common.runtime import DECODE_SLOTS, gpu
 from playground.ui.common.style import esc
 from playground.ui.common.toolbar import page_js
 from playground.ui.explore import events as explore_events
 from playground.ui.explore import share_panel
 from playground.ui.explore.handlers import api_decode, api_default, render_views, run_decode
 from playground.ui.explore.service import ExploreService, respond
-from playground.ui.layout import CSS, build_layout, example_samples, first_input, input_widget_props
-from playground.ui.store import describe
+from playground.ui.layout import CSS, build_layout, chat_props, example_samples, first_input, input_widget_props
+from playground.ui.store import check_response, describe, max_response_bytes, trace_json_bytes
 
 PAGE_JS = page_js()  # once per page (leaked chart listeners, the charts' toolbar)
 QUEUE_MAX = 64  # waiting events beyond this are refused ("queue full") instead of piling up memory
@@ -64,7 +67,7 @@ def build_demo(store) -> gr.Blocks:
     params0 = UiParams()
     first_text = first_input(store.get(store.default))
     first = run_decode(store, store.default, first_text, params0)  # the page opens already rendered
-    service = ExploreService(store, concurrency=DECODE_CONCURRENCY)  # the Explore tab's server functions
+    service = ExploreService(store, slots=DECODE_SLOTS)  # the Explore tab's server functions (the app's slots)
     with gr.Blocks(title="Decoding Playground", fill_width=True) as demo:
         ui = build_layout(store, first_text, render_views(first), params0, service, respond(first, 0, {}))
         decode = explore_events.wire(ui)
@@ -73,6 +76,7 @@ def build_demo(store) -> gr.Blocks:
         wire_shell(ui, store, decode)
         share_panel.wire(demo, ui, store)
     demo.queue(default_concurrency_limit=DECODE_CONCURRENCY, max_size=QUEUE_MAX)
+    demo.explore_service = service  # (benchmarks/load.py reads what its pages keep)
     return demo
 
 
@@ -94,7 +98,8 @@ def wire_shell(ui, store, decode: dict) -> None:
         samples, labels = example_samples(model)
         language = language if speaks(model, language) else ""
         return (gr.update(value=text, **input_widget_props(model)),
-                gr.update(samples=samples, sample_labels=labels), gr.update(value=language, **language_props(model)))
+                gr.update(samples=samples, sample_labels=labels), gr.update(value=language, **language_props(model)),
+                gr.update(**chat_props(model)))
 
     def pick_example(sample: list) -> str:
         return str(sample[0]) if isinstance(sample, (list, tuple)) and sample else ""
@@ -106,9 +111,9 @@ def wire_shell(ui, store, decode: dict) -> None:
         plus `model` and `returned` (node ids of the num_return best). Values are validated strictly:
         nothing is adjusted, and an error names the field and its valid range."""
         try:
-            return api_decode(store, model or store.default, text, dict(zip(DECODE_FIELDS, values, strict=True)))
+            return bounded_decode(store, model or store.default, text, dict(zip(DECODE_FIELDS, values, strict=True)))
         except USER_ERRORS as e:
-            raise gr.Error(str(e), print_exception=False) from None
+            raise gr.Error(brief(str(e), 500, quote=False), print_exception=False) from None
         finally:
             TRIM()
 
@@ -119,9 +124,55 @@ def wire_shell(ui, store, decode: dict) -> None:
                  "languages": [token for _, token in m.target_languages]}
                 for n, m in store.models.items()]
 
-    ui.model.change(switch_model, [ui.model, ui.text, ui.language], [ui.text, ui.examples, ui.language],
+    ui.model.change(switch_model, [ui.model, ui.text, ui.language], [ui.text, ui.examples, ui.language, ui.chat],
                     api_name="switch_model",
                     show_progress="hidden").then(**decode)
+    ui.chat.click(chat_formatter(store), [ui.model, ui.text], ui.text, api_name="chat_prompt",
+                  show_progress="hidden").then(**decode)
     ui.examples.click(pick_example, ui.examples, ui.text, api_name="pick_example", queue=False)
     gr.api(decode_endpoint, api_name="decode", **DECODE_GROUP)
     gr.api(models_endpoint, api_name="models", queue=False)
+
+
+def chat_formatter(store):
+    """The "Format as chat" event (/chat_prompt) over ``store``."""
+
+    def format_chat(model_name: str, text: str) -> str:
+        """The prompt as one user turn through the model's chat template (its role markers and special tokens
+        written out), for a Hugging Face chat model; an error says why for any other model."""
+        try:
+            model = store.get(model_name)
+            if not callable(getattr(model, "chat_prompt", None)):
+                raise InputError("only a Hugging Face decoder-only model with a chat template formats a chat prompt")
+            return model.chat_prompt(text)
+        except USER_ERRORS as e:
+            raise gr.Error(esc(brief(str(e), 500, quote=False)), print_exception=False) from None
+
+    return format_chat
+
+
+def bounded_decode(store, model: str, text: str, config: dict) -> dict:
+    """/decode's answer (handlers.api_decode), refused with a message naming the bound when its JSON would be over
+    PLAYGROUND_MAX_RESPONSE_BYTES."""
+    limit = max_response_bytes()
+    out = api_decode(Bounded(store, limit), model, text, config)
+    check_response(len(json.dumps(out, separators=(",", ":"))), limit)
+    return out
+
+
+class Bounded:
+    """The store as /decode sees it: a result whose JSON would be more than twice the response bound is refused
+    before the trace becomes a dict (the exact size is checked after: check_response)."""
+
+    def __init__(self, store, limit: int):
+        self.store, self.limit = store, limit
+
+    def get(self, name):
+        return self.store.get(name)
+
+    def decode(self, name, text, config):
+        result = self.store.decode(name, text, config)
+        size = trace_json_bytes(result.trace)
+        if size > 2 * self.limit:
+            check_response(size, self.limit)
+        return result

@@ -1,4 +1,5 @@
-"""Curated inputs that show interesting decoder behaviour, one list per task (and per Hugging Face model type).
+"""Curated inputs that show interesting decoder behaviour, one list per task (and per Hugging Face model type:
+a decoder-only language model gets prompts).
 
 Each example is (input, a short tag saying why it is interesting). P2G inputs are ARPAbet strings
 without stress digits, like the shipped models' vocabulary. ``examples_for`` keeps only the inputs a
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from playground.models.hf_causal import SUPPORTED as CAUSAL
 from playground.models.vocab import InputError
 
 G2P = (  # (word, what makes it interesting)
@@ -59,8 +61,18 @@ T5 = (  # T5's tasks are named in the input itself (Raffel et al. 2020, appendix
     ("summarize: The city council met on Tuesday to discuss the new bus routes and voted to extend evening "
      "service until midnight.", "summary"),
 )
+PROMPTS = (  # prompts for decoder-only language models (GPT-2, Llama, Qwen, ...): each shows something of decoding
+    ("The capital of France is", "one right answer"),
+    ("Once upon a time, there was a", "many good continuations"),
+    ("I like cats. I like dogs. I like", "a pattern to copy"),
+    ("1, 2, 3, 4, 5,", "counting"),
+    ("The best thing about living in a small town is", "open-ended"),
+    ("I went to the store and I went to the store and", "repetition: try contrastive search"),
+    ("def fibonacci(n):", "code"),
+)
 EXAMPLES = MappingProxyType({"g2p": G2P, "p2g": P2G, "hf": TRANSLATE})
-HF_EXAMPLES = MappingProxyType({"t5": T5, "mt5": T5, "bart": SUMMARISE, "pegasus": SUMMARISE})  # by model_type
+HF_EXAMPLES = MappingProxyType({"t5": T5, "mt5": T5, "bart": SUMMARISE, "pegasus": SUMMARISE,  # by model_type
+                                **{model_type: PROMPTS for model_type in CAUSAL}})
 
 
 def examples_for(task: str, source_vocab, model_type: str = "") -> list[tuple[str, str]]:
