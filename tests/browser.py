@@ -26,6 +26,19 @@ MARKS = [pytest.mark.browser, pytest.mark.server,
                             reason=f"{CHROMIUM} is absent (CI installs it: apt-get install chromium)")]
 
 
+def watched_page(browser, url: str):
+    """A fresh page at ``url`` (its own Gradio session); as a generator fixture's body: yields it, then closes it
+    and fails on any JavaScript error it raised."""
+    from playground.ui.page import open_page
+
+    page = open_page(browser, url)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    page.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
 def require_chromium() -> None:
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is absent (CI installs it: apt-get install chromium)")

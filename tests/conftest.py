@@ -67,11 +67,6 @@ def browser(app_url):
 @pytest.fixture
 def page(browser, app_url):
     """A fresh page for every browser test (its own Gradio session), so no test depends on another's state."""
-    from playground.ui.page import open_page
+    from browser import watched_page
 
-    page = open_page(browser, app_url[0])
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    page.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    yield from watched_page(browser, app_url[0])

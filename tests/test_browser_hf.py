@@ -14,7 +14,7 @@ import json
 import re
 
 import pytest
-from browser import MARKS, chart, open_tab, wait_changed
+from browser import MARKS, chart, open_tab, wait_changed, watched_page
 
 pytestmark = MARKS
 pytest.importorskip("transformers")
@@ -40,14 +40,7 @@ def hf_url(tmp_path_factory):
 
 @pytest.fixture
 def hf_page(browser, hf_url):
-    from playground.ui.page import open_page
-
-    page = open_page(browser, hf_url)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    page.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    yield from watched_page(browser, hf_url)
 
 
 def open_bart(page) -> None:

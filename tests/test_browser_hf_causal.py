@@ -10,7 +10,7 @@ with an encoder-decoder and a decoder-only column side by side on one word, Samp
 from __future__ import annotations
 
 import pytest
-from browser import MARKS, chart, open_tab, wait_changed
+from browser import MARKS, chart, open_tab, wait_changed, watched_page
 
 pytestmark = MARKS
 pytest.importorskip("transformers")
@@ -37,14 +37,7 @@ def causal_url(tmp_path_factory):
 
 @pytest.fixture
 def causal_page(browser, causal_url):
-    from playground.ui.page import open_page
-
-    page = open_page(browser, causal_url)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    page.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    yield from watched_page(browser, causal_url)
 
 
 def open_model(page, option: str, prompt: str = PROMPT) -> None:

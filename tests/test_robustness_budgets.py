@@ -98,3 +98,23 @@ def test_the_page_shows_a_budget_cut_in_the_summary_and_the_status_line():
     answer = json.loads(ExploreService(store, concurrency=1).explore(
         {"token": "t", "model": "tiny", "text": "cat", **short.controls()}))
     assert "max_length=1" in answer["summary"] and answer["warning"] == ""
+
+
+@pytest.mark.parametrize("name", ["PLAYGROUND_DECODE_MAX_LOGITS", "PLAYGROUND_TRACES_MAX_BYTES",
+                                  "PLAYGROUND_MAX_RESPONSE_BYTES"])
+def test_a_bound_set_in_the_environment_is_a_positive_whole_number_or_a_message_naming_it(monkeypatch, name):
+    from playground.decoding.budget import max_logits
+    from playground.ui.explore.service import traces_max_bytes
+    from playground.ui.store import max_response_bytes
+
+    read = {"PLAYGROUND_DECODE_MAX_LOGITS": max_logits, "PLAYGROUND_TRACES_MAX_BYTES": traces_max_bytes,
+            "PLAYGROUND_MAX_RESPONSE_BYTES": max_response_bytes}[name]
+    default = read()
+    monkeypatch.setenv(name, " 12 ")
+    assert read() == 12
+    for bad in ("0", "-3", "1e6", "lots"):
+        monkeypatch.setenv(name, bad)
+        with pytest.raises(ValueError, match=f"{name} must be a whole number"):
+            read()
+    monkeypatch.setenv(name, "")
+    assert read() == default > 12

@@ -51,14 +51,20 @@ DEFAULT_MAX_LOGITS = 2**23
 BYTES_PER_LOGIT = 32
 
 
+def env_count(name: str, default: int, unit: str) -> int:
+    """A positive whole number of ``unit`` from the environment variable ``name``, else ``default``; ValueError
+    naming the variable for anything else (the server's bounds: here, ui/store.py, ui/explore/service.py)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of {unit}, got {value[:40]!r}")
+    return int(value)
+
+
 def max_logits() -> int:
     """The memory budget of one decode step in logits (rows x vocabulary): PLAYGROUND_DECODE_MAX_LOGITS, else 2^23."""
-    value = os.environ.get(MAX_LOGITS_ENV, "").strip()
-    if not value:
-        return DEFAULT_MAX_LOGITS
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{MAX_LOGITS_ENV} must be a whole number of logits, got {value[:40]!r}")
-    return int(value)
+    return env_count(MAX_LOGITS_ENV, DEFAULT_MAX_LOGITS, "logits")
 
 
 def decode_rows(config, vocab_size: int) -> tuple[int, str]:

@@ -30,7 +30,7 @@ import numpy as np
 
 from playground.decoding import trace as traces
 from playground.decoding.api import DecodeResult, decode, encode_source
-from playground.decoding.budget import cut_by_budget
+from playground.decoding.budget import cut_by_budget, env_count
 from playground.decoding.config import DecodeConfig
 from playground.models.card import task_of
 from playground.models.checkpoint import CONFIG_NAME, SHIPPED, CheckpointError, brief
@@ -102,12 +102,7 @@ def trace_json_bytes(trace) -> int:
 
 def max_response_bytes() -> int:
     """The largest answer /decode and the trace export send: PLAYGROUND_MAX_RESPONSE_BYTES, else 16 MiB."""
-    value = os.environ.get(MAX_RESPONSE_ENV, "").strip()
-    if not value:
-        return DEFAULT_MAX_RESPONSE
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{MAX_RESPONSE_ENV} must be a whole number of bytes, got {brief(value)}")
-    return int(value)
+    return env_count(MAX_RESPONSE_ENV, DEFAULT_MAX_RESPONSE, "bytes")
 
 
 def check_response(size: int, limit: int | None = None) -> None:

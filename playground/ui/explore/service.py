@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 
 from playground.analysis.branch import branch_prefix, node_prefix
-from playground.decoding.budget import cut_by_budget
+from playground.decoding.budget import cut_by_budget, env_count
 from playground.decoding.config import MAX_LENGTH
 from playground.decoding.validate import whole
 from playground.models.checkpoint import brief
@@ -176,12 +175,7 @@ class ExploreService:
 
 def traces_max_bytes() -> int:
     """The pages' traces' budget: PLAYGROUND_TRACES_MAX_BYTES (a whole number of bytes), else 256 MiB."""
-    value = os.environ.get(TRACES_ENV, "").strip()
-    if not value:
-        return DEFAULT_TRACES_BYTES
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{TRACES_ENV} must be a whole number of bytes, got {brief(value)}")
-    return int(value)
+    return env_count(TRACES_ENV, DEFAULT_TRACES_BYTES, "bytes")
 
 
 def session_nbytes(session: Session) -> int:
