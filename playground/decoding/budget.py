@@ -68,16 +68,15 @@ def max_logits() -> int:
 
 
 def decode_rows(config, vocab_size: int) -> tuple[int, str]:
-    """(rows one input's decode steps at once, the field that sets them): num_samples for the sampling strategies
-    that return samples, beam_width for the searches, top_k look-ahead rows for contrastive search, else 1."""
+    """(rows one input's decode steps at once, the field that sets them): the strategy's ``spec.rows``, else
+    num_samples for the strategies that return samples, beam_width for the searches, else 1."""
     spec = config.spec
-    if spec.returns == "samples":
-        return config.num_samples, "num_samples"
-    if spec.name == "contrastive":  # one look-ahead row per top-k candidate
-        return min(config.top_k, vocab_size), "top_k"
-    if "beam_width" in spec.reads:
-        return config.beam_width, "beam_width"
-    return 1, ""
+    field = spec.rows if spec.rows is not None else (
+        "num_samples" if spec.returns == "samples" else "beam_width" if "beam_width" in spec.reads else "")
+    if not field:
+        return 1, ""
+    rows = getattr(config, field)
+    return (min(rows, vocab_size) if field == "top_k" else rows), field  # (the top k of V tokens: at most V)
 
 
 def check_memory(config, vocab_size: int) -> None:

@@ -46,6 +46,8 @@ class StrategySpec:
     params: tuple[Param, ...] = ()  # DecodeConfig fields it brings (params.py)
     presets: Mapping[str, Mapping] = field(default_factory=dict)  # Compare presets: name -> DecodeConfig values
     defaults: Mapping[str, object] = field(default_factory=dict)  # a shared field's value for it when at its default
+    rows: str | None = None  # the field setting how many rows one input's step holds (budget.py's memory check);
+    # None: num_samples when it returns samples, beam_width when it reads it, else one row
 
     def __post_init__(self) -> None:
         if self.returns not in RETURNS:

@@ -79,6 +79,7 @@ def contrastive(model, state, config: DecodeConfig, recorders: list[Recorder]) -
 SPEC = StrategySpec(
     name="contrastive", label="contrastive search", run=contrastive, needs=frozenset({"hidden"}),
     reads=("top_k", "penalty_alpha"), defaults={"top_k": 4},  # top_k's "off" value 0 would leave no candidate
+    rows="top_k",  # one look-ahead row per candidate
     doc="Su et al. 2022: the top-k candidates re-ranked by (1 - alpha) p - alpha max cosine similarity of the "
         "candidate's hidden state to the context's; penalty_alpha = 0 is greedy",
     params=(Param(name="penalty_alpha", default=0.6, range=Range(0, 1),
