@@ -71,3 +71,17 @@ def test_phoneme_outputs_show_ipa_and_mark_only_the_differing_symbol():
     html = outputs_html(result.columns[0], result.alignment.marks(0))
     assert "K <mark class='cmp-diff'>AE</mark> T" in html and "/kæt/" in html
     assert html.count("<mark") == 1
+
+
+def test_a_decoder_only_columns_attention_is_over_its_context_beside_an_encoder_decoders_source():
+    from helpers import tiny_decoder_only, tiny_transformer
+
+    case = compare([tiny_transformer(), tiny_decoder_only()], "cab", [DecodeConfig(), DecodeConfig()])
+    encdec, deconly = (column_figure(c, case.alignment.marks(i)) for i, c in enumerate(case.columns))
+    assert list(encdec.data[0].x) == ["c", "a", "b"] and encdec.layout.xaxis.title.text == "source"
+    trace = case.columns[1].trace
+    keys = trace.context_keys(trace.hypotheses[0].node)
+    columns = list(deconly.data[0].x)  # (escaped for plotly; a repeated symbol made unique with a zero-width space)
+    assert keys[:4] == ["c", "a", "b", "<s>"] and len(columns) == len(keys) > 4
+    assert columns[:4] == ["c", "a", "b", "&lt;s&gt;"]
+    assert deconly.layout.xaxis.title.text.startswith("context")

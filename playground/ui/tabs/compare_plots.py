@@ -74,7 +74,8 @@ def column_figure(column, marks=None) -> go.Figure:
                 text=[f"{p:.2f}" for p in p_model], textposition="auto", insidetextanchor="end", cliponaxis=False,
                 textfont=dict(size=10), customdata=f32(p_filtered), hovertext=[hover_text(a) for a in alts],
                 hovertemplate="%{hovertext}<extra></extra>")
-    fig.update_xaxes(type="category", side="top", tickfont=dict(size=12), title_text="source", row=1, col=1,
+    fig.update_xaxes(type="category", side="top", tickfont=dict(size=12), row=1, col=1,
+                     title_text="context: prompt | what was fed" if trace.context else "source",
                      title_standoff=2)
     fig.update_xaxes(range=[0, 1.0], side="top", tickvals=[0, 0.5, 1], title_text="p(symbol)", row=1, col=2,
                      title_standoff=2)
