@@ -31,17 +31,17 @@ def models():
 def shipped_demo(models, key: str):
     if BY_KEY[key].model not in models:
         pytest.skip(f"the shipped {BY_KEY[key].model} checkpoint is absent")
-    demo = demonstrate(BY_KEY[key], models[BY_KEY[key].model])
+    demo = demonstrate(BY_KEY[key], models[BY_KEY[key].model], models.get(BY_KEY[key].partner))
     assert demo.holds, demo.summary
     return demo.numbers
 
 
-def test_there_are_sixteen_lessons_in_groups_each_with_text_formula_and_valid_explore_settings():
-    assert len(LESSONS) == 16 and len(BY_KEY) == 16
+def test_there_are_eighteen_lessons_in_groups_each_with_text_formula_and_valid_explore_settings():
+    assert len(LESSONS) == 18 and len(BY_KEY) == 18
     assert [lesson.group for lesson in LESSONS] == sorted((lesson.group for lesson in LESSONS),
                                                           key=GROUP_KEYS.index)  # listed group by group
     assert [group[0] for group, _ in grouped()] == list(GROUP_KEYS) and all(lessons for _, lessons in grouped())
-    assert len({lesson.name for lesson in LESSONS}) == 16  # the buttons tell them apart
+    assert len({lesson.name for lesson in LESSONS}) == 18  # the buttons tell them apart
     for lesson in LESSONS:
         assert lesson.title not in lesson.name and lesson.blurb.count(". ") == 0, lesson.key  # one line
         assert 2 <= lesson.explanation.count(". ") + 1 <= 3, lesson.key  # two or three sentences
@@ -186,8 +186,12 @@ def test_heads_differ_reads_every_head_of_a_transformer_and_declines_an_rnn():
 
 
 def test_lessons_refuse_unknown_models_and_keys():
-    with pytest.raises(ValueError, match="model must be one of"):
+    with pytest.raises(ValueError, match="model and partner must be among"):
         dataclasses.replace(LESSONS[0], model="g2p")
+    with pytest.raises(ValueError, match="a partner model goes with a demonstration that compares two"):
+        dataclasses.replace(LESSONS[0], partner="g2p-transformer")  # temperature_zero runs on one model
+    with pytest.raises(ValueError, match="a partner model goes with"):
+        dataclasses.replace(BY_KEY["decoder_only_vs_encdec"], partner="")
     with pytest.raises(ValueError, match="no demonstration"):
         Lesson(**{**dataclasses.asdict(LESSONS[0]), "key": "nope"})
     with pytest.raises(ValueError, match="group must be one of"):
@@ -239,6 +243,40 @@ def test_the_logit_lens_settles_most_symbols_in_layer_1_and_a_hard_one_only_in_t
     n = shipped_demo(models, "logit_lens_late")
     assert n["decided_at"] == n["layers"] == 3 and 2 * n["early"] >= n["symbols"]
     assert n["first_layer_favourite"] != n["symbol"]
+
+
+def test_the_decoder_only_models_layers_divide_between_the_spelling_and_its_own_output(models):
+    n = shipped_demo(models, "decoder_only_reads")
+    assert n["low_share"] < 0.6 < 0.7 < n["high_share"] and n["low_layer"] != n["high_layer"]
+    assert len(n["shares"]) == n["layers"] == 4
+
+
+def test_the_decoder_only_model_and_the_encoder_decoder_disagree_each_sure_of_its_own(models):
+    n = shipped_demo(models, "decoder_only_vs_encdec")
+    assert n["encdec"] != n["deconly"] and n["encdec_right"] != n["deconly_right"]
+    (own_a, other_a), (other_b, own_b) = n["log_p"]
+    assert own_a > other_a and own_b > other_b
+
+
+def test_attention_shares_of_a_tiny_decoder_only_model_add_up_per_step():
+    import numpy as np
+    from helpers import tiny_decoder_only, tiny_transformer
+
+    from playground.analysis.decoder_only_lessons import decoder_only_reads, decoder_only_vs_encdec, spelling_shares
+
+    model = tiny_decoder_only(layers=3)
+    result, shares = spelling_shares(model, "cab")
+    trace, node = result.trace, result.hypotheses[0].node
+    assert shares.shape == (3, len(trace.path(node)) - 1)
+    for layer in range(3):  # each row sums to one over spelling | <s> | outputs: the shares are parts of it
+        rows = trace.attention_path(node, layer)
+        assert np.allclose(rows.sum(1), 1.0, rtol=1e-4) and np.allclose(shares[layer], rows[:, :3].sum(1))
+    demo = decoder_only_reads(model, "cab")
+    assert demo.numbers["shares"] == pytest.approx(shares.mean(1), rel=1e-3)
+    assert demo.numbers["low_share"] == pytest.approx(shares.mean(1).min(), rel=1e-3)
+    assert not decoder_only_reads(tiny_transformer(), "cab").holds  # an encoder-decoder has no such split
+    assert not decoder_only_vs_encdec(model, "cab").numbers["compared"]  # no partner: it says what it needs
+    assert not decoder_only_vs_encdec(model, "cab", partner=tiny_decoder_only()).numbers["compared"]
 
 
 def test_decided_at_is_the_first_layer_of_the_favourites_run_to_the_top():

@@ -180,9 +180,27 @@ def logit_lens_late(model, lesson):
     return max(decided) - 1  # the question asks about the step decided latest; choices: layer 1 .. L
 
 
+def decoder_only_reads(model, lesson):
+    """The layer whose attention (mean of its heads, mean over greedy's output steps) puts the least on the
+    spelling: the first len(source) columns of each step's row."""
+    trace = run(model, lesson.text).trace
+    node, width = trace.hypotheses[0].node, len(trace.source)
+    shares = [trace.attention_path(node, layer)[:, :width].sum(1).mean() for layer in range(trace.attention_heads[0])]
+    return int(np.argmin(shares))
+
+
+def decoder_only_vs_encdec(model, lesson, partner):
+    """Which of the two beam-5 outputs (the encoder-decoder's, the decoder-only model's) is a dictionary answer:
+    both, only the first, only the second, neither."""
+    refs = dictionary(lesson.word)
+    right = [tuple(best(m, lesson.text, strategy="beam", beam_width=5).tokens) in refs for m in (partner, model)]
+    return {(True, True): 0, (True, False): 1, (False, True): 2, (False, False): 3}[tuple(right)]
+
+
 ANSWERS = {f.__name__: f for f in (temperature_zero, temperature_high, top_p_adaptive, gumbel_max, stochastic_beam,
                                    beam_beats_greedy, length_penalty, exact_search_error, beam_curse, mbr_consensus,
-                                   contrastive_penalty, heads_differ, ensemble_fixes, logit_lens_late)}
+                                   contrastive_penalty, heads_differ, ensemble_fixes, logit_lens_late,
+                                   decoder_only_reads, decoder_only_vs_encdec)}
 ANSWERS.update(branch_recovers=forced_runner_up, branch_derails=forced_runner_up)
 
 
@@ -196,6 +214,7 @@ def test_the_right_answer_is_what_the_shipped_model_does(models, key):
     if lesson.model not in models:
         pytest.skip(f"the shipped {lesson.model} checkpoint is absent")
     model = models[lesson.model]
-    question = lesson_question(lesson, demonstrate(lesson, model))
+    question = lesson_question(lesson, demonstrate(lesson, model, models.get(lesson.partner)))
     assert question is not None and 2 <= len(question.choices) <= 4
-    assert question.answer == question.choices[ANSWERS[key](model, lesson)], question.why
+    partner = (models[lesson.partner],) if lesson.partner else ()
+    assert question.answer == question.choices[ANSWERS[key](model, lesson, *partner)], question.why

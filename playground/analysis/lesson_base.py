@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from playground.analysis import (
     branch_lessons,
+    decoder_only_lessons,
     lens_lesson,
     lesson_demos,
     lesson_questions,
@@ -25,14 +26,16 @@ from playground.analysis.lesson_demos import Demo
 from playground.analysis.question import Question
 
 # the shipped checkpoints a lesson may name (directories of checkpoints/); the prefix is the task
-MODELS = ("g2p-bahdanau", "p2g-luong", "g2p-transformer", "g2p-ensemble")
+MODELS = ("g2p-bahdanau", "p2g-luong", "g2p-transformer", "g2p-ensemble", "g2p-decoder-only")
 # the Learn tab's topics, in the tab's order: (key, label, what its lessons are about)
 GROUPS = (("sampling", "Sampling", "drawing outputs at random: temperature, filters, samplers"),
           ("search", "Search", "looking for the best output: greedy, beam, exact, MBR, contrastive"),
-          ("models", "Models", "what a model does with its own outputs, and models together"),
-          ("inside", "Inside the model", "attention heads and what each layer predicts"))
+          ("models", "Models", "what a model does with its own outputs, models together, decoder-only against "
+                               "encoder-decoder"),
+          ("inside", "Inside the model", "attention heads, where a decoder-only model looks, what each layer predicts"))
 GROUP_KEYS = tuple(key for key, _, _ in GROUPS)
-MODULES = (lesson_demos, mbr_lesson, model_lessons, search_lessons, branch_lessons, lens_lesson)
+PARTNERED = decoder_only_lessons.PARTNERED  # the demonstrations that take a second model
+MODULES = (lesson_demos, mbr_lesson, model_lessons, search_lessons, branch_lessons, lens_lesson, decoder_only_lessons)
 DEMOS = MappingProxyType({k: f for m in MODULES for k, f in m.DEMOS.items()})
 QUESTIONS = MappingProxyType({**lesson_questions.QUESTIONS, **{k: f for m in MODULES
                                                                for k, f in getattr(m, "QUESTIONS", {}).items()}})
@@ -57,10 +60,13 @@ class Lesson:
     formula: str  # LaTeX, shown between $$ … $$ (short: it must fit a third of the page)
     source: str  # where the formula comes from
     settings: dict  # Explore controls (UiParams fields) that reproduce the demonstration
+    partner: str = ""  # a second shipped checkpoint the demonstration compares ``model`` with (one of MODELS)
 
     def __post_init__(self) -> None:
-        if self.model not in MODELS:
-            raise ValueError(f"model must be one of {tuple(MODELS)}, got {self.model!r}")
+        if self.model not in MODELS or self.partner and self.partner not in MODELS:
+            raise ValueError(f"model and partner must be among {tuple(MODELS)}, got {self.model!r}, {self.partner!r}")
+        if bool(self.partner) != (self.key in PARTNERED):
+            raise ValueError(f"lesson {self.key!r}: a partner model goes with a demonstration that compares two")
         if self.key not in DEMOS or self.key not in QUESTIONS:
             raise ValueError(f"no demonstration or question for lesson key {self.key!r}; known: {sorted(DEMOS)}")
         if self.group not in GROUP_KEYS:
@@ -70,8 +76,11 @@ class Lesson:
                              "formula")
 
 
-def demonstrate(lesson: Lesson, model) -> Demo:
-    """Run the engine on the lesson's input and measure the phenomenon (``Demo.holds``)."""
+def demonstrate(lesson: Lesson, model, partner=None) -> Demo:
+    """Run the engine on the lesson's input and measure the phenomenon (``Demo.holds``); ``partner``: the loaded
+    ``lesson.partner`` for a lesson comparing two models (without it, such a lesson says what it needs)."""
+    if lesson.key in PARTNERED:
+        return DEMOS[lesson.key](model, lesson.text, partner=partner)
     return DEMOS[lesson.key](model, lesson.text)
 
 

@@ -62,6 +62,7 @@ def find(lesson: Lesson, split: str = "dev", limit: int = 5, max_len: int = 7, s
     from playground import load_model
 
     model = load_model(SHIPPED / lesson.model)
+    partner = load_model(SHIPPED / lesson.partner) if lesson.partner else None
     candidates = candidate_inputs(lesson_task(lesson.model), split, max_len)[start:]
     found = 0
     for first in range(0, len(candidates), chunk):
@@ -71,7 +72,7 @@ def find(lesson: Lesson, split: str = "dev", limit: int = 5, max_len: int = 7, s
                                         strict=True) if ok]
         for word, text in batch:
             try:
-                demo = demonstrate(dataclasses.replace(lesson, word=word, text=text), model)
+                demo = demonstrate(dataclasses.replace(lesson, word=word, text=text), model, partner)
             except ValueError:
                 continue
             if demo.holds:

@@ -189,6 +189,20 @@ LESSONS = (  # grouped by topic (GROUPS), in the tab's order
            source="Bengio et al. 2015, Scheduled Sampling (NeurIPS); Ranzato et al. 2016, Sequence Level Training "
                   "with Recurrent Neural Networks (ICLR).",
            settings=dict(strategy="greedy")),
+    Lesson(key="decoder_only_vs_encdec", group="models", name="Decoder-only vs encoder-decoder",
+           blurb="The same word through an encoder-decoder and a decoder-only model trained on the same words.",
+           title="Two architectures, two readings, each sure of its own", word="aliases", text="aliases",
+           model="g2p-decoder-only", partner="g2p-transformer",
+           explanation="An encoder-decoder reads the spelling with a separate encoder and looks at it through "
+           "cross-attention; a decoder-only model gets the spelling as the start of its own sequence and reads it "
+           "with the same causal self-attention it uses for what it wrote. Trained on the same words they still "
+           "disagree on some, and each model scores its own answer above the other's: neither can tell which "
+           "reading is right.",
+           formula=r"p(y\mid x)=\prod_t p(y_t\mid y_{<t},x)\quad\text{enc-dec: }x\to\text{encoder};\ "
+                   r"\text{dec-only: }[x;\langle s\rangle;y_{<t}]\to\text{one stack}",
+           source="Vaswani et al. 2017, Attention Is All You Need; Liu et al. 2018, Generating Wikipedia by "
+                  "Summarizing Long Sequences (ICLR): a decoder-only Transformer for sequence-to-sequence tasks.",
+           settings=dict(strategy="beam", beam_width=5)),
     Lesson(key="heads_differ", group="inside", name="Attention heads",
            blurb="Where each head of a Transformer decoder layer looks.",
            title="Attention heads look at different letters", word="acquit",
@@ -199,6 +213,19 @@ LESSONS = (  # grouped by topic (GROUPS), in the tab's order
            "than others.",
            formula=r"\text{head}_h=\text{softmax}\Big(\frac{QW^Q_h\,(KW^K_h)^\top}{\sqrt{d_k}}\Big)VW^V_h",
            source="Vaswani et al. 2017, Attention Is All You Need (NeurIPS), section 3.2.2.",
+           settings=dict(strategy="greedy")),
+    Lesson(key="decoder_only_reads", group="inside", name="Decoder-only attention",
+           blurb="Where each layer of a decoder-only model looks while it writes: the spelling or its own output.",
+           title="Some layers read the spelling, one reads what it wrote", word="abusers", text="abusers",
+           model="g2p-decoder-only",
+           explanation="A decoder-only model has no encoder: the spelling, a separator and the phonemes it writes "
+           "form one sequence, and each layer's causal self-attention chooses at every step how much to look "
+           "back at the spelling and how much at its own output. The layers divide the work: most read the "
+           "spelling, one looks largely at the phonemes already written.",
+           formula=r"a_{t,j}=\mathrm{softmax}_{j\le t}\Big(\frac{q_t\cdot k_j}{\sqrt{d_k}}\Big),\quad"
+                   r"\text{share}_\ell=\frac1T\sum_t\sum_{j\in x}a^{(\ell)}_{t,j}",
+           source="Radford et al. 2019, Language Models are Unsupervised Multitask Learners (GPT-2); Vaswani et al. "
+                  "2017, section 3.2.3 (masked self-attention).",
            settings=dict(strategy="greedy")),
     Lesson(key="logit_lens_late", group="inside", name="Logit lens",
            blurb="What each decoder layer of a Transformer would predict, read through its output layer.",
@@ -245,7 +272,7 @@ def main(argv=None) -> int:
     models = {name: load_model(SHIPPED / name, loaded=loaded) for name in MODELS}
     failed = 0
     for lesson in LESSONS:
-        demo = demonstrate(lesson, models[lesson.model])
+        demo = demonstrate(lesson, models[lesson.model], models.get(lesson.partner))
         question = lesson_question(lesson, demo)
         failed += not demo.holds
         answer = f"answer: {question.answer}" if question else "no question"

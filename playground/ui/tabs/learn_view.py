@@ -32,6 +32,7 @@ class Opened:
     lesson: Lesson
     model_name: str
     model_label: str  # the picker's label of that model
+    partner_label: str = ""  # a lesson comparing two models: the picker's label of the second ("": none served)
     demo: Demo
     question: Question | None  # None: this demonstration cannot pose it on this model
     figure: go.Figure
@@ -59,11 +60,13 @@ def compute(store, key: str, model_name: str) -> Opened:
     """Run lesson ``key``'s demonstration on ``model_name`` and render its chart and its JSON download."""
     lesson = lesson_of(key)
     model = store.get(model_name)
-    demo = demonstrate(lesson, model)
+    partner = store.get(lesson.partner) if lesson.partner in store.models else None
+    demo = demonstrate(lesson, model, partner)
     question = lesson_question(lesson, demo)
     payload = {"lesson": dataclasses.asdict(lesson), "demo": dataclasses.asdict(demo),
                "question": dataclasses.asdict(question) if question else None}
     return Opened(lesson=lesson, model_name=model_name, model_label=describe(model_name, model), demo=demo,
+                  partner_label=describe(lesson.partner, partner) if partner is not None else "",
                   question=question, figure=demo_figure(demo, f"{lesson.title} · {lesson.word}").update_layout(
                       meta={"subject": lesson.word}),  # the toolbar names its downloads learn-<word> (page.js)
                   json_path=write_json(payload, f"lesson-{key}"))
@@ -72,7 +75,8 @@ def compute(store, key: str, model_name: str) -> Opened:
 def where(opened: Opened) -> str:
     lesson = opened.lesson
     text = f" (`{esc(lesson.text)}`)" if lesson.text != lesson.word else ""
-    return f"*{esc(lesson.word)}*{text} with {esc(opened.model_label)}"
+    also = f" and {esc(opened.partner_label)}" if opened.partner_label else ""
+    return f"*{esc(lesson.word)}*{text} with {esc(opened.model_label)}{also}"
 
 
 def lesson_text(opened: Opened) -> str:

@@ -23,6 +23,7 @@ def lesson_report(opened, *, base_url: str = "") -> Report:
     lesson, demo, question = opened.lesson, opened.demo, opened.question
     params = dataclasses.replace(UiParams(), **lesson.settings)
     setting = [("Word", lesson.word), ("Input", lesson.text), ("Model", f"{opened.model_label} ({opened.model_name})"),
+               *([("Compared with", f"{opened.partner_label} ({lesson.partner})")] if opened.partner_label else []),
                *setting_rows(params)]
     held = "It holds here" if demo.holds else "Not with this model: the phenomenon did not show on this word"
     blocks = [Table(title="Setting", columns=(), rows=tuple(setting))]
