@@ -158,8 +158,10 @@ def change(page, elem_id: str, value, quiet_ms: int, answered: bool, drag: bool 
 
 BAR = """() => {  // the centre of a visible bar (>= 4 px) of the step distribution the search did not take, or null
   const gd = document.querySelector('#plot-distribution .js-plotly-plot');
-  const chosen = (gd.layout.annotations || []).find(a => a.text === 'chosen').x;
   const bars = [...document.querySelectorAll('#plot-distribution g.trace.bars')].pop();
+  if (!gd || !gd.data || !bars) return null;  // (not drawn yet: the caller tries the next step)
+  const mark = (gd.layout.annotations || []).find(a => a.text === 'chosen');  // (none where nothing was taken)
+  const chosen = mark ? mark.x : -1;
   const boxes = [...bars.querySelectorAll('.point path')].map(p => p.getBoundingClientRect());
   const ids = gd.data.filter(d => d.type === 'bar').pop().customdata.map(c => c[1]);
   const open = boxes.map((b, i) => i).filter(i => i !== chosen && ids[i] >= 0 && boxes[i].height >= 4);

@@ -117,6 +117,23 @@ def test_steps_give_the_forward_passs_logits_and_self_attention(model):
             prev = torch.tensor(tokens[t:t + 1] or [0])
 
 
+def test_a_state_stepped_twice_gives_the_same_as_stepped_once(model):
+    """A step reuses the library's cache object of the state it continues (as generate() keeps one cache); stepping
+    the same state again, with another token, must not see the first step's position."""
+    with torch.no_grad():
+        _, state = encode_source(model, PROMPTS[0])
+        state = model.step(torch.tensor([model.target_vocab.bos_id]), state).state  # the prefill's step 0
+        a, b = torch.tensor([5]), torch.tensor([6])
+        after_a = model.step(a, state)
+        after_b = model.step(b, state)  # (the cache object has moved on to after_a's position)
+        again = model.step(a, state)
+        _, fresh = encode_source(model, PROMPTS[0])
+        fresh = model.step(b, model.step(torch.tensor([model.target_vocab.bos_id]), fresh).state)
+    torch.testing.assert_close(after_b.logits, fresh.logits, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(again.logits, after_a.logits, atol=1e-5, rtol=1e-4)
+    assert after_b.self_attention.shape == after_a.self_attention.shape
+
+
 def test_a_padded_batch_decodes_each_prompt_as_alone(model):
     config = DecodeConfig(strategy="beam", beam_width=3, num_return=3, max_length=8)
     batch = decode_many(model, list(PROMPTS), config)

@@ -212,7 +212,7 @@ def wide_vocab():
 def test_a_1000_sample_decode_over_256k_tokens_is_refused_before_any_work(wide_vocab):
     wide_vocab.batch_sizes.clear()
     with pytest.raises(ValueError, match=r"sampling would hold 1,000 rows x 256,003 tokens = 256,003,000 logits a "
-                                         r"step, over the memory budget of 8,388,608 \(about 268 MB; "
+                                         r"step, over the memory budget of 8,388,608 \(about 369 MB; "
                                          r"PLAYGROUND_DECODE_MAX_LOGITS sets it\): use num_samples <= 32"):
         decode(wide_vocab, "ab", DecodeConfig(strategy="sample", num_samples=1000, num_return=1000))
     assert wide_vocab.batch_sizes == []

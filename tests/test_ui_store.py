@@ -53,3 +53,17 @@ def test_hub_loading_is_off_by_default_and_validated_when_on(monkeypatch):
     store.get("owner/other")
     store.get("owner/third")  # only MAX_HUB_MODELS stay in memory
     assert len(store._hub) == 2 and "owner/model@abc123" not in store._hub
+
+
+def test_what_recent_keeps_never_weighs_more_than_its_budget_even_while_it_makes_room(monkeypatch):
+    from playground.ui.store import Recent
+
+    recent = Recent(10, max_bytes=10, weigh=len)
+    seen = []
+    drop = Recent._drop
+    monkeypatch.setattr(Recent, "_drop", lambda self, key: (seen.append(self.nbytes), drop(self, key)))
+    for key, value in (("a", "xxxx"), ("b", "xxxx"), ("c", "xxxxxx"), ("d", "xxxxxxxxxx")):
+        assert recent.put(key, value)
+        seen.append(recent.nbytes)
+    assert max(seen) <= 10 and recent.nbytes == 10 and len(recent) == 1  # "d" alone fills it
+    assert not recent.put("e", "x" * 11) and recent.get("e") is None  # over the budget alone: not kept

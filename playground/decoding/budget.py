@@ -41,14 +41,14 @@ def cut_by_budget(trace) -> bool:
 
 # --- memory: rows x vocabulary ---------------------------------------------------------------------------------
 # Every step of a decode holds a few (rows, V) float tensors at once (logits, log-probabilities, the processed and
-# filtered distributions, a sort for top-p): about 32 bytes per row and token at the peak, measured
-# (benchmarks/load.py prints it). So the rows a decode steps together times the vocabulary bounds its memory:
-# 2^23 logits (8.4 M, about 270 MB) by default, PLAYGROUND_DECODE_MAX_LOGITS to change it. 1000 samples of a
-# 45-symbol G2P model are 45,000; beam 16 over NLLB's 256,206 tokens 4.1 M; 1000 samples over it 256 M, refused
-# (32 fit; the Sample tab draws 1000 in batches of 32).
+# filtered distributions, a sort for top-p): about 44 bytes per row and token at the peak (43.5 measured by
+# benchmarks/load.py for sampling over 256,003 tokens). So the rows a decode steps together times the vocabulary
+# bounds its memory: 2^23 logits (8.4 M, about 370 MB) by default, PLAYGROUND_DECODE_MAX_LOGITS to change it.
+# 1000 samples of a 45-symbol G2P model are 45,000; beam 16 over NLLB's 256,206 tokens 4.1 M; 1000 samples over it
+# 256 M, refused (32 fit; the Sample tab draws 1000 in batches of 32).
 MAX_LOGITS_ENV = "PLAYGROUND_DECODE_MAX_LOGITS"
 DEFAULT_MAX_LOGITS = 2**23
-BYTES_PER_LOGIT = 32
+BYTES_PER_LOGIT = 44
 
 
 def env_count(name: str, default: int, unit: str) -> int:

@@ -48,7 +48,9 @@ SUPPORTED = MappingProxyType({
 class CausalState:
     """Per layer, the cached keys/values (B, H, n, d_k) of the n positions so far (the left-padded prompt's P,
     then one per step), the mask of real positions (B, n), each row's next position id (B,), the column order
-    that lays a row's attention out prompt-first (B, P), and ``origin`` (rows.step_distinct)."""
+    that lays a row's attention out prompt-first (B, P), and ``origin`` (rows.step_distinct). ``cache`` is the
+    library's cache object last built around these very tensors: the next step reuses it while its layers still
+    hold them (a state stepped again, or reordered, gets a new one), as generate() keeps one cache."""
 
     keys: tuple[torch.Tensor, ...]
     values: tuple[torch.Tensor, ...]
@@ -57,6 +59,7 @@ class CausalState:
     order: torch.Tensor  # (B, P) long: prompt column j of the engine's layout is model column order[j]
     origin: torch.Tensor  # (B,) long
     first: StepOutput | None = None  # step 0, computed by the prefill (its state unset)
+    cache: object = None  # a DynamicCache whose layers hold keys and values (or another state's: then unused)
 
     def index_select(self, index: torch.Tensor) -> CausalState:
         rows = lambda xs: tuple(x.index_select(0, index) for x in xs)  # noqa: E731
@@ -131,7 +134,7 @@ class HFCausalLM(ModelInfo, LayerLens):
         out, cache = self._forward(left, mask, (mask.cumsum(1) - 1).clamp(min=0), None, order)
         keys, values = self._tensors(cache)
         state = CausalState(keys=keys, values=values, mask=mask, position=lengths, order=order,
-                            origin=torch.arange(src_ids.shape[0], device=self.device))
+                            origin=torch.arange(src_ids.shape[0], device=self.device), cache=cache)
         return replace(state, first=out)
 
     @torch.no_grad()
@@ -144,10 +147,13 @@ class HFCausalLM(ModelInfo, LayerLens):
         if state.first is not None:
             return replace(state.first, state=replace(state, first=None))
         mask = torch.cat([state.mask, state.mask.new_ones(state.mask.shape[0], 1)], dim=1)  # (B, n + 1)
-        cache = self._cache(state.keys, state.values)
+        cache = state.cache
+        if cache is None or cache.layers[0].keys is not state.keys[0]:  # (its layers moved on, or none yet)
+            cache = self._cache(state.keys, state.values)
         out, cache = self._forward(prev_tokens[:, None], mask, state.position[:, None], cache, state.order)
         keys, values = self._tensors(cache)
-        return replace(out, state=replace(state, keys=keys, values=values, mask=mask, position=state.position + 1))
+        return replace(out, state=replace(state, keys=keys, values=values, mask=mask, position=state.position + 1,
+                                          cache=cache))
 
     def reorder(self, state: CausalState, index: torch.Tensor) -> CausalState:
         return state.index_select(index.to(self.device))

@@ -184,11 +184,11 @@ class Recent:
                 self._drop(key)
             if self.max_bytes is not None and weight > self.max_bytes:
                 return False
-            self._items[key] = (value, self._clock(), weight)
-            self._bytes += weight
-            now = self._clock()
-            while self._items and (len(self._items) > self.size or self._over() or self._stale(now)):
+            now = self._clock()  # room first: what is kept never weighs more than max_bytes, even for a moment
+            while self._items and (len(self._items) >= self.size or self._over(weight) or self._stale(now)):
                 self._drop(next(iter(self._items)))
+            self._items[key] = (value, now, weight)
+            self._bytes += weight
             return True
 
     def clear(self) -> None:
@@ -196,8 +196,8 @@ class Recent:
             self._items.clear()
             self._bytes = 0
 
-    def _over(self) -> bool:
-        return self.max_bytes is not None and self._bytes > self.max_bytes
+    def _over(self, extra: int = 0) -> bool:
+        return self.max_bytes is not None and self._bytes + extra > self.max_bytes
 
     def _stale(self, now: float) -> bool:  # the least recently used entry has expired
         _, used, _ = next(iter(self._items.values()))
