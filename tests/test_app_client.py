@@ -23,7 +23,7 @@ def client():
 def test_named_endpoints(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     assert {"/decode", "/models", "/explore", "/select_hypothesis", "/branch", "/controls",
-            "/switch_model", "/pick_example"} <= names
+            "/switch_model", "/pick_example", "/chat_prompt"} <= names
     assert "/select_step" not in names  # the step slider redraws in the page (step_views.js), never the server
 
 
@@ -145,3 +145,8 @@ def test_branch_endpoint_forces_a_token_and_continues(client):
     assert branched["step"] == 1 and "Branch at step 1" in branched["summary"]
     with pytest.raises(Exception, match="not a symbol of the model's output vocabulary"):
         client.predict("cab", model="g2p-tiny", branch_step=1, branch_token="XYZ", api_name="/branch")
+
+
+def test_chat_prompt_on_a_model_without_a_chat_template_says_so(client):
+    with pytest.raises(Exception, match="only a Hugging Face decoder-only model with a chat template"):
+        client.predict("g2p-tiny", "cat", api_name="/chat_prompt")

@@ -142,7 +142,7 @@ def chat_formatter(store):
         written out), for a Hugging Face chat model; an error says why for any other model."""
         try:
             model = store.get(model_name)
-            if not callable(getattr(model, "chat_prompt", None)):
+            if not model.config.get("chat"):  # (a model that formats chat prompts says so: hf_causal.py)
                 raise InputError("only a Hugging Face decoder-only model with a chat template formats a chat prompt")
             return model.chat_prompt(text)
         except USER_ERRORS as e:
