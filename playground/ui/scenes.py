@@ -44,6 +44,15 @@ def first_layer(page) -> None:
     wait_changed(page, "attention", before)
 
 
+def type_lesson_word(page, key: str) -> None:
+    """Type the input of the Learn lesson ``key`` and wait for the tree to show it."""
+    from playground.analysis.lessons import BY_KEY
+
+    before = chart(page, "tree")
+    page.locator("#text textarea").fill(BY_KEY[key].text)
+    wait_changed(page, "tree", before)
+
+
 def transformer(page) -> None:
     """The G2P Transformer on 'knight' by beam search, one head of its first layer: where that head looks."""
     open_model(page, "G2P · Transformer", "knight")
@@ -67,11 +76,7 @@ def lens(page) -> None:
 
 def models_side_by_side(page) -> None:
     """Compare: the RNN, the Transformer and their ensemble, greedy each, on the word of the ensemble lesson."""
-    from playground.analysis.lessons import BY_KEY
-
-    before = chart(page, "tree")
-    page.locator("#text textarea").fill(BY_KEY["ensemble_fixes"].text)
-    wait_changed(page, "tree", before)
+    type_lesson_word(page, "ensemble_fixes")
     open_tab(page, "compare")
     page.locator("#plot-compare-2 .main-svg").first.wait_for(timeout=60_000)
     for column, label in enumerate(("G2P · bi-GRU + Bahdanau", "G2P · Transformer", "G2P · ensemble")):
@@ -99,11 +104,7 @@ def decoder_only(page) -> None:
 def both_kinds(page) -> None:
     """Compare: the encoder-decoder Transformer beside the decoder-only model, beam 5 each, on the word of the
     lesson that compares them."""
-    from playground.analysis.lessons import BY_KEY
-
-    before = chart(page, "tree")
-    page.locator("#text textarea").fill(BY_KEY["decoder_only_vs_encdec"].text)
-    wait_changed(page, "tree", before)
+    type_lesson_word(page, "decoder_only_vs_encdec")
     open_tab(page, "compare")
     page.locator("#plot-compare-1 .main-svg").first.wait_for(timeout=60_000)
     before = chart(page, "compare-diff")
@@ -145,11 +146,7 @@ def sample(page) -> None:
 
 def mbr(page) -> None:
     """Minimum Bayes risk over 100 samples of the MBR lesson's word (T = 1, seed 0): the consensus beats beam."""
-    from playground.analysis.lessons import BY_KEY
-
-    before = chart(page, "tree")
-    page.locator("#text textarea").fill(BY_KEY["mbr_consensus"].text)
-    wait_changed(page, "tree", before)
+    type_lesson_word(page, "mbr_consensus")
     open_tab(page, "sample")
     page.locator("#plot-sample-outputs .main-svg").first.wait_for(timeout=60_000)
     set_slider(page, "mbr-n", 100)
