@@ -60,7 +60,8 @@ def test_a_padded_row_equals_the_row_alone_and_hidden_is_what_the_head_reads():
         alone, _ = model(src[1:2, :2], tgt_in[1:2])
         torch.testing.assert_close(batch[1], alone[0], atol=1e-5, rtol=1e-5)
         out = model.step(torch.tensor([1]), model.encode(src[:1]))
-        torch.testing.assert_close(model.out(out.hidden), out.logits, atol=1e-6, rtol=1e-5)
+        scale = float(out.logits.abs().max())  # (relative to the logits' size: BLAS kernels differ across CPUs)
+        torch.testing.assert_close(model.out(out.hidden), out.logits, atol=1e-5 * scale, rtol=1e-5)
 
 
 def test_checkpoint_round_trip_and_every_strategy_decodes(tmp_path):

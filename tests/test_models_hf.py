@@ -118,7 +118,7 @@ def test_step_by_step_equals_one_forward_pass_logits_and_cross_attention(model):
             state, attention = out.state, out.attention
             assert torch.allclose(out.logits[0], full.logits[0, t], rtol=1e-5, atol=1e-5)
             cross = torch.stack([a[0, :, t] for a in full.cross_attentions])  # (L, H, S)
-            assert torch.allclose(attention[0], cross, atol=1e-6)
+            assert torch.allclose(attention[0], cross, rtol=1e-4, atol=1e-5)  # (weights in [0, 1], other kernels)
             if token is not None:
                 prev = torch.tensor([token])
     assert attention.shape[1:] == (2, 2, src.shape[1])

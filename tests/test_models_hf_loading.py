@@ -250,7 +250,7 @@ def test_the_other_supported_families_step_as_their_forward_pass(model_type):
             state = out.state
             assert torch.allclose(out.logits[0], full.logits[0, t], rtol=1e-5, atol=1e-5)
             assert torch.allclose(out.attention[0], torch.stack([a[0, :, t] for a in full.cross_attentions]),
-                                  atol=1e-6)
+                                  rtol=1e-4, atol=1e-5)  # (weights in [0, 1]: a step vs the whole pass's kernels)
             prev = torch.tensor(ids[t + 1: t + 2] or [0])
 
 
