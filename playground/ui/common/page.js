@@ -40,6 +40,22 @@
       if (gd.data && gd.layout) Plotly.react(gd, gd.data, gd.layout, { ...config, responsive: true });
     });
   };
+  // "Download report" (explore/explore.js) and a lesson's "Report (HTML)" (tabs/lesson_report.js): `call()` resolves
+  // to the report's HTML, or to JSON {"error": ...}; the HTML is saved through `link` as `name`. Returns the message
+  // to show ("" when the file was saved).
+  window.__saveReport = async (call, link, name) => {
+    const failed = "The report could not be made; try again.";
+    let text;
+    try { text = await call(); } catch (e) { return "The server did not answer; try again."; }
+    if (typeof text !== "string" || !text.startsWith("<!DOCTYPE html>")) {
+      try { return JSON.parse(text).error || failed; } catch (e) { return failed; }
+    }
+    if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);  // the previous report's file
+    link.href = URL.createObjectURL(new Blob([text], { type: "text/html" }));
+    link.download = name.replace(/[^A-Za-z0-9._-]+/g, "-");
+    link.click();
+    return "";
+  };
   if (window.Plotly) {
     install(window.Plotly);
   } else {

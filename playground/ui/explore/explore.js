@@ -244,26 +244,16 @@ async function exportTrace() {
 
 async function downloadReport() {  // this view as one HTML file (report_api.py): the HTML itself, or an error
   const button = $("download-report");
+  const input = document.querySelector("#text textarea");  // (as the charts' toolbar names its downloads: page.js)
+  const name = `report-${input ? input.value : "view"}`.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80) + ".html";
   button.disabled = true;
-  let text;
   try {
-    text = await server.report({ ...picks, token, share, base: location.origin + location.pathname });
-  } catch (e) {
-    text = JSON.stringify({ error: "The server did not answer; try again." });
+    const error = await window.__saveReport(
+      () => server.report({ ...picks, token, share, base: location.origin + location.pathname }), $("report-file"), name);
+    if (error) setStatus(`<b>${error}</b>`);
   } finally {
     button.disabled = false;
   }
-  if (typeof text !== "string" || !text.startsWith("<!DOCTYPE html>")) {
-    let r;
-    try { r = JSON.parse(text); } catch (e) { r = { error: "The report could not be made; try again." }; }
-    return setStatus(`<b>${r.error}</b>`);
-  }
-  const link = $("report-file");
-  if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);  // the previous report's file
-  link.href = URL.createObjectURL(new Blob([text], { type: "text/html" }));
-  const input = document.querySelector("#text textarea");  // (as the charts' toolbar names its downloads: page.js)
-  link.download = `report-${input ? input.value : "view"}`.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80) + ".html";
-  link.click();
 }
 
 window.__explore = { decode, pick, exportTrace, downloadReport, setBranch, token };

@@ -14,22 +14,10 @@ button.addEventListener("click", async () => {
   if (!key) return say("Pick a lesson first.");
   button.disabled = true;
   say("");
-  let text;
-  try {
-    text = await server.report({ lesson: key, base: location.origin + location.pathname });
-  } catch (e) {
-    text = JSON.stringify({ error: "The server did not answer; try again." });
+  try {  // (page.js saves it, or says why not)
+    say(await window.__saveReport(() => server.report({ lesson: key, base: location.origin + location.pathname }),
+                                  element.querySelector("#lesson-report-file"), `lesson-${key}.html`));
   } finally {
     button.disabled = false;
   }
-  if (typeof text !== "string" || !text.startsWith("<!DOCTYPE html>")) {
-    let r;
-    try { r = JSON.parse(text); } catch (e) { r = { error: "The report could not be made; try again." }; }
-    return say(r.error);
-  }
-  const link = element.querySelector("#lesson-report-file");
-  if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);
-  link.href = URL.createObjectURL(new Blob([text], { type: "text/html" }));
-  link.download = `lesson-${key}.html`.replace(/[^A-Za-z0-9._-]+/g, "-");
-  link.click();
 });
