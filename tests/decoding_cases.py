@@ -47,3 +47,15 @@ def exhaustive(model: ScriptedModel, max_length: int) -> list[tuple[list[str], f
             if min(probs) > 0:
                 out.append((list(seq), sum(math.log(p) for p in probs)))
     return sorted(out, key=lambda item: -item[1])
+
+
+# branching (analysis/branch.py, the Explore service): greedy says "ac" (0.6 x 0.7 x 1); forcing "b" at step 2
+# ends "ab" at once (</s> 1.0)
+BRANCHING = ScriptedModel(target_symbols="abc", table={
+    "": {"a": 0.6, "b": 0.3, "c": 0.1},
+    "a": {"c": 0.7, "b": 0.2, "</s>": 0.1},
+    "ac": {"</s>": 1.0},
+    "b": {"b": 0.8, "</s>": 0.2},
+    "bb": {"</s>": 1.0},
+    "ab": {"</s>": 1.0},
+})

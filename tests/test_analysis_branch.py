@@ -3,29 +3,19 @@
 import math
 
 import pytest
+from decoding_cases import BRANCHING
 from helpers import check_invariants, tiny_decoder_only
 
 from playground.analysis.branch import branch_prefix, node_prefix, run_branch
 from playground.decoding import DecodeConfig, decode
-from playground.decoding.scripted import ScriptedModel
 from playground.decoding.trace import Trace
 from playground.models.vocab import InputError
 from playground.ui.explore.selection import Selection
 
-TABLE = {
-    "": {"a": 0.6, "b": 0.3, "c": 0.1},
-    "a": {"c": 0.7, "b": 0.2, "</s>": 0.1},
-    "ac": {"</s>": 1.0},
-    "b": {"b": 0.8, "</s>": 0.2},
-    "bb": {"</s>": 1.0},
-    "ab": {"</s>": 1.0},
-}
-MODEL = ScriptedModel(target_symbols="abc", table=TABLE)
-
 
 def greedy(**kw):
     config = DecodeConfig(strategy="greedy", max_length=5, **kw)
-    return config, decode(MODEL, "x", config).trace
+    return config, decode(BRANCHING, "x", config).trace
 
 
 def test_a_branch_forces_its_token_and_greedy_continues_from_it():
@@ -34,7 +24,7 @@ def test_a_branch_forces_its_token_and_greedy_continues_from_it():
     assert original.tokens == ["a", "c"]
     prefix = branch_prefix(trace, original, 1, "b")  # step 1: b instead of a
     assert prefix == ["b"]
-    merged = run_branch(MODEL, "x", config, trace, prefix)
+    merged = run_branch(BRANCHING, "x", config, trace, prefix)
     b = merged.branch
     assert b.parent == 0 and b.node == len(trace.nodes) and b.first == len(trace.hypotheses) and b.shown == 1
     branch = merged.hypotheses[b.first]
@@ -49,7 +39,7 @@ def test_a_branch_forces_its_token_and_greedy_continues_from_it():
 
 def test_a_later_branch_shares_the_original_path_up_to_it():
     config, trace = greedy()
-    merged = run_branch(MODEL, "x", config, trace, branch_prefix(trace, trace.hypotheses[0], 2, "b"))
+    merged = run_branch(BRANCHING, "x", config, trace, branch_prefix(trace, trace.hypotheses[0], 2, "b"))
     b = merged.branch
     assert b.prefix == ["a", "b"] and b.parent == trace.path(trace.hypotheses[0].node)[1]  # the a node
     assert merged.hypotheses[b.first].tokens == ["a", "b"]
@@ -60,7 +50,7 @@ def test_a_later_branch_shares_the_original_path_up_to_it():
 
 def test_forcing_the_end_scores_the_output_ending_there():
     config, trace = greedy()
-    merged = run_branch(MODEL, "x", config, trace, branch_prefix(trace, trace.hypotheses[0], 2, "</s>"))
+    merged = run_branch(BRANCHING, "x", config, trace, branch_prefix(trace, trace.hypotheses[0], 2, "</s>"))
     ending = merged.hypotheses[merged.branch.first]
     assert ending.tokens == ["a"] and ending.finished
     assert ending.log_prob == pytest.approx(math.log(0.6 * 0.1), abs=1e-6)
@@ -68,8 +58,8 @@ def test_forcing_the_end_scores_the_output_ending_there():
 
 def test_beam_search_continues_after_the_forced_token():
     config = DecodeConfig(strategy="beam", beam_width=2, num_return=2, max_length=5, length_penalty_formula="none")
-    trace = decode(MODEL, "x", config).trace
-    merged = run_branch(MODEL, "x", config, trace, ["c"])
+    trace = decode(BRANCHING, "x", config).trace
+    merged = run_branch(BRANCHING, "x", config, trace, ["c"])
     outputs = merged.hypotheses[merged.branch.first:]
     assert outputs and all(h.tokens[0] == "c" for h in outputs) and merged.branch.shown == len(outputs) == 1
     check_invariants(merged, config)
@@ -77,11 +67,11 @@ def test_beam_search_continues_after_the_forced_token():
 
 def test_a_tree_node_gives_its_path_as_the_branch():
     config = DecodeConfig(strategy="beam", beam_width=2, max_length=5)
-    trace = decode(MODEL, "x", config).trace
+    trace = decode(BRANCHING, "x", config).trace
     pruned = next(n for n in trace.nodes[1:] if n.status == "pruned")
     prefix = node_prefix(trace, pruned.id)
     assert prefix[-1] == trace.target_symbols[pruned.token] and len(prefix) == pruned.step + 1
-    merged = run_branch(MODEL, "x", config, trace, prefix)
+    merged = run_branch(BRANCHING, "x", config, trace, prefix)
     assert merged.nodes[merged.branch.node].parent == pruned.parent
 
 
@@ -99,16 +89,16 @@ def test_an_impossible_branch_is_refused_with_a_message(step, token, message):
 
 def test_a_token_the_filters_removed_cannot_be_sampled():
     config = DecodeConfig(strategy="sample", top_k=1, max_length=5)
-    trace = decode(MODEL, "x", config).trace
+    trace = decode(BRANCHING, "x", config).trace
     with pytest.raises(InputError, match="the filters removed 'b'"):
         branch_prefix(trace, trace.hypotheses[0], 1, "b")
 
 
 def test_a_branch_must_leave_room_to_continue():
     config = DecodeConfig(strategy="greedy", max_length=2)
-    trace = decode(MODEL, "x", config).trace
+    trace = decode(BRANCHING, "x", config).trace
     with pytest.raises(InputError, match="raise max length"):
-        run_branch(MODEL, "x", config, trace, ["a", "b"])
+        run_branch(BRANCHING, "x", config, trace, ["a", "b"])
 
 
 def test_a_decoder_only_branch_keeps_its_context_attention():

@@ -6,21 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from decoding_cases import BRANCHING
 from helpers import tiny_model
 
-from playground.decoding.scripted import ScriptedModel
 from playground.ui.common.controls import UiParams
 from playground.ui.explore.service import ExploreService
 from playground.ui.explore.share import parse_view
 from playground.ui.store import ModelStore
-
-TABLE = {
-    "": {"a": 0.6, "b": 0.3, "c": 0.1},
-    "a": {"c": 0.7, "b": 0.2, "</s>": 0.1},
-    "ac": {"</s>": 1.0},
-    "b": {"b": 0.8, "</s>": 0.2},
-    "bb": {"</s>": 1.0},
-}
 
 
 def payload(token="page", **controls) -> dict:
@@ -29,7 +21,7 @@ def payload(token="page", **controls) -> dict:
 
 @pytest.fixture
 def service():
-    return ExploreService(ModelStore({"s": ScriptedModel(target_symbols="abc", table=TABLE), "tiny": tiny_model()}),
+    return ExploreService(ModelStore({"s": BRANCHING, "tiny": tiny_model()}),
                           concurrency=1)
 
 
