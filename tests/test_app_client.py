@@ -150,3 +150,9 @@ def test_branch_endpoint_forces_a_token_and_continues(client):
 def test_chat_prompt_on_a_model_without_a_chat_template_says_so(client):
     with pytest.raises(Exception, match="only a Hugging Face decoder-only model with a chat template"):
         client.predict("g2p-tiny", "cat", api_name="/chat_prompt")
+
+
+def test_export_trace_keeps_to_the_response_bound(client, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_MAX_RESPONSE_BYTES", "2000")  # (the server runs in this process)
+    with pytest.raises(Exception, match="PLAYGROUND_MAX_RESPONSE_BYTES sets it"):
+        client.predict("cab", "g2p-tiny", strategy="beam", beam_width=4, max_length=8, api_name="/export_trace")

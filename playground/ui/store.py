@@ -114,6 +114,15 @@ def check_response(size: int, limit: int | None = None) -> None:
                          "max_length), or decode with record_trace off (the Python API, the CLI)")
 
 
+def check_trace_estimate(trace, limit: int | None = None) -> None:
+    """Refuse (check_response) an answer built from ``trace`` before it is built, when the trace's estimated JSON
+    (trace_json_bytes) is over twice the bound: the estimate is rough, so the answer's exact size is checked after."""
+    limit = max_response_bytes() if limit is None else limit
+    estimate = trace_json_bytes(trace)
+    if estimate > 2 * limit:
+        check_response(estimate, limit)
+
+
 def state_nbytes(value, seen: set | None = None, depth: int = 0) -> int:
     """The bytes of the tensors and arrays inside ``value`` (a model state: dataclasses, tuples, lists, dicts),
     each storage counted once."""

@@ -31,7 +31,7 @@ from playground.ui.explore import share_panel
 from playground.ui.explore.handlers import api_decode, api_default, render_views, run_decode
 from playground.ui.explore.service import ExploreService, respond
 from playground.ui.layout import CSS, build_layout, chat_props, example_samples, first_input, input_widget_props
-from playground.ui.store import check_response, describe, max_response_bytes, trace_json_bytes
+from playground.ui.store import check_response, check_trace_estimate, describe, max_response_bytes
 
 PAGE_JS = page_js()  # once per page (leaked chart listeners, the charts' toolbar)
 QUEUE_MAX = 64  # waiting events beyond this are refused ("queue full") instead of piling up memory
@@ -172,7 +172,5 @@ class Bounded:
 
     def decode(self, name, text, config):
         result = self.store.decode(name, text, config)
-        size = trace_json_bytes(result.trace)
-        if size > 2 * self.limit:
-            check_response(size, self.limit)
+        check_trace_estimate(result.trace, self.limit)
         return result

@@ -29,6 +29,7 @@ from playground.ui.explore.handlers import export_dict, run_decode, with_branch
 from playground.ui.explore.lens_api import wire_lens_api
 from playground.ui.explore.selection import Selection
 from playground.ui.explore.service import respond
+from playground.ui.store import check_response, check_trace_estimate
 
 TOGGLED = tuple(n for n in SETTINGS if n != "max_length")  # max length applies to every strategy: never hidden
 # every control's change: the model, the input and the controls (CONTROL_NAMES order) to explore.js
@@ -137,9 +138,12 @@ def wire_api(store) -> None:
         try:
             session = run_decode(store, model or store.default, text,
                                  UiParams(**dict(zip(CONTROL_NAMES, values, strict=True))), language)
+            check_trace_estimate(session.trace)  # (PLAYGROUND_MAX_RESPONSE_BYTES, as /decode and the page's export)
+            out = export_dict(session)
+            check_response(len(json.dumps(out, separators=(",", ":"))))
         except USER_ERRORS as e:
             raise gr.Error(str(e), print_exception=False) from None
-        return export_dict(session)
+        return out
 
     for fn in (explore, select_hypothesis, branch, export_trace):
         gr.api(fn, api_name=fn.__name__, **DECODE_GROUP)

@@ -37,7 +37,7 @@ from playground.ui.common.style import esc
 from playground.ui.explore.handlers import Session, export_dict, render_views, run_decode, with_branch, without_branch
 from playground.ui.explore.selection import Selection
 from playground.ui.explore.share import share_string
-from playground.ui.store import Recent, check_response, max_response_bytes, trace_json_bytes, trace_nbytes
+from playground.ui.store import Recent, check_response, check_trace_estimate, max_response_bytes, trace_nbytes
 
 log = logging.getLogger(__name__)
 SESSIONS, SESSION_TTL_S = 1000, 3600.0  # pages whose last decode is kept, and for how long after their last call
@@ -152,8 +152,7 @@ class ExploreService:
         if session is None:
             raise ValueError("nothing decoded yet on this page")
         limit = max_response_bytes()
-        if trace_json_bytes(session.trace) > 2 * limit:  # (refused before the JSON is built)
-            check_response(trace_json_bytes(session.trace), limit)
+        check_trace_estimate(session.trace, limit)
         answer = json.dumps(export_dict(session), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         check_response(len(answer), limit)
         return answer
