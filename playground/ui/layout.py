@@ -47,7 +47,7 @@ def input_widget_props(model) -> dict:
 
 def chat_props(model) -> dict:
     """The "Format as chat" button: shown only for a model whose tokenizer has a chat template (models/chat.py)."""
-    return dict(visible=bool(getattr(model, "config", {}).get("chat")))
+    return dict(visible=bool(model.config.get("chat")))
 
 
 def _model_type(model) -> str:
