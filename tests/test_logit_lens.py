@@ -176,7 +176,7 @@ def test_what_is_kept_is_bounded_and_ordered():
         assert (step.entropy >= 0).all()
     short, at = step_lens(model, source, tokens, 1)
     assert at == 1 and len(short.steps) == 2
-    np.testing.assert_allclose(short.steps[1].probs, lens.steps[1].probs, atol=1e-6)
+    np.testing.assert_allclose(short.steps[1].probs, lens.steps[1].probs, rtol=1e-4, atol=1e-5)  # (other shapes)
 
 
 def test_rnns_and_ensembles_have_no_lens_and_say_why():
