@@ -161,6 +161,29 @@ def test_a_view_string_link_reopens_the_same_view_and_the_trace_exports(page, ap
     assert trace["text"] == text and trace["strategy"] == "beam"
 
 
+def test_a_view_link_with_only_a_branch_draws_it_and_a_new_input_drops_it(page, app_url):
+    """The page's own first view plus a branch: no control changes on opening it, so the branch alone decodes;
+    a word typed afterwards is decoded without the link's branch."""
+    from playground.ui.explore.share import parse_view, view_string
+
+    initial = json.loads(page.locator("#explore-view").get_attribute("data-initial"))
+    first = re.sub("<[^>]+>", "", initial["summary"]).split("→")[1].split()[0]  # the branch forces another symbol
+    view = parse_view(initial["share"])
+    linked = view_string(view.__class__(**{**vars(view), "branch": ("K" if first != "K" else "B",)}))
+    other = page.context.browser.new_page()
+    try:
+        other.goto(app_url[0] + "/?view=" + linked)
+        other.wait_for_function("() => document.querySelector('#summary')?.innerText.includes('Branch at step 1')",
+                                timeout=30_000)
+        other.locator("#text textarea").fill("cat")
+        other.wait_for_function("() => /^\\s*cat →/.test(document.querySelector('#summary').innerText)",
+                                timeout=30_000)
+        assert "Branch at step" not in other.locator("#summary").inner_text()
+        assert other.locator("#clear-branch").is_hidden()
+    finally:
+        other.close()
+
+
 def test_a_burst_of_slider_moves_is_one_call_at_a_time_and_ends_on_the_last_value(page):
     # the page sends only the latest value and draws only the newest answer, with no Gradio queue event
     page.locator("#share").get_by_text("Share and export").click()  # its string tells which values were drawn

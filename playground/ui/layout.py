@@ -87,6 +87,7 @@ def build_layout(store, first_text: str, views: Views, params: UiParams, service
         ui.examples = gr.Dataset(components=[ui.text], samples=samples, sample_labels=labels,
                                  label="Examples", samples_per_page=12, scale=5, layout="gallery",
                                  elem_id="examples")
+    ui.followers = []  # the tabs' listeners to the input's changes, as event arguments (wiring.follow_input)
     with gr.Tabs(elem_id="tabs") as ui.tabs:
         with gr.Tab("Explore", id="explore", elem_id="tab-explore"):
             explore_tab.build(ui, views, params, service, first_answer)

@@ -93,12 +93,15 @@ def wire_shell(ui, store, decode: dict) -> None:
             raise gr.Error(esc(str(e)), print_exception=False) from None
         try:
             model.source_vocab.tokenize(text)
+            new_text = {}  # kept: the box is not set again (see below)
         except InputError:  # e.g. a spelled word handed to a P2G model: open its first example instead
-            text = first_input(model)
+            new_text = {"value": first_input(model)}
+        new_language = {} if speaks(model, language) or not language else {"value": ""}
+        # A value is sent only when it must change: the text and language read here can be older than the boxes'
+        # (a view link sets all three at once), and sending them back undid the link's target language
         samples, labels = example_samples(model)
-        language = language if speaks(model, language) else ""
-        return (gr.update(value=text, **input_widget_props(model)),
-                gr.update(samples=samples, sample_labels=labels), gr.update(value=language, **language_props(model)),
+        return (gr.update(**new_text, **input_widget_props(model)),
+                gr.update(samples=samples, sample_labels=labels), gr.update(**new_language, **language_props(model)),
                 gr.update(**chat_props(model)))
 
     def pick_example(sample: list) -> str:
@@ -124,9 +127,10 @@ def wire_shell(ui, store, decode: dict) -> None:
                  "languages": [token for _, token in m.target_languages]}
                 for n, m in store.models.items()]
 
-    ui.model.change(switch_model, [ui.model, ui.text, ui.language], [ui.text, ui.examples, ui.language, ui.chat],
-                    api_name="switch_model",
-                    show_progress="hidden").then(**decode)
+    switched = ui.model.change(switch_model, [ui.model, ui.text, ui.language],
+                               [ui.text, ui.examples, ui.language, ui.chat], api_name="switch_model",
+                               show_progress="hidden").then(**decode)
+    follow_input(ui, switched)
     ui.chat.click(chat_formatter(store), [ui.model, ui.text], ui.text, api_name="chat_prompt",
                   show_progress="hidden").then(**decode)
     ui.examples.click(pick_example, ui.examples, ui.text, api_name="pick_example", queue=False)
@@ -174,3 +178,21 @@ class Bounded:
         result = self.store.decode(name, text, config)
         check_trace_estimate(result.trace, self.limit)
         return result
+
+
+def follow_input(ui, switched) -> None:
+    """The tabs that follow the input (ui.followers: Compare's and Sample's listeners) hear of a new text or
+    target language through one chain of events, the first listening and the others run after it (``.then``),
+    and of a new model after the switch above.
+
+    Why chains: when a deferred ``always_last`` event finishes, Gradio's page (6.x) dispatches its trigger again
+    to *every* listener of that trigger. Two such listeners on one trigger, both busy when it fires, then re-run
+    each other for as long as the page is open, and Explore's decode with them: a view link opened on a busy
+    machine never drew (tests/test_browser_hf.py). One Python listener per trigger cannot loop; the tabs cost
+    nothing more, as only the tab on screen decodes."""
+    first, *rest = ui.followers
+    event = gr.on([ui.text.change, ui.language.change], **first, trigger_mode="always_last", api_visibility="private")
+    for follower in rest:
+        event = event.then(**follower, trigger_mode="always_last", api_visibility="private")
+    for follower in ui.followers:
+        switched = switched.then(**follower, trigger_mode="always_last", api_visibility="private")

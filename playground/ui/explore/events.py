@@ -32,8 +32,10 @@ from playground.ui.explore.service import respond
 from playground.ui.store import check_response, check_trace_estimate
 
 TOGGLED = tuple(n for n in SETTINGS if n != "max_length")  # max length applies to every strategy: never hidden
-# every control's change: the model, the input and the controls (CONTROL_NAMES order) to explore.js
-DECODE_JS = ("(model, text, language, ...values) => { window.__explore?.decode(model, text, language, values); "
+# every control's change: the model, the input and the controls (CONTROL_NAMES order) to explore.js; one that
+# comes before explore.js has run (a view link's, on a slow machine) waits for it in window.__exploreEarly
+DECODE_JS = ("(model, text, language, ...values) => { const a = [model, text, language, values]; "
+             "if (window.__explore) window.__explore.decode(...a); else (window.__exploreEarly ||= {}).decode = a; "
              "return []; }")
 VIEW_DEFAULTS = MappingProxyType({"step": 1, "hypothesis": 0, "layer": -1, "head": -1})
 
@@ -44,11 +46,13 @@ def set_strategy(strategy: str, formula: str) -> list:
     return [gr.update(visible=shown[n], info=control_info(n, strategy, formula)) for n in TOGGLED]
 
 
-def move_values(strategy: str, *values) -> list:
-    """The controls ``strategy`` starts elsewhere (contrastive search's top-k 4) move there while they sit at the
-    page's start value; the others stay."""
+def strategy_controls(strategy: str, formula: str, *values) -> list:
+    """What the page does when the strategy or the length-penalty formula changes: set_strategy's controls, and
+    those ``strategy`` starts elsewhere (contrastive search's top-k 4) moved there while they sit at the page's
+    start value."""
     moved = strategy_values(strategy, dict(zip(TOGGLED, values, strict=True)))
-    return [gr.update(value=moved[n]) if n in moved else gr.skip() for n in TOGGLED]
+    return [{**shown, "value": moved[n]} if n in moved else shown
+            for n, shown in zip(TOGGLED, set_strategy(strategy, formula), strict=True)]
 
 
 def wire(ui: SimpleNamespace) -> dict:
@@ -58,10 +62,10 @@ def wire(ui: SimpleNamespace) -> dict:
     gr.on([ui.text.change, ui.language.change] + [p.change for p in ui.params], **decode)
     strategy, formula = ui.controls["strategy"], ui.controls["length_penalty_formula"]
     toggled = [ui.controls[n] for n in TOGGLED]
-    gr.on([strategy.change, formula.change], set_strategy, [strategy, formula], toggled, api_name="controls",
-          queue=False, show_progress="hidden")
-    strategy.change(move_values, [strategy, *toggled], toggled, api_visibility="private", queue=False,
-                    show_progress="hidden")
+    # one Python listener per trigger (wiring.follow_input says why): the page's, and /controls for API callers
+    gr.on([strategy.change, formula.change], strategy_controls, [strategy, formula, *toggled], toggled,
+          api_visibility="private", queue=False, show_progress="hidden")
+    gr.api(set_strategy, api_name="controls", queue=False)
     return decode
 
 

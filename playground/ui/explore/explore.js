@@ -18,7 +18,8 @@ const CHARTS = JSON.parse(root.dataset.charts);  // the chart registry's names, 
 const token = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
 const picks = { hypothesis: 0, step: 1, layer: -1, head: -1 };
 let views = null, controls = null, pending = null, inflight = false, generation = 0, share = "", shownModel = null;
-let branch = null, linked = null;  // the branch's forced symbols, or null; a view link's, until its input comes
+let branch = null, linked = null;  // the branch's forced symbols, or null; a view link's {model, text, branch}
+// until the page decodes that input
 const shown = {}, dirty = new Set();  // chart -> {key, t} it shows; charts waiting to be shown
 
 const graph = (name) => document.querySelector(`#plot-${name} [data-testid="plotly"]`);
@@ -137,6 +138,7 @@ function render(text, { draw = true } = {}) {
     setStatus(`<b>${r.error}</b>`);
   } else {
     renderHeader(r);
+    if (controls === null) controls = r.input;  // the page's first answer: the input and controls it shows
     shownModel = r.model;
     views = r.views;
     if (draw) drawAll();
@@ -178,8 +180,9 @@ function decode(model, text, language, values) {
     picks.layer = -1;
     picks.head = -1;
   }
-  if (controls && (controls.model !== model || controls.text !== text)) {  // a new input: no branch (but a link's)
-    branch = linked;
+  if (controls && (controls.model !== model || controls.text !== text)) branch = null;  // a new input: no branch
+  if (linked && linked.model === model && linked.text === text) {  // but a view link's, for the link's input
+    branch = linked.branch.length ? linked.branch : null;
     linked = null;
   }
   controls = { model, text, language: language || "" };
@@ -187,10 +190,14 @@ function decode(model, text, language, values) {
   request("explore", { ...controls, step: picks.step, layer: picks.layer, head: picks.head, branch });
 }
 
-function setBranch(symbols) {  // a view link's branch (share_panel.py): decode the link's view with it. The link
-  // also sets the input, whose change may come before or after this one: the branch waits for it (``linked``)
-  branch = linked = Array.isArray(symbols) && symbols.length ? symbols : null;
-  if (controls) request("explore", { ...controls, step: picks.step, layer: picks.layer, head: picks.head, branch });
+function setBranch(link) {  // a view link's branch (share_panel.py), for the link's input. The link also sets the
+  // input, whose change may come before or after this one: until the page decodes that input, the branch waits
+  linked = link;
+  if (controls && controls.model === link.model && controls.text === link.text) {  // that input is decoded already
+    branch = link.branch.length ? link.branch : null;
+    linked = null;
+    request("explore", { ...controls, step: picks.step, layer: picks.layer, head: picks.head, branch });
+  }
 }
 
 function pick(changes) {
@@ -256,11 +263,15 @@ async function downloadReport() {  // this view as one HTML file (report_api.py)
   }
 }
 
-window.__explore = { decode, pick, exportTrace, downloadReport, setBranch, token };
 (function start(frames) {  // Gradio mounts the sibling pieces around the same time as this one: wait for them
   if (["step-input", "attention-picker"].every($)) {
     listen();
     render(root.dataset.initial, { draw: false });
+    window.__explore = { decode, pick, exportTrace, downloadReport, setBranch, token };
+    const early = window.__exploreEarly || {};  // changes that came before (events.py): the latest of each kind
+    delete window.__exploreEarly;
+    if (early.decode) decode(...early.decode);
+    if (early.setBranch) setBranch(...early.setBranch);
     let tries = 60;  // gr.Plot draws the first figures a little later: wire them once it has (or give up)
     const wiring = setInterval(() => {
       wireClicks();

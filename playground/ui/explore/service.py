@@ -217,5 +217,8 @@ def respond(session: Session, hypothesis, payload: dict, warning: str = "") -> s
               "steps": views.steps, "step": views.step + 1, "heads": list(views.attention_heads), "layer": layer,
               "head": -1 if head is None else head, "branch": session.branch,
               "share": share_string(model=session.model, text=session.text, params=session.params,
-                                    language=session.language, branch=tuple(session.branch))}
+                                    language=session.language, branch=tuple(session.branch)),
+              # what was decoded, as the page's controls (explore.js starts from the first answer's)
+              "input": {"model": session.model, "text": session.text, "language": session.language,
+                        **session.params.controls()}}
     return json.dumps(fields, ensure_ascii=False)[:-1] + ',"views":' + views.step_views + "}"

@@ -15,7 +15,9 @@ from playground.ui.common.style import esc
 from playground.ui.explore import header
 from playground.ui.explore.share import ShareView, parse_view
 
-BRANCH_JS = "(b) => { window.__explore?.setBranch(b ? JSON.parse(b) : null); return []; }"
+# a view's branch, with the input it belongs to, to explore.js (early, it waits as events.DECODE_JS's calls do)
+BRANCH_JS = ("(b) => { if (!b) return []; const a = [JSON.parse(b)]; if (window.__explore) "
+             "window.__explore.setBranch(...a); else (window.__exploreEarly ||= {}).setBranch = a; return []; }")
 
 
 def build(ui: SimpleNamespace) -> None:
@@ -31,11 +33,13 @@ def build(ui: SimpleNamespace) -> None:
 
 def view_outputs(view: ShareView, model) -> list:
     """The model, input, target-language picker (the view's model's languages, so the value is one of its
-    choices), every control, and the view's branch as JSON (explore.js applies it)."""
+    choices), every control, and the view's branch as JSON with the input it belongs to (explore.js applies it
+    once that input is decoded)."""
     if view.language and not speaks(model, view.language):
         raise ValueError(f"the view's target language {view.language!r} is not one of {view.model}'s")
     return [view.model, view.text, gr.update(value=view.language, **language_props(model)),
-            *view.params.controls().values(), json.dumps(list(view.branch))]
+            *view.params.controls().values(),
+            json.dumps({"model": view.model, "text": view.text, "branch": list(view.branch)})]
 
 
 def wire(demo: gr.Blocks, ui: SimpleNamespace, store) -> None:

@@ -213,9 +213,7 @@ def _wire(store, shared, tab, max_length) -> None:
     tab.run.click(on_compare, inputs, [tab.status, *outputs], api_name="compare", **DECODE_GROUP)
     _wire_api(store)
     auto_io = dict(inputs=[active, stale, *inputs], outputs=[stale, tab.status, *outputs], **DECODE_GROUP)
-    gr.on([shared.text.change, shared.model.change, shared.language.change], compare_on_change, **auto_io,
-          trigger_mode="always_last",
-          api_name="compare_on_change", api_visibility="undocumented", show_progress="minimal")
+    shared.followers.append(dict(fn=compare_on_change, **auto_io, show_progress="minimal"))  # (wiring.follow_input)
     shared.tabs.select(is_this_tab, None, active, queue=False, show_progress="hidden",
                        api_visibility="private").then(compare_on_open, **auto_io, api_visibility="private")
     _wire_columns(tab, dict(inputs=inputs, outputs=[tab.status, *outputs], **DECODE_GROUP), on_compare)

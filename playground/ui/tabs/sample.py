@@ -109,8 +109,7 @@ def _wire(store, shared, tab, settings_widgets) -> None:
     io = dict(outputs=[tab.status, *outputs], **DECODE_GROUP)
     tab.draw.click(handlers.sample, inputs, api_name="sample", show_progress="full", **io)
     auto_io = dict(inputs=[active, drawn, *inputs], outputs=[drawn, tab.status, *outputs], **DECODE_GROUP)
-    gr.on([shared.text.change, shared.model.change, shared.language.change], handlers.sample_on_change,
-          **auto_io, trigger_mode="always_last", api_name="sample_on_change", api_visibility="undocumented")
+    shared.followers.append(dict(fn=handlers.sample_on_change, **auto_io))  # (wiring.follow_input)
     shared.tabs.select(is_this_tab, None, active, queue=False, show_progress="hidden",
                        api_visibility="private").then(handlers.sample_on_open, **auto_io, api_visibility="private")
     shared.tabs.select(show_settings, settings_widgets, tab.settings, queue=False,  # (they change elsewhere)
