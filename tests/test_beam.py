@@ -160,3 +160,21 @@ def test_the_chunked_top_candidates_are_topks_very_tensors(dtype):
         expected = values.topk(count, dim=1)
         found = top_values(values, count)
         assert torch.equal(found[0], expected.values) and torch.equal(found[1], expected.indices)
+
+
+def test_a_search_adds_the_models_float32_log_softmax_widened_to_float64():
+    """As generate()'s beam search adds float32 log-softmax scores; removed tokens at -inf, not renormalised."""
+    from playground.decoding.common import search_log_probs
+    from playground.decoding.pipeline import FilterSettings
+
+    logits = torch.tensor([[0.1, 1.3, -2.0, 0.7], [2.5, -1.0, 0.0, 0.3]])  # (B, V) float32
+    expected = torch.log_softmax(logits, dim=-1).double()
+    expected[:, 2] = -math.inf
+    history = torch.zeros(2, 0, dtype=torch.long)
+    settings = FilterSettings()
+    by_ids = search_log_probs(logits, logits, settings, history, samples=False, banned=torch.tensor([2]))
+    filtered = logits.clone()
+    filtered[:, 2] = -math.inf
+    by_mask = search_log_probs(logits, filtered, settings, history, samples=False)
+    for out in (by_ids, by_mask):
+        assert out.dtype == torch.float64 and torch.equal(out, expected)

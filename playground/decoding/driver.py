@@ -293,9 +293,9 @@ def record_group(view: StepView, picks: Picks, recorder: Recorder, part: slice |
 
 def model_log_probs_at(view: StepView, rows: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
     """(C,) float32 the model's log-probs at T = 1 of candidates (rows[c], tokens[c]). Where the search already
-    added up the model's own log-probs (float64: nothing processed, nothing forced, no sampling, every candidate
-    possible, as in beam search) they are read there, rounded to float32 as a node keeps them, instead of a float32
-    log_softmax over every row (a pass over 5 x 50,000 values a step for a Hugging Face model's beam)."""
+    added up the model's own log-probs (nothing processed, nothing forced, no sampling, every candidate possible,
+    as in beam search: the same float32 values, widened) they are read there, instead of a second log_softmax over
+    every row (a pass over 5 x 50,000 values a step for a Hugging Face model's beam)."""
     run = view.run
     if "search_log_probs" in view.__dict__ and view.forced is None and not run.samples and run.settings.idle:
         values = view.search_log_probs[rows, tokens]
