@@ -112,8 +112,8 @@ def test_open_view_endpoint_sets_model_input_and_controls(client):
     assert out[0] == "p2g-tiny" and out[1] == "K AE T"
     assert out[2]["value"] == "" and out[2]["visible"] is False  # the language picker: none for this model
     values = dict(zip(PARAMS, out[3:-1], strict=True))
-    assert values["strategy"] == "beam" and values["beam_width"] == 7 # no branch
-    assert json.loads(out[-1]) == {"model": "p2g-tiny", "text": "K AE T", "branch": []}
+    assert values["strategy"] == "beam" and values["beam_width"] == 7
+    assert json.loads(out[-1]) == {"model": "p2g-tiny", "text": "K AE T", "branch": []}  # no branch, for its input
     branched = ShareView(model="p2g-tiny", text="K AE T", branch=("c", "a"))
     assert json.loads(client.predict(view_string(branched), api_name="/open_view")[-1])["branch"] == ["c", "a"]
     with pytest.raises(Exception, match="not one of p2g-tiny's"):  # a language the view's model does not list

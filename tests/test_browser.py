@@ -164,12 +164,13 @@ def test_a_view_string_link_reopens_the_same_view_and_the_trace_exports(page, ap
 def test_a_view_link_with_only_a_branch_draws_it_and_a_new_input_drops_it(page, app_url):
     """The page's own first view plus a branch: no control changes on opening it, so the branch alone decodes;
     a word typed afterwards is decoded without the link's branch."""
+    from dataclasses import replace
+
     from playground.ui.explore.share import parse_view, view_string
 
     initial = json.loads(page.locator("#explore-view").get_attribute("data-initial"))
     first = re.sub("<[^>]+>", "", initial["summary"]).split("→")[1].split()[0]  # the branch forces another symbol
-    view = parse_view(initial["share"])
-    linked = view_string(view.__class__(**{**vars(view), "branch": ("K" if first != "K" else "B",)}))
+    linked = view_string(replace(parse_view(initial["share"]), branch=("K" if first != "K" else "B",)))
     other = page.context.browser.new_page()
     try:
         other.goto(app_url[0] + "/?view=" + linked)
