@@ -14,7 +14,7 @@ import json
 import re
 
 import pytest
-from browser import MARKS, chart, open_tab, wait_changed, watched_page
+from browser import MARKS, chart, open_model, open_tab, served_checkpoints, wait_changed, watched_page
 
 pytestmark = MARKS
 pytest.importorskip("transformers")
@@ -23,19 +23,12 @@ SENTENCE = "the big cat sat on the mat"
 
 @pytest.fixture(scope="module")
 def hf_url(tmp_path_factory):
-    from helpers import hf_checkpoint, m2m_checkpoint, tiny_model
-
-    from playground.models.checkpoint import save_checkpoint
-    from playground.ui import ModelStore, build_demo
-    from playground.ui.server import serve
+    from helpers import hf_checkpoint, m2m_checkpoint
 
     root = tmp_path_factory.mktemp("checkpoints")
-    save_checkpoint(tiny_model(), root / "g2p-tiny", meta={"task": "g2p", "name": "G2P · tiny"})
     hf_checkpoint(root / "tiny-bart", "bart")
     m2m_checkpoint(root / "tiny-m2m")
-    url, demo = serve(build_demo(ModelStore.discover(root)), ports=range(7900, 7910))
-    yield url
-    demo.close()
+    yield from served_checkpoints(root, range(7900, 7910))
 
 
 @pytest.fixture
@@ -44,13 +37,7 @@ def hf_page(browser, hf_url):
 
 
 def open_bart(page) -> None:
-    before = chart(page, "attention")
-    page.locator("#model input").click()
-    page.get_by_role("option", name="tiny-bart · BART").click()
-    page.wait_for_function("() => document.querySelector('#text label').innerText.includes('Text')")
-    wait_changed(page, "attention", before)
-    page.locator("#text textarea").fill(SENTENCE)
-    page.wait_for_function("s => document.querySelector('#summary').innerText.includes(s)", arg=SENTENCE)
+    open_model(page, "tiny-bart · BART", "Text", SENTENCE)
 
 
 def test_a_local_bart_directory_shows_every_view(hf_page):

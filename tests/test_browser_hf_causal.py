@@ -10,7 +10,7 @@ with an encoder-decoder and a decoder-only column side by side on one word, Samp
 from __future__ import annotations
 
 import pytest
-from browser import MARKS, chart, open_tab, wait_changed, watched_page
+from browser import MARKS, chart, open_model, open_tab, served_checkpoints, watched_page
 
 pytestmark = MARKS
 pytest.importorskip("transformers")
@@ -20,19 +20,11 @@ PROMPT = "the cat sat\non the"  # a newline is part of a prompt
 @pytest.fixture(scope="module")
 def causal_url(tmp_path_factory):
     from causal import CHAT_TEMPLATE, causal_checkpoint
-    from helpers import tiny_model
-
-    from playground.models.checkpoint import save_checkpoint
-    from playground.ui import ModelStore, build_demo
-    from playground.ui.server import serve
 
     root = tmp_path_factory.mktemp("checkpoints")
-    save_checkpoint(tiny_model(), root / "g2p-tiny", meta={"task": "g2p", "name": "G2P · tiny"})
     causal_checkpoint(root / "tiny-gpt2", "gpt2")
     causal_checkpoint(root / "tiny-llama", "llama", chat=CHAT_TEMPLATE)
-    url, demo = serve(build_demo(ModelStore.discover(root)), ports=range(7920, 7930))
-    yield url
-    demo.close()
+    yield from served_checkpoints(root, range(7920, 7930))
 
 
 @pytest.fixture
@@ -40,20 +32,13 @@ def causal_page(browser, causal_url):
     yield from watched_page(browser, causal_url)
 
 
-def open_model(page, option: str, prompt: str = PROMPT) -> None:
-    before = chart(page, "attention")
-    page.locator("#model input").click()
-    page.get_by_role("option", name=option).click()
-    page.wait_for_function("() => document.querySelector('#text label').innerText.includes('Prompt')")
-    wait_changed(page, "attention", before)
-    page.locator("#text textarea").fill(prompt)
-    first = prompt.split("\n")[0]
-    page.wait_for_function("s => document.querySelector('#summary').innerText.includes(s)", arg=first)
+def open_prompt_model(page, option: str, prompt: str = PROMPT) -> None:
+    open_model(page, option, "Prompt", prompt)
 
 
 def test_a_local_gpt2_shows_a_prompt_box_and_every_view(causal_page):
     page = causal_page
-    open_model(page, "tiny-gpt2 · GPT-2")
+    open_prompt_model(page, "tiny-gpt2 · GPT-2")
     assert page.locator("#text textarea").evaluate("t => t.rows") >= 3  # a multi-line prompt box
     for name in ("results", "distribution", "attention", "tree", "uncertainty", "lens"):
         assert page.locator(f"#plot-{name} .main-svg").first.is_visible(), name
@@ -67,7 +52,7 @@ def test_a_local_gpt2_shows_a_prompt_box_and_every_view(causal_page):
 
 def test_format_as_chat_writes_the_template_into_the_prompt(causal_page):
     page = causal_page
-    open_model(page, "tiny-llama · Llama (SmolLM2, TinyLlama)", "cat sat")
+    open_prompt_model(page, "tiny-llama · Llama (SmolLM2, TinyLlama)", "cat sat")
     assert page.locator("#format-chat").is_visible()
     page.locator("#format-chat").click()
     page.wait_for_function("() => document.querySelector('#text textarea').value === '<s>cat sat the'")
@@ -89,7 +74,7 @@ def test_compare_puts_an_encoder_decoder_and_a_decoder_only_model_side_by_side(c
 
 def test_sample_what_if_and_a_view_link_run_on_the_gpt2(causal_page):
     page = causal_page
-    open_model(page, "tiny-gpt2 · GPT-2")
+    open_prompt_model(page, "tiny-gpt2 · GPT-2")
     open_tab(page, "sample")
     page.wait_for_function("() => document.querySelector('#sample-figures').innerText.includes('distinct output')",
                            timeout=60_000)

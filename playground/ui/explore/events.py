@@ -25,6 +25,7 @@ from playground.ui.common.controls import (
 )
 from playground.ui.common.events import DECODE_GROUP, USER_ERRORS, named
 from playground.ui.common.runtime import gpu
+from playground.ui.explore import header
 from playground.ui.explore.handlers import export_dict, run_decode, with_branch
 from playground.ui.explore.lens_api import wire_lens_api
 from playground.ui.explore.selection import Selection
@@ -32,11 +33,8 @@ from playground.ui.explore.service import respond
 from playground.ui.store import check_response, check_trace_estimate
 
 TOGGLED = tuple(n for n in SETTINGS if n != "max_length")  # max length applies to every strategy: never hidden
-# every control's change: the model, the input and the controls (CONTROL_NAMES order) to explore.js; one that
-# comes before explore.js has run (a view link's, on a slow machine) waits for it in window.__exploreEarly
-DECODE_JS = ("(model, text, language, ...values) => { const a = [model, text, language, values]; "
-             "if (window.__explore) window.__explore.decode(...a); else (window.__exploreEarly ||= {}).decode = a; "
-             "return []; }")
+# every control's change: the model, the input and the controls (CONTROL_NAMES order) to explore.js
+DECODE_JS = header.call_js("model, text, language, ...values", "decode", "model, text, language, values")
 VIEW_DEFAULTS = MappingProxyType({"step": 1, "hypothesis": 0, "layer": -1, "head": -1})
 
 

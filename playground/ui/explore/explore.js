@@ -187,17 +187,22 @@ function decode(model, text, language, values) {
   }
   controls = { model, text, language: language || "" };
   CONTROL_NAMES.forEach((name, i) => { controls[name] = values[i]; });
-  request("explore", { ...controls, step: picks.step, layer: picks.layer, head: picks.head, branch });
+  requestDecode();
 }
 
 function setBranch(link) {  // a view link's branch (share_panel.py), for the link's input. The link also sets the
   // input, whose change may come before or after this one: until the page decodes that input, the branch waits
+  if (!link) return;
   linked = link;
   if (controls && controls.model === link.model && controls.text === link.text) {  // that input is decoded already
     branch = link.branch.length ? link.branch : null;
     linked = null;
-    request("explore", { ...controls, step: picks.step, layer: picks.layer, head: picks.head, branch });
+    requestDecode();
   }
+}
+
+function requestDecode() {  // the current controls, picks and branch
+  request("explore", { ...controls, step: picks.step, layer: picks.layer, head: picks.head, branch });
 }
 
 function pick(changes) {

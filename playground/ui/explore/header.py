@@ -17,6 +17,14 @@ from playground.ui.report_api import page_report
 EXPLORE_JS = Path(__file__).with_name("explore.js").read_text(encoding="utf-8")
 
 
+def call_js(params: str, method: str, args: str) -> str:
+    """A JavaScript-only event's function: ``(params) =>`` explore.js's ``method`` called with ``args``
+    (expressions over the params). A call that comes before explore.js has run (a view link's, on a slow machine)
+    waits in window.__exploreEarly, the latest of each method; explore.js makes them when it starts."""
+    return (f"({params}) => {{ const a = [{args}]; if (window.__explore) window.__explore.{method}(...a); "
+            f"else (window.__exploreEarly ||= {{}}).{method} = a; return []; }}")
+
+
 def summary(first: str, service) -> gr.HTML:
     """Status line and summary; the carrier of explore.js and of the server functions. ``first``: the answer
     (service.respond) for the decode the page opens with, drawn without a server call. ``data-charts``: the

@@ -15,9 +15,7 @@ from playground.ui.common.style import esc
 from playground.ui.explore import header
 from playground.ui.explore.share import ShareView, parse_view
 
-# a view's branch, with the input it belongs to, to explore.js (early, it waits as events.DECODE_JS's calls do)
-BRANCH_JS = ("(b) => { if (!b) return []; const a = [JSON.parse(b)]; if (window.__explore) "
-             "window.__explore.setBranch(...a); else (window.__exploreEarly ||= {}).setBranch = a; return []; }")
+BRANCH_JS = header.call_js("b", "setBranch", "b ? JSON.parse(b) : null")  # a view's branch, with its input
 
 
 def build(ui: SimpleNamespace) -> None:
